@@ -1,0 +1,233 @@
+//! Time: the stored timestamp type, parsing of the SPEC's time arguments, and business time.
+//!
+//! Pure: the current time is always an argument (`now`), never read here.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{Result, anyhow};
+use jiff::civil::{Date, Time};
+use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp, ToSpan, ZonedDateTime};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The accepted time forms, quoted in every refusal of a bad time.
+pub const TIME_FORMS: &str = "RFC 3339 (2026-11-24T09:30:00-06:00), \"YYYY-MM-DD HH:MM\", \
+     \"HH:MM\" (today), relative \"+15m\" / \"+2h\" / \"+1d\", or \"eod\" (today's end of day)";
+
+/// The accepted date forms.
+pub const DATE_FORMS: &str = "YYYY-MM-DD, \"today\", \"tomorrow\", or relative \"+1d\" / \"+2w\"";
+
+/// A stored instant: RFC 3339 with the offset it was written with.
+///
+/// Keeping the offset makes a hand-edited file round-trip byte for byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Stamp {
+    ts: Timestamp,
+    offset: Offset,
+}
+
+impl Stamp {
+    /// The instant `zdt`, with its offset, to whole seconds.
+    pub fn from_zoned(zdt: &ZonedDateTime) -> Stamp {
+        let ts = Timestamp::from_second(zdt.timestamp().as_second()).unwrap_or(zdt.timestamp());
+        Stamp { ts, offset: zdt.offset() }
+    }
+
+    pub fn timestamp(&self) -> Timestamp {
+        self.ts
+    }
+
+    /// This instant in the workspace time zone.
+    pub fn in_zone(&self, tz: &TimeZone) -> ZonedDateTime {
+        self.ts.to_zoned_datetime(tz.clone())
+    }
+}
+
+impl Ord for Stamp {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.ts.cmp(&other.ts)
+    }
+}
+
+impl PartialOrd for Stamp {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Stamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dt = self.offset.to_datetime(self.ts);
+        let secs = self.offset.seconds();
+        let sign = if secs < 0 { '-' } else { '+' };
+        let secs = secs.abs();
+        write!(f, "{}{}{:02}:{:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"), sign, secs / 3600, (secs % 3600) / 60)
+    }
+}
+
+impl FromStr for Stamp {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Stamp> {
+        let pieces = jiff::fmt::temporal::Pieces::parse(s)
+            .map_err(|_| anyhow!("`{s}` is not an RFC 3339 time such as 2026-11-24T09:30:00-06:00"))?;
+        let offset = match pieces.offset() {
+            Some(jiff::fmt::temporal::PiecesOffset::Numeric(n)) => n.offset(),
+            Some(jiff::fmt::temporal::PiecesOffset::Zulu) => Offset::UTC,
+            _ => return Err(anyhow!("`{s}` has no UTC offset; write it as 2026-11-24T09:30:00-06:00")),
+        };
+        let ts: Timestamp =
+            s.parse().map_err(|_| anyhow!("`{s}` is not an RFC 3339 time such as 2026-11-24T09:30:00-06:00"))?;
+        Ok(Stamp { ts, offset })
+    }
+}
+
+impl Serialize for Stamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stamp, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(|e: anyhow::Error| serde::de::Error::custom(format!("{e:#}")))
+    }
+}
+
+/// Parse a wall-clock `HH:MM` (as in `end_of_day: "17:00"`).
+pub fn parse_hhmm(s: &str) -> Option<Time> {
+    let (h, m) = s.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
+}
+
+/// A window such as `0m`, `15m`, `2h`, `1d` as a fixed duration.
+pub fn parse_window(s: &str) -> Option<SignedDuration> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let mins = match unit {
+        "m" | "min" => n,
+        "h" => n.checked_mul(60)?,
+        "d" => n.checked_mul(24 * 60)?,
+        _ => return None,
+    };
+    Some(SignedDuration::from_mins(mins))
+}
+
+/// The end of day on `date` in `tz` (DST-correct).
+pub fn end_of_day(date: Date, eod: Time, tz: &TimeZone) -> Result<ZonedDateTime> {
+    Ok(date.to_datetime(eod).to_zoned_datetime(tz.clone())?)
+}
+
+/// Parse a time argument (SPEC "Time") relative to `now` in the workspace zone.
+pub fn parse_time(s: &str, now: &ZonedDateTime, eod: Time) -> Result<ZonedDateTime> {
+    let bad = || anyhow!("`{s}` is not a time I understand; use {TIME_FORMS}");
+    let tz = now.time_zone().clone();
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("eod") {
+        return end_of_day(now.date(), eod, &tz);
+    }
+    if let Some(rel) = t.strip_prefix('+') {
+        let (num, unit) = rel.split_at(rel.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        let added = match unit {
+            "m" | "min" => now.checked_add(n.minutes()),
+            "h" => now.checked_add(n.hours()),
+            "d" => now.checked_add(n.days()),
+            "w" => now.checked_add(n.weeks()),
+            _ => return Err(bad()),
+        };
+        return added.map_err(|_| bad());
+    }
+    if let Some(time) = parse_hhmm(t) {
+        return Ok(now.date().to_datetime(time).to_zoned_datetime(tz)?);
+    }
+    if let Ok(stamp) = t.parse::<Stamp>() {
+        return Ok(stamp.in_zone(&tz));
+    }
+    if let Some((d, hm)) = t.split_once([' ', 'T'])
+        && let (Ok(date), Some(time)) = (d.parse::<Date>(), parse_hhmm(hm))
+    {
+        return Ok(date.to_datetime(time).to_zoned_datetime(tz)?);
+    }
+    Err(bad())
+}
+
+/// Parse a date argument (`--follow-up`, `--date`) relative to `now`.
+pub fn parse_date(s: &str, now: &ZonedDateTime) -> Result<Date> {
+    let bad = || anyhow!("`{s}` is not a date I understand; use {DATE_FORMS}");
+    let t = s.trim();
+    match t {
+        "today" => return Ok(now.date()),
+        "tomorrow" => return now.date().tomorrow().map_err(|_| bad()),
+        _ => {}
+    }
+    if let Some(rel) = t.strip_prefix('+') {
+        let (num, unit) = rel.split_at(rel.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        let span = match unit {
+            "d" => n.days(),
+            "w" => n.weeks(),
+            _ => return Err(bad()),
+        };
+        return now.date().checked_add(span).map_err(|_| bad());
+    }
+    t.parse::<Date>().map_err(|_| bad())
+}
+
+/// Parse `--now` / `$HANDOFF_NOW`: RFC 3339 only (it is how cron runs are replayed).
+pub fn parse_now(s: &str, tz: &TimeZone) -> Result<ZonedDateTime> {
+    let stamp: Stamp =
+        s.parse().map_err(|_| anyhow!("--now `{s}` must be an RFC 3339 time such as 2026-11-24T09:30:00-06:00"))?;
+    Ok(stamp.in_zone(tz))
+}
+
+/// `eod`-style display used in tables: `Tue 24 Nov 09:30`.
+pub fn short(zdt: &ZonedDateTime) -> String {
+    zdt.strftime("%a %d %b %H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chicago(s: &str) -> ZonedDateTime {
+        parse_now(s, &TimeZone::get("America/Chicago").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stamp_round_trips_with_its_offset() {
+        let s: Stamp = "2026-11-24T07:05:00-06:00".parse().unwrap();
+        assert_eq!(s.to_string(), "2026-11-24T07:05:00-06:00");
+        let z: Stamp = "2026-11-24T13:05:00Z".parse().unwrap();
+        assert_eq!(z.to_string(), "2026-11-24T13:05:00+00:00");
+        assert!("2026-11-24 07:05".parse::<Stamp>().is_err());
+    }
+
+    #[test]
+    fn relative_day_is_calendar_day_across_dst() {
+        let now = chicago("2026-03-07T09:00:00-06:00");
+        let t = parse_time("+1d", &now, parse_hhmm("17:00").unwrap()).unwrap();
+        assert_eq!(Stamp::from_zoned(&t).to_string(), "2026-03-08T09:00:00-05:00");
+    }
+
+    #[test]
+    fn forms() {
+        let now = chicago("2026-11-24T07:00:00-06:00");
+        let eod = parse_hhmm("17:00").unwrap();
+        let p = |s| Stamp::from_zoned(&parse_time(s, &now, eod).unwrap()).to_string();
+        assert_eq!(p("eod"), "2026-11-24T17:00:00-06:00");
+        assert_eq!(p("+15m"), "2026-11-24T07:15:00-06:00");
+        assert_eq!(p("9:30"), "2026-11-24T09:30:00-06:00");
+        assert_eq!(p("2026-11-25 08:00"), "2026-11-25T08:00:00-06:00");
+        assert!(parse_time("soon", &now, eod).is_err());
+        assert!(parse_time("25:00", &now, eod).is_err());
+        assert_eq!(parse_window("15m"), Some(SignedDuration::from_mins(15)));
+        assert_eq!(parse_window("2h"), Some(SignedDuration::from_mins(120)));
+        assert_eq!(parse_window("x"), None);
+    }
+}

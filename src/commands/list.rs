@@ -1,0 +1,113 @@
+//! `handoff list [--status S] [--owner STAFF] [--overdue]`.
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use crate::clock::{self, Stamp};
+use crate::context::Ctx;
+use crate::error::refused;
+use crate::lead::{Lead, Status};
+use crate::output::{Table, Tone, emit};
+
+/// List leads, oldest first.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  handoff list --overdue\n  handoff list --owner sam --status accepted --format csv > sam.csv\n\nWithout --status, closed leads are left out; --status closed shows them."
+)]
+pub struct ListArgs {
+    /// Only leads in this status (intake, assigned, accepted, closed).
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<Status>,
+    /// Only leads owned by this staff id.
+    #[arg(long, value_name = "STAFF")]
+    pub owner: Option<String>,
+    /// Only open leads whose next action is past due.
+    #[arg(long)]
+    pub overdue: bool,
+    /// Include closed leads.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    status: Status,
+    owner: Option<&'a str>,
+    urgency: Option<&'a str>,
+    service_type: Option<&'a str>,
+    source: Option<&'a str>,
+    full_name: Option<&'a str>,
+    next_action: Option<&'a str>,
+    next_action_due: Option<Stamp>,
+    overdue: bool,
+    created_at: Stamp,
+}
+
+pub fn is_overdue(lead: &Lead, now: jiff::Timestamp) -> bool {
+    lead.is_open() && lead.next_action_due.is_some_and(|d| d.timestamp() < now)
+}
+
+pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
+    if let Some(owner) = &args.owner
+        && ctx.rules.staff(owner).is_none()
+    {
+        return Err(refused(format!(
+            "--owner: `{owner}` is not in staff; use one of: {}",
+            ctx.rules.staff_ids().join(", ")
+        )));
+    }
+    let scan = ctx.ws.scan()?;
+    for e in &scan.errors {
+        eprintln!("warning: skipped {}: {}", e.file, e.message);
+    }
+    let mut leads = scan.leads;
+    let now = ctx.now.timestamp();
+    leads.retain(|l| {
+        args.status.map_or(args.all || l.is_open(), |s| l.status == s)
+            && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
+            && (!args.overdue || is_overdue(l, now))
+    });
+    leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    let rows: Vec<Row> = leads
+        .iter()
+        .map(|l| Row {
+            id: l.id.as_str(),
+            status: l.status,
+            owner: l.owner.as_deref(),
+            urgency: l.urgency.as_deref(),
+            service_type: l.service_type.as_deref(),
+            source: l.source.as_deref(),
+            full_name: l.full_name.as_deref(),
+            next_action: l.next_action.as_deref(),
+            next_action_due: l.next_action_due,
+            overdue: is_overdue(l, now),
+            created_at: l.created_at,
+        })
+        .collect();
+    if rows.is_empty() && ctx.format == crate::output::Format::Table {
+        eprintln!("no leads match");
+    }
+    emit(ctx.format, &rows, || {
+        let mut t = Table::new(&["id", "status", "owner", "urgency", "service", "name", "next action", "due"]);
+        for r in &rows {
+            let due = r.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+            let due = if r.overdue { format!("{due} OVERDUE") } else { due };
+            t.push(
+                vec![
+                    r.id.to_owned(),
+                    r.status.to_string(),
+                    r.owner.unwrap_or("-").to_owned(),
+                    r.urgency.unwrap_or("").to_owned(),
+                    r.service_type.unwrap_or("").to_owned(),
+                    r.full_name.unwrap_or("").to_owned(),
+                    r.next_action.unwrap_or("").to_owned(),
+                    due,
+                ],
+                if r.overdue { Tone::Alert } else { Tone::Plain },
+            );
+        }
+        t
+    })
+}

@@ -1,0 +1,61 @@
+//! The verbs of `handoff`: one file per subcommand, dispatched from one `match`.
+
+use anyhow::Result;
+use clap::Subcommand;
+
+use crate::cli::GlobalArgs;
+use crate::context::Ctx;
+
+mod accept;
+mod assign;
+mod capture;
+mod close;
+mod init;
+mod list;
+mod next;
+mod note;
+mod record;
+mod reject;
+mod show;
+mod transfer;
+mod update;
+mod validate;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Capture(capture::CaptureArgs),
+    Update(update::UpdateArgs),
+    Note(note::NoteArgs),
+    Assign(assign::AssignArgs),
+    Accept(accept::AcceptArgs),
+    Reject(reject::RejectArgs),
+    Transfer(transfer::TransferArgs),
+    Next(next::NextArgs),
+    Close(close::CloseArgs),
+    Show(show::ShowArgs),
+    List(list::ListArgs),
+    Validate(validate::ValidateArgs),
+}
+
+pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
+    if let Command::Init(args) = command {
+        return init::run(global, args);
+    }
+    let ctx = Ctx::load(global)?;
+    match command {
+        Command::Init(_) => unreachable!("handled above"),
+        Command::Capture(args) => capture::run(&ctx, args),
+        Command::Update(args) => update::run(&ctx, args),
+        Command::Note(args) => note::run(&ctx, args),
+        Command::Assign(args) => assign::run(&ctx, args),
+        Command::Accept(args) => accept::run(&ctx, args),
+        Command::Reject(args) => reject::run(&ctx, args),
+        Command::Transfer(args) => transfer::run(&ctx, args),
+        Command::Next(args) => next::run(&ctx, args),
+        Command::Close(args) => close::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Validate(args) => validate::run(&ctx, args),
+    }
+}

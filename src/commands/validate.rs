@@ -1,0 +1,136 @@
+//! `handoff validate`: check rules.yaml and every lead file; every problem with file:line.
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use crate::context::Ctx;
+use crate::error::workspace;
+use crate::lead::{Lead, SYSTEM, Status};
+use crate::output::{Table, emit};
+use crate::phone;
+use crate::rules::{Problem, Rules};
+use crate::store::{MAX_LEAD_BYTES, parse_lead, read_limited};
+use crate::yamlpos::{Seg, locate};
+
+/// Check rules.yaml and every lead file; lists every problem with file and line (exit 3 if any).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  handoff validate && git push\n\nExit codes: 0 all good · 3 problems found (listed on stdout)"
+)]
+pub struct ValidateArgs {}
+
+#[derive(Serialize)]
+struct Found {
+    file: String,
+    line: Option<usize>,
+    message: String,
+}
+
+/// Problems a parsed lead has against the rules (vocabularies, staff, status consistency).
+pub fn check_lead(rules: &Rules, lead: &Lead, text: &str) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let mut problem = |path: &[Seg], message: String| out.push(Problem { line: locate(text, path), message });
+    for (field, value) in
+        [("urgency", &lead.urgency), ("fit", &lead.fit), ("source", &lead.source), ("service_type", &lead.service_type)]
+    {
+        if let Some(v) = value
+            && let Err(m) = rules.check_value(field, v)
+        {
+            problem(&[Seg::Key(field)], m);
+        }
+    }
+    if let Some(p) = &lead.primary_phone {
+        match phone::normalize(p, &rules.phone_country_code) {
+            Ok(n) if &n == p => {}
+            Ok(n) => {
+                problem(&[Seg::Key("primary_phone")], format!("primary_phone `{p}` is not normalised; write it as {n}"))
+            }
+            Err(e) => problem(&[Seg::Key("primary_phone")], format!("{e:#}")),
+        }
+    }
+    if rules.staff(&lead.captured_by).is_none() {
+        problem(&[Seg::Key("captured_by")], format!("captured_by `{}` is not in staff", lead.captured_by));
+    }
+    match (&lead.owner, lead.status) {
+        (Some(o), _) if rules.staff(o).is_none() => problem(
+            &[Seg::Key("owner")],
+            format!("owner `{o}` is not in staff; use one of: {}", rules.staff_ids().join(", ")),
+        ),
+        (Some(_), Status::Intake) => problem(
+            &[Seg::Key("owner")],
+            "a lead in intake has no owner; remove owner or set status: assigned".to_owned(),
+        ),
+        (None, Status::Assigned | Status::Accepted) => {
+            problem(&[Seg::Key("status")], format!("status {} needs an owner", lead.status))
+        }
+        _ => {}
+    }
+    for (i, e) in lead.history.iter().enumerate() {
+        if e.by != SYSTEM && rules.staff(&e.by).is_none() {
+            problem(
+                &[Seg::Key("history"), Seg::Index(i), Seg::Key("by")],
+                format!("history event by `{}`, who is not in staff", e.by),
+            );
+        }
+        if i > 0 && e.at < lead.history[i - 1].at {
+            problem(
+                &[Seg::Key("history"), Seg::Index(i), Seg::Key("at")],
+                "history is out of order; events are appended oldest first".to_owned(),
+            );
+        }
+    }
+    out
+}
+
+pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
+    // rules.yaml was loaded (and so checked) by Ctx::load: a bad one never gets here.
+    let mut found = Vec::new();
+    let files = ctx.ws.lead_files()?;
+    for path in &files {
+        let file = ctx.ws.relative(path);
+        let text = match read_limited(path, MAX_LEAD_BYTES) {
+            Ok(t) => t,
+            Err(e) => {
+                found.push(Found { file, line: None, message: format!("{e:#}") });
+                continue;
+            }
+        };
+        let lead = match parse_lead(&text) {
+            Ok(lead) => lead,
+            Err(p) => {
+                found.push(Found { file, line: p.line, message: p.message });
+                continue;
+            }
+        };
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if lead.id.as_str() != stem {
+            found.push(Found {
+                file: file.clone(),
+                line: locate(&text, &[Seg::Key("id")]),
+                message: format!("the file holds lead `{}` but is named for `{stem}`", lead.id),
+            });
+        }
+        for p in check_lead(&ctx.rules, &lead, &text) {
+            found.push(Found { file: file.clone(), line: p.line, message: p.message });
+        }
+    }
+    let count = found.len();
+    emit(ctx.format, &serde_json::json!({ "leads": files.len(), "problems": &found }), || {
+        let mut t = Table::new(&["file", "line", "problem"]);
+        for f in &found {
+            t.row(vec![f.file.clone(), f.line.map(|l| l.to_string()).unwrap_or_default(), f.message.clone()]);
+        }
+        t
+    })
+    .ok();
+    if count > 0 {
+        return Err(workspace(format!(
+            "{count} problem{} in {} lead files",
+            if count == 1 { "" } else { "s" },
+            files.len()
+        )));
+    }
+    eprintln!("ok: rules.yaml and {} lead files", files.len());
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! What every workspace command runs with: the workspace, its rules, the clock, the actor.
+//!
+//! This is the one place that reads `--now` / the system clock, the environment and the
+//! current directory; everything below it takes them as arguments.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use jiff::ZonedDateTime;
+use jiff::civil::Date;
+
+use crate::cli::GlobalArgs;
+use crate::clock::{self, Stamp};
+use crate::error::{Failure, refused};
+use crate::git;
+use crate::lead::{Lead, SYSTEM};
+use crate::output::Format;
+use crate::rules::{Rules, Staff};
+use crate::store::Workspace;
+
+pub struct Ctx {
+    pub ws: Workspace,
+    pub rules: Rules,
+    pub now: ZonedDateTime,
+    actor: Option<String>,
+    pub format: Format,
+    /// Standard input is a terminal: prompts and confirmations may be asked.
+    pub interactive: bool,
+}
+
+impl Ctx {
+    pub fn load(g: &GlobalArgs) -> Result<Ctx> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
+        let rules = ws.load_rules()?;
+        let now = match &g.now {
+            Some(s) => clock::parse_now(s, &rules.tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
+            None => jiff::Timestamp::now().to_zoned_datetime(rules.tz.clone()),
+        };
+        Ok(Ctx {
+            ws,
+            rules,
+            now,
+            actor: g.actor.clone().filter(|a| !a.is_empty()),
+            format: g.format(),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        })
+    }
+
+    /// The acting staff member; mutating commands call this first.
+    pub fn actor(&self) -> Result<&Staff> {
+        let Some(id) = &self.actor else {
+            return Err(refused(format!(
+                "who is acting? pass --as STAFF or set HANDOFF_USER (staff: {})",
+                self.rules.staff_ids().join(", ")
+            )));
+        };
+        self.rules.staff(id).ok_or_else(|| {
+            refused(format!(
+                "`{id}` is not in the staff of rules.yaml; use one of: {} (or add them to staff)",
+                self.rules.staff_ids().join(", ")
+            ))
+        })
+    }
+
+    /// The current instant as stored.
+    pub fn stamp(&self) -> Stamp {
+        Stamp::from_zoned(&self.now)
+    }
+
+    /// Parse a time argument; a bad one is refused with the accepted forms.
+    pub fn time_arg(&self, flag: &str, s: &str) -> Result<Stamp> {
+        clock::parse_time(s, &self.now, self.rules.eod)
+            .map(|z| Stamp::from_zoned(&z))
+            .map_err(|e| refused(format!("{flag}: {e:#}")))
+    }
+
+    /// Parse a date argument; a bad one is refused with the accepted forms.
+    pub fn date_arg(&self, flag: &str, s: &str) -> Result<Date> {
+        clock::parse_date(s, &self.now).map_err(|e| refused(format!("{flag}: {e:#}")))
+    }
+
+    /// Show a stored instant in the workspace zone.
+    pub fn local(&self, stamp: &Stamp) -> ZonedDateTime {
+        stamp.in_zone(&self.rules.tz)
+    }
+
+    /// Resolve an id argument and read that lead.
+    pub fn lead(&self, arg: &str) -> Result<Lead> {
+        let id = self.ws.resolve(arg)?;
+        self.ws.read(&id)
+    }
+
+    /// The one way a command changes an existing lead: lock the workspace, read the lead,
+    /// let `change` edit it (returning the commit summary), write it atomically, commit it.
+    /// A refusal from `change` leaves the file untouched.
+    pub fn change_lead(
+        &self,
+        arg: &str,
+        command: &str,
+        change: impl FnOnce(&mut Lead) -> Result<String>,
+    ) -> Result<Lead> {
+        let actor = self.actor()?.id.clone();
+        let _lock = self.ws.lock()?;
+        let id = self.ws.resolve(arg)?;
+        let mut lead = self.ws.read(&id)?;
+        let summary = change(&mut lead)?;
+        let path = self.ws.write(&lead)?;
+        self.commit(&[path], &actor, &format!("{command} {id}: {summary}"));
+        Ok(lead)
+    }
+
+    /// Commit files when the workspace is a git work tree and rules.yaml allows it.
+    ///
+    /// A git failure never undoes the write: it is reported, and the next command's
+    /// commit picks the file up.
+    pub fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
+        if !self.rules.git {
+            return;
+        }
+        if let Err(e) = self.try_commit(files, by, message) {
+            eprintln!("warning: the change is saved, but git could not record it: {e:#}");
+        }
+    }
+
+    fn try_commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
+        let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
+        let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();
+        let (name, email) = match self.rules.staff(by) {
+            Some(s) => (s.name.as_str(), s.email.as_str()),
+            None if by == SYSTEM => ("handoff", "handoff@localhost"),
+            None => (by, "unknown@localhost"),
+        };
+        git::commit(&top, &rel, &git::Author { name, email }, message)
+    }
+}
+
+fn relative_to(top: &Path, file: &Path) -> String {
+    let canon_top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+    let canon = file
+        .parent()
+        .and_then(|p| p.canonicalize().ok())
+        .map(|p| p.join(file.file_name().unwrap_or_default()))
+        .unwrap_or_else(|| file.to_path_buf());
+    canon.strip_prefix(&canon_top).unwrap_or(&canon).display().to_string()
+}

@@ -1,0 +1,322 @@
+//! The handoff contract and the status machine, `intake → assigned → accepted → closed`.
+//!
+//! Pure: each transition checks the SOP's rules against a lead and the rules, then edits the
+//! lead and appends its history event. A refusal names the fix and the legal next commands.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use jiff::civil::Date;
+
+use crate::clock::Stamp;
+use crate::error::refused;
+use crate::lead::{Event, EventKind, Lead, RECORD_FIELDS, Status};
+use crate::rules::{Rules, Strategy};
+
+/// What an assignment sets.
+#[derive(Debug, Clone, Default)]
+pub struct Handoff {
+    pub owner: String,
+    /// The routing rule that picked the owner, when routing did.
+    pub rule: Option<String>,
+    pub next_action: Option<String>,
+    pub due: Option<Stamp>,
+    pub follow_up_on: Option<Date>,
+}
+
+/// The commands that make sense next for a lead in `status`, for refusal messages.
+pub fn legal_next(status: Status) -> &'static str {
+    match status {
+        Status::Intake => "`handoff update` to complete it, `handoff assign` to hand it off, or `handoff close`",
+        Status::Assigned => "the owner's `handoff accept` or `handoff reject`, or `handoff assign --to` to reassign",
+        Status::Accepted => "the owner's `handoff next`, `handoff transfer` or `handoff close`",
+        Status::Closed => "nothing: it is closed (capture a new lead for new work)",
+    }
+}
+
+fn field_list(fields: &[&str]) -> String {
+    fields.join(", ")
+}
+
+/// Assign (or reassign before acceptance) a lead to one owner.
+pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -> Result<()> {
+    match lead.status {
+        Status::Intake | Status::Assigned => {}
+        Status::Accepted => {
+            return Err(refused(format!(
+                "lead {} was accepted by {}; once accepted, responsibility moves only by \
+                 `handoff transfer {} --to STAFF --reason TEXT`",
+                lead.id,
+                lead.owner.as_deref().unwrap_or("its owner"),
+                lead.id
+            )));
+        }
+        Status::Closed => return Err(refused(format!("lead {} is closed; {}", lead.id, legal_next(Status::Closed)))),
+    }
+    if rules.staff(&h.owner).is_none() {
+        return Err(refused(format!(
+            "`{}` is not in the staff of rules.yaml; assign to one of: {}",
+            h.owner,
+            rules.staff_ids().join(", ")
+        )));
+    }
+    let mut next = lead.clone();
+    let mut changed = Vec::new();
+    if next.owner.as_deref() != Some(h.owner.as_str()) {
+        changed.push("owner".to_owned());
+    }
+    next.owner = Some(h.owner.clone());
+    if let Some(action) = &h.next_action {
+        if next.next_action.as_ref() != Some(action) {
+            changed.push("next_action".to_owned());
+        }
+        next.next_action = Some(action.clone());
+    }
+    if let Some(due) = h.due {
+        if next.next_action_due != Some(due) {
+            changed.push("next_action_due".to_owned());
+        }
+        next.next_action_due = Some(due);
+    }
+    if let Some(date) = h.follow_up_on {
+        if next.follow_up_on != Some(date) {
+            changed.push("follow_up_on".to_owned());
+        }
+        next.follow_up_on = Some(date);
+    }
+    let missing = next.missing_for_handoff(rules.requirements(&next));
+    if !missing.is_empty() {
+        let hints = missing.iter().map(|f| hint(f)).collect::<Vec<_>>().join("; ");
+        return Err(refused(format!(
+            "lead {} cannot be handed off: missing {}; {hints}",
+            lead.id,
+            field_list(&missing)
+        )));
+    }
+    next.status = Status::Assigned;
+    next.history.push(Event {
+        to: Some(h.owner),
+        rule: h.rule,
+        action: next.next_action.clone(),
+        due: next.next_action_due,
+        changed,
+        ..Event::new(at, by, EventKind::Assigned)
+    });
+    *lead = next;
+    Ok(())
+}
+
+/// How to fill a missing field, for refusal messages.
+pub fn hint(field: &str) -> String {
+    let flag = match field {
+        "full_name" => "handoff update ID --name TEXT",
+        "primary_phone" => "handoff update ID --phone NUMBER",
+        "service_address/market" => "handoff update ID --address TEXT (or --market TEXT)",
+        "service_type" => "handoff update ID --service TYPE",
+        "urgency" => "handoff update ID --urgency LEVEL",
+        "source" => "handoff update ID --source SOURCE",
+        "referral" => "handoff update ID --referral TEXT",
+        "notes" => "handoff update ID --notes TEXT",
+        "next_action" => "handoff assign ID --next-action TEXT",
+        "next_action_due" => "handoff assign ID --due TIME",
+        "follow_up_on" => "handoff assign ID --follow-up DATE",
+        "owner" => "handoff assign ID --to STAFF",
+        _ => return format!("set {field}"),
+    };
+    format!("set {field} with `{flag}`")
+}
+
+/// The assigned owner confirms acceptance.
+pub fn accept(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp) -> Result<()> {
+    if lead.status != Status::Assigned {
+        return Err(refused(format!(
+            "lead {} is {}, not waiting for acceptance; next: {}",
+            lead.id,
+            lead.status,
+            legal_next(lead.status)
+        )));
+    }
+    require_owner(lead, by, "accept")?;
+    let missing = lead.missing_for_handoff(rules.requirements(lead));
+    if !missing.is_empty() {
+        return Err(refused(format!(
+            "lead {} is incomplete (missing {}); do not sit on it: send it back with \
+             `handoff reject {} --reason TEXT --missing {}`",
+            lead.id,
+            field_list(&missing),
+            lead.id,
+            missing.join(",").replace("service_address/market", "service_address")
+        )));
+    }
+    lead.status = Status::Accepted;
+    lead.history.push(Event { to: Some(by.to_owned()), ..Event::new(at, by, EventKind::Accepted) });
+    Ok(())
+}
+
+fn require_owner(lead: &Lead, by: &str, verb: &str) -> Result<()> {
+    match lead.owner.as_deref() {
+        Some(owner) if owner == by => Ok(()),
+        Some(owner) => Err(refused(format!(
+            "only {owner}, the assigned owner of lead {}, can {verb} it (you are acting as {by}); \
+             run it as --as {owner}",
+            lead.id
+        ))),
+        None => Err(refused(format!("lead {} has no owner yet; {}", lead.id, legal_next(lead.status)))),
+    }
+}
+
+/// Check `--missing` names against the record fields.
+pub fn check_missing_fields(names: &[String]) -> Result<()> {
+    for name in names {
+        if !RECORD_FIELDS.contains(&name.as_str()) {
+            return Err(refused(format!(
+                "--missing: `{name}` is not a record field; use: {}",
+                RECORD_FIELDS.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The assigned owner sends the lead back to intake with a reason.
+pub fn reject(lead: &mut Lead, by: &str, at: Stamp, reason: &str, missing: Vec<String>) -> Result<()> {
+    if lead.status != Status::Assigned {
+        let why = match lead.status {
+            Status::Accepted => {
+                "it was accepted already; responsibility now moves only by `handoff transfer`".to_owned()
+            }
+            s => format!("it is {s}; next: {}", legal_next(s)),
+        };
+        return Err(refused(format!("lead {} cannot be rejected: {why}", lead.id)));
+    }
+    require_owner(lead, by, "reject")?;
+    if reason.trim().is_empty() {
+        return Err(refused("--reason is empty; say what is wrong so intake can fix it"));
+    }
+    check_missing_fields(&missing)?;
+    lead.status = Status::Intake;
+    let from = lead.owner.take();
+    lead.history.push(Event {
+        from,
+        reason: Some(reason.to_owned()),
+        missing,
+        ..Event::new(at, by, EventKind::Rejected)
+    });
+    Ok(())
+}
+
+/// Move an accepted lead to a new owner, who must accept it.
+pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str, at: Stamp) -> Result<()> {
+    if lead.status != Status::Accepted {
+        return Err(refused(format!(
+            "lead {} is {}; transfer moves an accepted lead. Next: {}",
+            lead.id,
+            lead.status,
+            legal_next(lead.status)
+        )));
+    }
+    let owner = lead.owner.clone().unwrap_or_default();
+    let is_manager = rules.staff(by).is_some_and(|s| s.roles.iter().any(|r| r == "manager" || r == "office-lead"));
+    if owner != by && !is_manager {
+        return Err(refused(format!(
+            "only {owner} (the owner) or a manager can transfer lead {}; ask them, or act --as {owner}",
+            lead.id
+        )));
+    }
+    if rules.staff(to).is_none() {
+        return Err(refused(format!(
+            "`{to}` is not in the staff of rules.yaml; use one of: {}",
+            rules.staff_ids().join(", ")
+        )));
+    }
+    if to == owner {
+        return Err(refused(format!("lead {} is already owned by {to}", lead.id)));
+    }
+    if reason.trim().is_empty() {
+        return Err(refused("--reason is empty; say why responsibility moves"));
+    }
+    lead.owner = Some(to.to_owned());
+    lead.status = Status::Assigned;
+    lead.history.push(Event {
+        from: Some(owner),
+        to: Some(to.to_owned()),
+        reason: Some(reason.to_owned()),
+        ..Event::new(at, by, EventKind::Transferred)
+    });
+    Ok(())
+}
+
+/// The owner records the next action and its due time (movement).
+pub fn next(lead: &mut Lead, by: &str, at: Stamp, action: &str, due: Stamp) -> Result<()> {
+    if !matches!(lead.status, Status::Assigned | Status::Accepted) {
+        return Err(refused(format!("lead {} is {}; next: {}", lead.id, lead.status, legal_next(lead.status))));
+    }
+    require_owner(lead, by, "record the next action of")?;
+    if action.trim().is_empty() {
+        return Err(refused("--action is empty; say what happens next"));
+    }
+    let mut changed = Vec::new();
+    if lead.next_action.as_deref() != Some(action) {
+        changed.push("next_action".to_owned());
+    }
+    if lead.next_action_due != Some(due) {
+        changed.push("next_action_due".to_owned());
+    }
+    lead.next_action = Some(action.to_owned());
+    lead.next_action_due = Some(due);
+    lead.history.push(Event {
+        action: Some(action.to_owned()),
+        due: Some(due),
+        changed,
+        ..Event::new(at, by, EventKind::Next)
+    });
+    Ok(())
+}
+
+/// Close a lead with an outcome from the vocabulary.
+pub fn close(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp, outcome: &str, note: Option<String>) -> Result<()> {
+    if lead.status == Status::Closed {
+        return Err(refused(format!("lead {} is closed already", lead.id)));
+    }
+    if lead.status != Status::Intake {
+        require_owner(lead, by, "close")?;
+    }
+    rules.check_value("outcome", outcome).map_err(refused)?;
+    lead.status = Status::Closed;
+    lead.history.push(Event { outcome: Some(outcome.to_owned()), text: note, ..Event::new(at, by, EventKind::Closed) });
+    Ok(())
+}
+
+/// Pick one member of a pool.
+///
+/// round-robin: `turn` counts earlier picks by this rule; least-open: fewest open leads,
+/// ties broken by pool order.
+pub fn pick_from_pool(
+    pool: &[String],
+    strategy: Strategy,
+    turn: u64,
+    open: &BTreeMap<String, usize>,
+) -> Option<String> {
+    if pool.is_empty() {
+        return None;
+    }
+    match strategy {
+        Strategy::RoundRobin => pool.get((turn % pool.len() as u64) as usize).cloned(),
+        Strategy::LeastOpen => pool.iter().min_by_key(|m| open.get(*m).copied().unwrap_or(0)).cloned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pools() {
+        let pool: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let picks: Vec<_> =
+            (0..6).map(|t| pick_from_pool(&pool, Strategy::RoundRobin, t, &BTreeMap::new()).unwrap()).collect();
+        assert_eq!(picks, ["a", "b", "c", "a", "b", "c"]);
+        let open = BTreeMap::from([("a".to_owned(), 3), ("b".to_owned(), 1), ("c".to_owned(), 1)]);
+        assert_eq!(pick_from_pool(&pool, Strategy::LeastOpen, 0, &open).unwrap(), "b");
+    }
+}

@@ -1,0 +1,30 @@
+//! `handoff`: the Lead Handoff SOP on plain files.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+mod clock;
+mod commands;
+mod context;
+mod error;
+mod git;
+mod handoff;
+mod lead;
+mod output;
+mod phone;
+mod rules;
+mod store;
+mod yamlpos;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(&cli.global, cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            error::exit_code_for(&err)
+        }
+    }
+}

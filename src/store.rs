@@ -1,0 +1,393 @@
+//! The only module that touches lead files: find the workspace, read, write, lock.
+//!
+//! Writes are atomic (temp file in the same directory, fsync, rename, fsync the directory);
+//! mutating commands hold an exclusive `flock` on `.handoff/lock`, which the kernel drops
+//! when the process dies, so a crash never leaves a stale lock.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::{refused, workspace};
+use crate::lead::{Lead, LeadId};
+use crate::rules::{Problem, Rules, screen_yaml, yaml_problem};
+
+/// Largest lead file read (a lead with a long history is a few KiB).
+pub const MAX_LEAD_BYTES: u64 = 256 * 1024;
+
+pub const RULES_FILE: &str = "rules.yaml";
+pub const LEADS_DIR: &str = "leads";
+/// Local state (lock, caches); never committed.
+pub const STATE_DIR: &str = ".handoff";
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+/// Held while a command reads, changes and commits leads.
+pub struct WorkspaceLock {
+    _file: File,
+}
+
+impl Workspace {
+    /// Find the workspace: `--root`, else `$HANDOFF_ROOT`, else the nearest ancestor of
+    /// `cwd` holding `rules.yaml`.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Workspace> {
+        if let Some(root) = explicit {
+            if !root.join(RULES_FILE).is_file() {
+                return Err(workspace(format!(
+                    "{} has no rules.yaml; create a workspace there with `handoff init {}`",
+                    root.display(),
+                    root.display()
+                )));
+            }
+            return Ok(Workspace { root: root.to_path_buf() });
+        }
+        for dir in cwd.ancestors() {
+            if dir.join(RULES_FILE).is_file() {
+                return Ok(Workspace { root: dir.to_path_buf() });
+            }
+        }
+        Err(workspace(format!(
+            "no handoff workspace here: neither {} nor any parent holds rules.yaml; \
+             pass --root DIR, set HANDOFF_ROOT, or create one with `handoff init`",
+            cwd.display()
+        )))
+    }
+
+    pub fn rules_path(&self) -> PathBuf {
+        self.root.join(RULES_FILE)
+    }
+
+    pub fn leads_dir(&self) -> PathBuf {
+        self.root.join(LEADS_DIR)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Path of a lead's file. `LeadId` is validated, so this stays inside `leads/`.
+    pub fn lead_path(&self, id: &LeadId) -> PathBuf {
+        self.leads_dir().join(format!("{id}.yaml"))
+    }
+
+    /// The path relative to the root, as shown in messages and given to git.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+    }
+
+    /// Read and check rules.yaml; every problem is listed, with its line.
+    pub fn load_rules(&self) -> Result<Rules> {
+        let path = self.rules_path();
+        let text = read_limited(&path, crate::rules::MAX_RULES_BYTES)?;
+        Rules::parse(&text).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("  {}", p.render(RULES_FILE))).collect();
+            workspace(format!(
+                "rules.yaml has {} problem{}; fix {} and run `handoff validate`:\n{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                if problems.len() == 1 { "it" } else { "them" },
+                list.join("\n")
+            ))
+        })
+    }
+
+    /// Take the workspace's exclusive lock (waits for other handoff commands).
+    pub fn lock(&self) -> Result<WorkspaceLock> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(WorkspaceLock { _file: file })
+    }
+
+    /// Resolve a full id, or a unique prefix (≥ 4 chars) of an id's random part.
+    pub fn resolve(&self, arg: &str) -> Result<LeadId> {
+        if LeadId::is_valid(arg) {
+            let id: LeadId = arg.parse()?;
+            if self.lead_path(&id).exists() {
+                return Ok(id);
+            }
+        }
+        let is_prefix = arg.len() >= 4 && arg.bytes().all(crate::lead::is_id_char);
+        if !is_prefix {
+            if LeadId::is_valid(arg) {
+                return Err(refused(format!("no lead {arg}; `handoff list` shows the leads")));
+            }
+            return Err(refused(format!(
+                "`{}` is not a lead id; give the full id (20261124-k3f9qxab) or at least 4 characters \
+                 of its part after the dash",
+                arg.escape_debug()
+            )));
+        }
+        let mut hits: Vec<LeadId> = self.ids()?.into_iter().filter(|id| id.random_part().starts_with(arg)).collect();
+        match hits.len() {
+            0 => Err(refused(format!("no lead id has `{arg}` after the dash; `handoff list` shows the leads"))),
+            1 => Ok(hits.remove(0)),
+            _ => {
+                hits.sort();
+                let list: Vec<String> = hits.iter().map(|id| format!("  {id}")).collect();
+                Err(refused(format!(
+                    "`{arg}` matches {} leads; give more characters:\n{}",
+                    hits.len(),
+                    list.join("\n")
+                )))
+            }
+        }
+    }
+
+    /// Every lead id with a file in `leads/`, unsorted.
+    pub fn ids(&self) -> Result<Vec<LeadId>> {
+        let dir = self.leads_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name();
+            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".yaml"))
+                && let Ok(id) = stem.parse()
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Every `.yaml` file in `leads/` (including badly named ones, which `validate` reports).
+    pub fn lead_files(&self) -> Result<Vec<PathBuf>> {
+        let dir = self.leads_dir();
+        let mut files = Vec::new();
+        if !dir.is_dir() {
+            return Ok(files);
+        }
+        for entry in walkdir::WalkDir::new(&dir).min_depth(1).max_depth(1) {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy();
+            if !name.starts_with('.') && name.ends_with(".yaml") {
+                files.push(entry.into_path());
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// Read one lead by id. A missing file is a refusal (unknown id); a corrupt one exit 3.
+    pub fn read(&self, id: &LeadId) -> Result<Lead> {
+        let path = self.lead_path(id);
+        if !path.exists() {
+            return Err(refused(format!("no lead {id}; `handoff list` shows the leads")));
+        }
+        self.read_path(&path)
+    }
+
+    /// Read and parse a lead file; errors name `leads/<file>:line`.
+    pub fn read_path(&self, path: &Path) -> Result<Lead> {
+        let text = read_limited(path, MAX_LEAD_BYTES)?;
+        let rel = self.relative(path);
+        let lead = parse_lead(&text)
+            .map_err(|p| workspace(format!("{}; fix the file by hand, then run `handoff validate`", p.render(&rel))))?;
+        let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if lead.id.as_str() != expected {
+            return Err(workspace(format!(
+                "{rel}: the file holds lead `{}` but is named for `{expected}`; rename the file or fix its id",
+                lead.id
+            )));
+        }
+        Ok(lead)
+    }
+
+    /// Write a lead atomically. The caller holds the workspace lock.
+    pub fn write(&self, lead: &Lead) -> Result<PathBuf> {
+        let path = self.lead_path(&lead.id);
+        write_atomic(&path, serialize_lead(lead)?.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Write a new lead; refuses to replace an existing file.
+    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
+        let path = self.lead_path(&lead.id);
+        if path.exists() {
+            return Err(workspace(format!("{} exists already", self.relative(&path))));
+        }
+        fs::create_dir_all(self.leads_dir())
+            .with_context(|| format!("cannot create {}", self.leads_dir().display()))?;
+        self.write(lead)
+    }
+
+    /// How many leads a round-robin routing rule has handed out (local state, not committed).
+    pub fn turn(&self, rule: &str) -> Result<u64> {
+        Ok(self.read_turns()?.get(rule).copied().unwrap_or(0))
+    }
+
+    /// Advance a round-robin rule's turn. The caller holds the workspace lock.
+    pub fn bump_turn(&self, rule: &str) -> Result<()> {
+        let mut turns = self.read_turns()?;
+        *turns.entry(rule.to_owned()).or_insert(0) += 1;
+        fs::create_dir_all(self.state_dir())
+            .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
+        let text = serde_norway::to_string(&turns).context("cannot serialise round-robin turns")?;
+        write_atomic(&self.state_dir().join("round-robin.yaml"), text.as_bytes())
+    }
+
+    fn read_turns(&self) -> Result<std::collections::BTreeMap<String, u64>> {
+        let path = self.state_dir().join("round-robin.yaml");
+        if !path.exists() {
+            return Ok(Default::default());
+        }
+        let text = read_limited(&path, 64 * 1024)?;
+        // A damaged state file only resets the rotation; it never blocks a capture.
+        Ok(serde_norway::from_str(&text).unwrap_or_default())
+    }
+
+    /// Read every lead file. Unreadable or corrupt files do not stop the scan: they come
+    /// back as `(path, message)` beside the leads that parsed.
+    pub fn scan(&self) -> Result<Scan> {
+        let mut leads = Vec::new();
+        let mut errors = Vec::new();
+        for path in self.lead_files()? {
+            match self.read_path(&path) {
+                Ok(lead) => leads.push(lead),
+                Err(e) => errors.push(ScanError { file: self.relative(&path), message: format!("{e:#}") }),
+            }
+        }
+        Ok(Scan { leads, errors })
+    }
+}
+
+/// Every lead that parsed, and every file that did not.
+pub struct Scan {
+    pub leads: Vec<Lead>,
+    pub errors: Vec<ScanError>,
+}
+
+/// A lead file that could not be read: its path relative to the root, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScanError {
+    pub file: String,
+    pub message: String,
+}
+
+/// Read a file of at most `max` bytes as UTF-8, refusing symlinks and other oddities.
+pub fn read_limited(path: &Path, max: u64) -> Result<String> {
+    let meta = fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.file_type().is_symlink() {
+        return Err(workspace(format!(
+            "{} is a symbolic link; handoff reads only regular files inside the workspace",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(workspace(format!("{} is not a regular file", path.display())));
+    }
+    if meta.len() > max {
+        return Err(workspace(format!(
+            "{} is {} bytes, larger than the {max} bytes allowed; it is not a lead file handoff wrote",
+            path.display(),
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(path)
+        .and_then(|f| f.take(max + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        workspace(format!("{} is not UTF-8 text (bad byte at offset {})", path.display(), e.utf8_error().valid_up_to()))
+    })?;
+    if text.starts_with('\u{feff}') {
+        text.drain(..3);
+    }
+    Ok(text)
+}
+
+/// Parse lead YAML; the problem carries the line when the parser knows it.
+pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
+    if let Some(p) = screen_yaml(text, MAX_LEAD_BYTES) {
+        return Err(p);
+    }
+    if text.contains(['&', '*']) && has_anchor_or_alias(text) {
+        return Err(Problem {
+            line: None,
+            message: "YAML anchors and aliases (&name, *name) are not allowed in lead files".to_owned(),
+        });
+    }
+    serde_norway::from_str(text).map_err(|e| yaml_problem(&e))
+}
+
+/// Whether YAML text uses an anchor or alias outside quoted or block text. Conservative:
+/// a token starting with `&` or `*` right after `: `, `- `, `[`, `,` or at line start.
+fn has_anchor_or_alias(text: &str) -> bool {
+    text.lines().any(|line| {
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").unwrap_or(t);
+        let value = t.split_once(": ").map_or(t, |(_, v)| v).trim_start();
+        let value = value.trim_start_matches(['[', '{']);
+        (value.starts_with('&') || value.starts_with('*'))
+            && value[1..].chars().next().is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+/// The deterministic YAML of a lead: same content, same bytes.
+pub fn serialize_lead(lead: &Lead) -> Result<String> {
+    serde_norway::to_string(lead).context("cannot serialise the lead")
+}
+
+/// Write `bytes` to `path` atomically: temp file beside it, fsync, rename, fsync the dir.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Random bytes for new ids, from the OS.
+pub fn random_bytes() -> [u8; 16] {
+    let mut buf = [0u8; 16];
+    if File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in buf.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
+            );
+            chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+        }
+    }
+    buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_are_spotted() {
+        assert!(has_anchor_or_alias("a: &x [1]\nb: *x\n"));
+        assert!(has_anchor_or_alias("- *x\n"));
+        assert!(!has_anchor_or_alias("notes: call at 5 & ask for *Bob\n"));
+        assert!(!has_anchor_or_alias("notes: 2 * 3\n"));
+    }
+}

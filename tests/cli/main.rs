@@ -1,0 +1,181 @@
+//! Integration tests: the real `handoff` binary in a temporary workspace, clock pinned.
+
+mod capture;
+mod handoff;
+mod workspace;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The instant tests run at unless they say otherwise: 07:00 in Chicago on 2026-11-24.
+pub const NOW: &str = "2026-11-24T07:00:00-06:00";
+
+/// A temporary workspace and a way to run `handoff` in it with a clean environment.
+pub struct TestEnv {
+    dir: tempfile::TempDir,
+    pub now: String,
+}
+
+impl Default for TestEnv {
+    fn default() -> TestEnv {
+        TestEnv::new()
+    }
+}
+
+impl TestEnv {
+    /// A fresh workspace made by `handoff init` (America/Chicago), without git.
+    pub fn new() -> TestEnv {
+        let env = TestEnv::bare();
+        env.cmd(&["init", ".", "--timezone", "America/Chicago"]).assert().success();
+        env.set_rules(&env.rules().replace("git: true", "git: false"));
+        env
+    }
+
+    /// A fresh workspace with git on: a repository with a committer identity.
+    pub fn with_git() -> TestEnv {
+        let env = TestEnv::bare();
+        env.git(&["init", "--quiet", "-b", "main"]);
+        env.git(&["config", "user.name", "Test Machine"]);
+        env.git(&["config", "user.email", "machine@example.com"]);
+        env.cmd(&["init", ".", "--timezone", "America/Chicago"]).assert().success();
+        env
+    }
+
+    /// An empty directory.
+    pub fn bare() -> TestEnv {
+        TestEnv { dir: tempfile::tempdir().expect("temp dir"), now: NOW.to_owned() }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `handoff ARGS` in the workspace with the clock pinned and no inherited HANDOFF_*.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("handoff").expect("binary");
+        cmd.current_dir(self.root())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root())
+            .env("NO_COLOR", "1")
+            .env("HANDOFF_NOW", &self.now)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .args(args);
+        cmd
+    }
+
+    /// `handoff --as WHO ARGS`.
+    pub fn as_(&self, who: &str, args: &[&str]) -> Command {
+        let mut cmd = self.cmd(args);
+        cmd.env("HANDOFF_USER", who);
+        cmd
+    }
+
+    /// Run and return stdout, asserting success.
+    pub fn ok(&self, who: &str, args: &[&str]) -> String {
+        let out = self.as_(who, args).output().expect("run");
+        assert!(out.status.success(), "handoff {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+
+    /// Run and return the whole output, whatever the status.
+    pub fn run(&self, who: &str, args: &[&str]) -> Output {
+        self.as_(who, args).output().expect("run")
+    }
+
+    /// A complete standard lead captured by ana; returns its id.
+    pub fn capture_standard(&self) -> String {
+        self.capture(&[])
+    }
+
+    /// Capture with the standard complete fields; `extra` flags replace a default of the
+    /// same name or are added.
+    pub fn capture(&self, extra: &[&str]) -> String {
+        let mut args: Vec<(&str, Option<&str>)> = vec![
+            ("--name", Some("Maria Lopez")),
+            ("--phone", Some("(312) 555-0142")),
+            ("--address", Some("12 Elm St, Springfield")),
+            ("--service", Some("repair")),
+            ("--urgency", Some("standard")),
+            ("--source", Some("phone")),
+            ("--notes", Some("Kitchen sink drains slowly")),
+        ];
+        let mut i = 0;
+        while i < extra.len() {
+            let flag = extra[i];
+            let value = extra.get(i + 1).filter(|v| !v.starts_with("--")).copied();
+            i += if value.is_some() { 2 } else { 1 };
+            match args.iter_mut().find(|(f, _)| *f == flag) {
+                Some(slot) => slot.1 = value,
+                None => args.push((flag, value)),
+            }
+        }
+        let mut argv = vec!["capture"];
+        for (flag, value) in &args {
+            argv.push(flag);
+            argv.extend(value);
+        }
+        let out = self.ok("ana", &argv);
+        out.lines().next().expect("id line").to_owned()
+    }
+
+    pub fn lead_path(&self, id: &str) -> PathBuf {
+        self.root().join("leads").join(format!("{id}.yaml"))
+    }
+
+    pub fn lead_text(&self, id: &str) -> String {
+        std::fs::read_to_string(self.lead_path(id)).expect("lead file")
+    }
+
+    /// The lead as JSON, via `handoff show --json`.
+    pub fn lead_json(&self, id: &str) -> serde_json::Value {
+        serde_json::from_str(&self.ok("ana", &["show", id, "--json"])).expect("json")
+    }
+
+    pub fn rules(&self) -> String {
+        std::fs::read_to_string(self.root().join("rules.yaml")).expect("rules.yaml")
+    }
+
+    pub fn set_rules(&self, text: &str) {
+        std::fs::write(self.root().join("rules.yaml"), text).expect("write rules.yaml");
+    }
+
+    pub fn lead_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.root().join("leads"))
+            .expect("leads dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Run git in the workspace, returning stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .current_dir(self.root())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", self.root())
+            .args(args)
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf8")
+    }
+}
+
+/// History event names of a lead, in order.
+pub fn events(lead: &serde_json::Value) -> Vec<String> {
+    lead["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
