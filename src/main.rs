@@ -14,6 +14,7 @@ mod handoff;
 mod lead;
 mod output;
 mod phone;
+mod phone_index;
 mod rules;
 mod store;
 mod yamlpos;

@@ -197,8 +197,13 @@ impl Workspace {
     /// Read and parse a lead file; errors name `leads/<file>:line`.
     pub fn read_path(&self, path: &Path) -> Result<Lead> {
         let text = read_limited(path, MAX_LEAD_BYTES)?;
+        self.parse_file(path, &text)
+    }
+
+    /// Parse the text of a lead file, checking that it holds the lead it is named for.
+    fn parse_file(&self, path: &Path, text: &str) -> Result<Lead> {
         let rel = self.relative(path);
-        let lead = parse_lead(&text)
+        let lead = parse_lead(text)
             .map_err(|p| workspace(format!("{}; fix the file by hand, then run `handoff validate`", p.render(&rel))))?;
         let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if lead.id.as_str() != expected {
@@ -213,7 +218,9 @@ impl Workspace {
     /// Write a lead atomically. The caller holds the workspace lock.
     pub fn write(&self, lead: &Lead) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
+        let before = crate::phone_index::dir_stamp(self);
         write_atomic(&path, serialize_lead(lead)?.as_bytes())?;
+        crate::phone_index::carry_stamp(self, &before);
         Ok(path)
     }
 
@@ -254,23 +261,101 @@ impl Workspace {
     }
 
     /// Read every lead file. Unreadable or corrupt files do not stop the scan: they come
-    /// back as `(path, message)` beside the leads that parsed.
+    /// back as errors beside the leads that parsed.
     pub fn scan(&self) -> Result<Scan> {
-        let mut leads = Vec::new();
-        let mut errors = Vec::new();
-        for path in self.lead_files()? {
-            match self.read_path(&path) {
-                Ok(lead) => leads.push(lead),
-                Err(e) => errors.push(ScanError { file: self.relative(&path), message: format!("{e:#}") }),
-            }
-        }
+        let (leads, errors) = self.scan_map(Want::All, Some)?;
         Ok(Scan { leads, errors })
     }
+
+    /// Read the lead files `want` asks for and map each lead through `f`, on all cores.
+    ///
+    /// This is the year-of-leads path (escalate-check, report, list): files are read in
+    /// parallel, closed leads are skipped from their `status:` line without a YAML parse
+    /// when `want` allows, and only what `f` keeps stays in memory. Results come in file
+    /// name order (ids start with the capture date, so oldest first).
+    pub fn scan_map<T: Send>(
+        &self,
+        want: Want,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        // `f` runs on the reading thread, so only what it keeps outlives the parse.
+        let results = self.par_files(|path| {
+            read_limited(path, MAX_LEAD_BYTES)
+                .and_then(|text| if want.skips(&text) { Ok(None) } else { self.parse_file(path, &text).map(&f) })
+                .map_err(|e| ScanError { file: self.relative(path), message: format!("{e:#}") })
+        })?;
+        let mut kept = Vec::new();
+        let mut errors = Vec::new();
+        for result in results {
+            match result {
+                Ok(value) => kept.extend(value),
+                Err(e) => errors.push(e),
+            }
+        }
+        Ok((kept, errors))
+    }
+
+    /// Run `f` over every lead file on all cores; results in file name order.
+    pub fn par_files<T: Send>(&self, f: impl Fn(&Path) -> T + Sync) -> Result<Vec<T>> {
+        let files = self.lead_files()?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let chunk = files.len().div_ceil(threads).max(64);
+        let parts: Vec<Vec<T>> = std::thread::scope(|s| {
+            let handles: Vec<_> = files
+                .chunks(chunk)
+                .map(|paths| {
+                    let f = &f;
+                    s.spawn(move || paths.iter().map(|p| f(p)).collect::<Vec<T>>())
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+        });
+        Ok(parts.into_iter().flatten().collect())
+    }
+}
+
+/// Which leads a scan needs. Skipping is decided from the file's text without parsing it,
+/// and only for files handoff wrote in its canonical shape; anything unusual is parsed.
+#[derive(Clone, Copy, Debug)]
+pub enum Want {
+    /// Every lead.
+    All,
+    /// Leads that are not closed.
+    Open,
+    #[allow(dead_code)] // for `report` on a past day
+    /// Open leads, and closed leads whose last event is at or after this instant (what a
+    /// report for a past day needs).
+    ActiveSince(jiff::Timestamp),
+}
+
+impl Want {
+    /// Whether a file's text can be passed over unparsed.
+    pub fn skips(self, text: &str) -> bool {
+        let closed = || peek_status(text) == Some(crate::lead::Status::Closed);
+        match self {
+            Want::All => false,
+            Want::Open => closed(),
+            Want::ActiveSince(since) => closed() && last_event_at(text).is_some_and(|at| at < since),
+        }
+    }
+}
+
+/// The `status:` of a lead file from its first lines (canonical files have it second).
+fn peek_status(text: &str) -> Option<crate::lead::Status> {
+    text.lines().take(4).find_map(|l| l.strip_prefix("status: ")).and_then(|v| v.trim().parse().ok())
+}
+
+/// The time of the last history event (events are appended oldest first).
+fn last_event_at(text: &str) -> Option<jiff::Timestamp> {
+    let start = text.rfind("\n- at: ")? + "\n- at: ".len();
+    let line = text[start..].lines().next()?;
+    line.trim().parse::<crate::clock::Stamp>().ok().map(|s| s.timestamp())
 }
 
 /// Every lead that parsed, and every file that did not.
 pub struct Scan {
     pub leads: Vec<Lead>,
+    #[allow(dead_code)] // read by escalate-check
     pub errors: Vec<ScanError>,
 }
 
@@ -382,6 +467,20 @@ pub fn random_bytes() -> [u8; 16] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_leads_are_skipped_from_their_status_line() {
+        let closed = "id: 20261124-abcdefghj\nstatus: closed\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n- at: 2026-11-24T09:00:00-06:00\n  by: dev\n";
+        let open = closed.replace("status: closed", "status: accepted");
+        let nine: jiff::Timestamp = "2026-11-24T15:00:00Z".parse().unwrap();
+        let ten: jiff::Timestamp = "2026-11-24T16:00:00Z".parse().unwrap();
+        assert!(Want::Open.skips(closed));
+        assert!(!Want::Open.skips(&open));
+        assert!(!Want::All.skips(closed));
+        assert!(!Want::ActiveSince(nine).skips(closed));
+        assert!(Want::ActiveSince(ten).skips(closed));
+        assert!(!Want::Open.skips("garbage"));
+    }
 
     #[test]
     fn aliases_are_spotted() {

@@ -11,8 +11,8 @@ use crate::context::Ctx;
 use crate::error::refused;
 use crate::handoff;
 use crate::lead::{Event, EventKind, Lead, LeadId, Status};
-use crate::phone;
 use crate::store::random_bytes;
+use crate::{phone, phone_index};
 
 /// Capture a new lead; prints its id on stdout's first line.
 #[derive(Debug, Args)]
@@ -99,22 +99,27 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
         ..Event::new(now, &by, EventKind::Captured)
     });
     let must_route = missing.is_empty() && (wants_handoff || ctx.rules.routes_at_capture(&lead));
-    let (lead, turn_rule) = {
+    let same_phone = {
         let _lock = ctx.ws.lock()?;
-        let mut turn_rule = None;
         if must_route {
-            let (h, rule) = resolve_handoff(ctx, &lead, &args.handoff)?;
+            let (h, turn_rule) = resolve_handoff(ctx, &lead, &args.handoff)?;
             handoff::assign(&mut lead, &ctx.rules, h, &by, now)?;
-            turn_rule = rule;
+            if let Some(rule) = &turn_rule {
+                ctx.ws.bump_turn(rule)?;
+            }
         } else if let Some(due) = &args.handoff.due {
             lead.next_action_due = Some(ctx.time_arg("--due", due)?);
         }
         while ctx.ws.lead_path(&lead.id).exists() {
             lead.id = LeadId::new(ctx.now.date(), &random_bytes());
         }
+        let same_phone = match &lead.primary_phone {
+            Some(p) => phone_index::candidates(&ctx.ws, p)?,
+            None => Vec::new(),
+        };
         let path = ctx.ws.create(&lead)?;
-        if let Some(rule) = &turn_rule {
-            ctx.ws.bump_turn(rule)?;
+        if let Some(p) = &lead.primary_phone {
+            phone_index::add(&ctx.ws, &lead.id, p)?;
         }
         let summary = match &lead.owner {
             Some(owner) => format!("captured, assigned to {owner}"),
@@ -122,14 +127,13 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
             None => format!("captured incomplete (missing {})", missing.join(", ")),
         };
         ctx.commit(&[path], &by, &format!("capture {}: {summary}", lead.id));
-        (lead, turn_rule)
+        same_phone
     };
-    let _ = turn_rule;
     match ctx.format {
         crate::output::Format::Json => println!("{}", serde_json::json!({ "id": lead.id })),
         _ => println!("{}", lead.id),
     }
-    warn_same_phone(ctx, &lead)?;
+    warn_same_phone(ctx, &lead, &same_phone);
     if lead.owner.is_some() {
         eprintln!("{}", handoff_summary(ctx, &lead));
     } else if !missing.is_empty() {
@@ -154,12 +158,12 @@ fn missing_flag(field: &str) -> String {
 }
 
 /// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
-fn warn_same_phone(ctx: &Ctx, lead: &Lead) -> Result<()> {
-    let Some(phone) = &lead.primary_phone else { return Ok(()) };
+fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
+    let Some(phone) = &lead.primary_phone else { return };
     let digits = phone::digits(phone);
-    let leads = ctx.ws.scan()?.leads;
-    for other in leads.iter().filter(|o| o.is_open() && o.id != lead.id) {
-        if other.primary_phone.as_deref().is_some_and(|p| phone::digits(p) == digits) {
+    for id in candidates.iter().filter(|id| **id != lead.id) {
+        let Ok(other) = ctx.ws.read(id) else { continue };
+        if other.is_open() && other.primary_phone.as_deref().is_some_and(|p| phone::digits(p) == digits) {
             eprintln!(
                 "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",
                 other.id,
@@ -168,7 +172,6 @@ fn warn_same_phone(ctx: &Ctx, lead: &Lead) -> Result<()> {
             );
         }
     }
-    Ok(())
 }
 
 /// Ask for each missing field on the terminal, in the SOP's order. EOF aborts.

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::error::refused;
 use crate::lead::{Lead, Status};
 use crate::output::{Table, Tone, emit};
+use crate::store::Want;
 
 /// List leads, oldest first.
 #[derive(Debug, Args)]
@@ -58,17 +59,17 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             ctx.rules.staff_ids().join(", ")
         )));
     }
-    let scan = ctx.ws.scan()?;
-    for e in &scan.errors {
+    let now = ctx.now.timestamp();
+    let want = if args.all || args.status == Some(Status::Closed) { Want::All } else { Want::Open };
+    let (mut leads, errors) = ctx.ws.scan_map(want, |l| {
+        let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
+            && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
+            && (!args.overdue || is_overdue(&l, now));
+        keep.then_some(l)
+    })?;
+    for e in &errors {
         eprintln!("warning: skipped {}: {}", e.file, e.message);
     }
-    let mut leads = scan.leads;
-    let now = ctx.now.timestamp();
-    leads.retain(|l| {
-        args.status.map_or(args.all || l.is_open(), |s| l.status == s)
-            && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
-            && (!args.overdue || is_overdue(l, now))
-    });
     leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     let rows: Vec<Row> = leads
         .iter()

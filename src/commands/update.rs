@@ -44,6 +44,9 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
                 missing.join(", ")
             )));
         }
+        if let (true, Some(phone)) = (changed.iter().any(|c| c == "primary_phone"), &lead.primary_phone) {
+            crate::phone_index::add(&ctx.ws, &lead.id, phone)?;
+        }
         let summary = format!("changed {}", changed.join(", "));
         lead.history.push(Event {
             changed,
