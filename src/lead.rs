@@ -270,7 +270,6 @@ impl Event {
         }
     }
 
-    #[allow(dead_code)] // read by escalate-check
     /// Movement: any event recorded by a person (SPEC "Escalation" rule 3).
     pub fn is_movement(&self) -> bool {
         self.by != SYSTEM && !matches!(self.event, EventKind::Escalated | EventKind::Conflict)
@@ -364,7 +363,6 @@ impl Lead {
         missing
     }
 
-    #[allow(dead_code)] // read by escalate-check
     /// The latest event recorded by a person.
     pub fn last_movement(&self) -> Option<&Event> {
         self.history.iter().rev().find(|e| e.is_movement())

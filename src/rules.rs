@@ -237,7 +237,6 @@ pub enum Hours {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)] // `clock` is read by escalate-check
 pub struct EscalationRule {
     pub name: String,
     #[serde(default)]
@@ -253,7 +252,6 @@ pub struct EscalationRule {
     pub fallback: Option<String>,
 }
 
-#[allow(dead_code)] // used by escalate-check
 impl EscalationRule {
     /// The rule's window (checked by `Rules::check`, so this never fails on loaded rules).
     pub fn window(&self) -> SignedDuration {
@@ -622,7 +620,6 @@ impl Rules {
         self.staff.iter().find(|s| s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
     }
 
-    #[allow(dead_code)] // used by escalate-check
     /// Who an escalation goes to for this lead.
     pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead) -> Option<String> {
         if rule.to == "owner" {
@@ -677,7 +674,6 @@ impl Rules {
         }
     }
 
-    #[allow(dead_code)] // used by escalate-check
     /// Business days and hours, when defined and valid.
     pub fn business_hours(&self) -> Option<(Vec<Weekday>, Time, Time)> {
         let bh = self.business_hours.as_ref()?;

@@ -260,13 +260,6 @@ impl Workspace {
         Ok(serde_norway::from_str(&text).unwrap_or_default())
     }
 
-    /// Read every lead file. Unreadable or corrupt files do not stop the scan: they come
-    /// back as errors beside the leads that parsed.
-    pub fn scan(&self) -> Result<Scan> {
-        let (leads, errors) = self.scan_map(Want::All, Some)?;
-        Ok(Scan { leads, errors })
-    }
-
     /// Read the lead files `want` asks for and map each lead through `f`, on all cores.
     ///
     /// This is the year-of-leads path (escalate-check, report, list): files are read in
@@ -322,7 +315,6 @@ pub enum Want {
     All,
     /// Leads that are not closed.
     Open,
-    #[allow(dead_code)] // for `report` on a past day
     /// Open leads, and closed leads whose last event is at or after this instant (what a
     /// report for a past day needs).
     ActiveSince(jiff::Timestamp),
@@ -350,13 +342,6 @@ fn last_event_at(text: &str) -> Option<jiff::Timestamp> {
     let start = text.rfind("\n- at: ")? + "\n- at: ".len();
     let line = text[start..].lines().next()?;
     line.trim().parse::<crate::clock::Stamp>().ok().map(|s| s.timestamp())
-}
-
-/// Every lead that parsed, and every file that did not.
-pub struct Scan {
-    pub leads: Vec<Lead>,
-    #[allow(dead_code)] // read by escalate-check
-    pub errors: Vec<ScanError>,
 }
 
 /// A lead file that could not be read: its path relative to the root, and why.

@@ -11,6 +11,7 @@ use crate::error::refused;
 use crate::handoff::{self, Handoff};
 use crate::lead::Lead;
 use crate::rules::{RoutingRule, Strategy};
+use crate::store::Want;
 
 /// Hand a lead to one owner (the routing rules pick one unless --to names them).
 #[derive(Debug, Args)]
@@ -122,12 +123,10 @@ fn route_owner(ctx: &Ctx, rule: &RoutingRule) -> Result<(String, Option<String>)
 
 /// Open leads per owner, for least-open routing.
 fn open_counts(ctx: &Ctx) -> Result<BTreeMap<String, usize>> {
-    let leads = ctx.ws.scan()?.leads;
+    let (owners, _) = ctx.ws.scan_map(Want::Open, |l| l.owner)?;
     let mut counts = BTreeMap::new();
-    for lead in leads.iter().filter(|l| l.is_open()) {
-        if let Some(owner) = &lead.owner {
-            *counts.entry(owner.clone()).or_insert(0) += 1;
-        }
+    for owner in owners {
+        *counts.entry(owner).or_insert(0) += 1;
     }
     Ok(counts)
 }

@@ -91,14 +91,17 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
             missing.join(", ")
         )));
     }
-    if let Some(action) = &args.handoff.next_action {
-        lead.next_action = Some(action.clone());
+    let must_route = missing.is_empty() && (wants_handoff || ctx.rules.routes_at_capture(&lead));
+    if !must_route {
+        lead.next_action = args.handoff.next_action.clone();
+        lead.next_action_due = args.handoff.due.as_deref().map(|d| ctx.time_arg("--due", d)).transpose()?;
     }
     lead.history.push(Event {
         missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+        action: lead.next_action.clone(),
+        due: lead.next_action_due,
         ..Event::new(now, &by, EventKind::Captured)
     });
-    let must_route = missing.is_empty() && (wants_handoff || ctx.rules.routes_at_capture(&lead));
     let same_phone = {
         let _lock = ctx.ws.lock()?;
         if must_route {
@@ -107,8 +110,6 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
             if let Some(rule) = &turn_rule {
                 ctx.ws.bump_turn(rule)?;
             }
-        } else if let Some(due) = &args.handoff.due {
-            lead.next_action_due = Some(ctx.time_arg("--due", due)?);
         }
         while ctx.ws.lead_path(&lead.id).exists() {
             lead.id = LeadId::new(ctx.now.date(), &random_bytes());

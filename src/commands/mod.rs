@@ -10,12 +10,14 @@ mod accept;
 mod assign;
 mod capture;
 mod close;
+mod escalate_check;
 mod init;
 mod list;
 mod next;
 mod note;
 mod record;
 mod reject;
+mod report;
 mod show;
 mod transfer;
 mod update;
@@ -34,6 +36,8 @@ pub enum Command {
     Next(next::NextArgs),
     Close(close::CloseArgs),
     Show(show::ShowArgs),
+    EscalateCheck(escalate_check::EscalateCheckArgs),
+    Report(report::ReportArgs),
     List(list::ListArgs),
     Validate(validate::ValidateArgs),
 }
@@ -55,6 +59,8 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Next(args) => next::run(&ctx, args),
         Command::Close(args) => close::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
+        Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
     }

@@ -1,6 +1,7 @@
 //! Integration tests: the real `handoff` binary in a temporary workspace, clock pinned.
 
 mod capture;
+mod clock;
 mod handoff;
 mod workspace;
 

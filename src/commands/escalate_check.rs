@@ -1,0 +1,180 @@
+//! `handoff escalate-check [--dry-run] [--notify CMD]`: what cron runs every few minutes.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use crate::context::Ctx;
+use crate::error::workspace;
+use crate::escalation::{self, Due};
+use crate::lead::{Event, EventKind, LeadId, SYSTEM};
+use crate::output::{Table, Tone, emit};
+use crate::store::{ScanError, Want};
+
+/// Raise every lead the escalation rules say has waited too long; record each once.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  handoff escalate-check                       # cron: every minute or few\n  handoff escalate-check --dry-run --json\n  handoff escalate-check --notify 'mail -s \"lead escalation\" office@example.com'\n\nEach new escalation is recorded in the lead's history (once per rule and clock) and\ncommitted in one commit per run. A corrupt lead file is listed under errors and the\nrun continues; the exit code is then 3."
+)]
+pub struct EscalateCheckArgs {
+    /// Report what would escalate; write nothing, notify nobody.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Run CMD (with sh -c) once per new escalation, the escalation as JSON on stdin.
+    #[arg(long, value_name = "CMD")]
+    pub notify: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Escalation {
+    id: LeadId,
+    rule: String,
+    escalate_to: String,
+    reason: String,
+    overdue_minutes: i64,
+    new: bool,
+    /// When the rule's window ran out.
+    deadline: String,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    now: String,
+    escalations: &'a [Escalation],
+    errors: &'a [ScanError],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notify_errors: Vec<String>,
+}
+
+pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
+    let (found, errors) = ctx.ws.scan_map(Want::Open, |lead| {
+        let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
+        (!due.is_empty()).then_some((lead.id, due))
+    })?;
+    let mut escalations = Vec::new();
+    let pending: Vec<(&LeadId, &Due)> =
+        found.iter().flat_map(|(id, due)| due.iter().filter(|d| !d.fired).map(move |d| (id, d))).collect();
+    let recorded = if args.dry_run || pending.is_empty() { Vec::new() } else { record(ctx, &pending)? };
+    for (id, dues) in &found {
+        for d in dues {
+            let new = if args.dry_run { !d.fired } else { recorded.contains(&(id.clone(), d.rule.clone())) };
+            escalations.push(Escalation {
+                id: id.clone(),
+                rule: d.rule.clone(),
+                escalate_to: d.escalate_to.clone(),
+                reason: d.reason.clone(),
+                overdue_minutes: d.overdue_minutes,
+                new,
+                deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone()))
+                    .to_string(),
+            });
+        }
+    }
+    escalations.sort_by(|a, b| b.new.cmp(&a.new).then(b.overdue_minutes.cmp(&a.overdue_minutes)));
+    let mut notify_errors = Vec::new();
+    if let (Some(cmd), false) = (&args.notify, args.dry_run) {
+        for e in escalations.iter().filter(|e| e.new) {
+            if let Err(msg) = notify(cmd, e) {
+                eprintln!("warning: --notify failed for {} ({}): {msg}; the escalation is recorded", e.id, e.rule);
+                notify_errors.push(format!("{} {}: {msg}", e.id, e.rule));
+            }
+        }
+    }
+    let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
+    let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
+    emit(ctx.format, &output, || table(&escalations))?;
+    for e in &errors {
+        eprintln!("error: {}: {}", e.file, e.message);
+    }
+    if !errors.is_empty() {
+        return Err(workspace(format!(
+            "{} lead file{} could not be read (the rest were checked); fix them and run `handoff validate`",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// Record the pending escalations under the workspace lock, re-reading each lead so that
+/// overlapping runs never record one twice. Returns the (lead, rule) pairs recorded.
+fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)>> {
+    let _lock = ctx.ws.lock()?;
+    let mut recorded = Vec::new();
+    let mut files = Vec::new();
+    let mut ids: Vec<&LeadId> = pending.iter().map(|(id, _)| *id).collect();
+    ids.dedup();
+    for id in ids {
+        let Ok(mut lead) = ctx.ws.read(id) else { continue };
+        let fresh = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
+        let mut changed = false;
+        for d in fresh.iter().filter(|d| !d.fired) {
+            if !pending.iter().any(|(pid, p)| *pid == id && p.rule == d.rule) {
+                continue;
+            }
+            lead.history.push(Event {
+                to: Some(d.escalate_to.clone()),
+                rule: Some(d.rule.clone()),
+                reason: Some(d.reason.clone()),
+                clock: Some(d.clock),
+                ..Event::new(ctx.stamp(), SYSTEM, EventKind::Escalated)
+            });
+            recorded.push((id.clone(), d.rule.clone()));
+            changed = true;
+        }
+        if changed {
+            files.push(ctx.ws.write(&lead)?);
+        }
+    }
+    if !files.is_empty() {
+        let first = recorded.first().map(|(id, _)| id.to_string()).unwrap_or_default();
+        let message = match recorded.len() {
+            1 => format!("escalate-check {first}: 1 escalation ({})", recorded[0].1),
+            n => format!("escalate-check {first}: {n} escalations on {} leads", files.len()),
+        };
+        ctx.commit(&files, SYSTEM, &message);
+    }
+    Ok(recorded)
+}
+
+/// Run the user's notify command with one escalation as JSON on stdin.
+fn notify(cmd: &str, e: &Escalation) -> Result<(), String> {
+    let json = serde_json::to_string(e).map_err(|err| err.to_string())?;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .env("HANDOFF_LEAD", e.id.as_str())
+        .env("HANDOFF_RULE", &e.rule)
+        .env("HANDOFF_ESCALATE_TO", &e.escalate_to)
+        .spawn()
+        .map_err(|err| format!("cannot run `{cmd}`: {err}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(json.as_bytes());
+        let _ = stdin.write_all(b"\n");
+    }
+    let status = child.wait().map_err(|err| err.to_string())?;
+    if status.success() { Ok(()) } else { Err(format!("`{cmd}` exited with {status}")) }
+}
+
+fn table(escalations: &[Escalation]) -> Table {
+    let mut t = Table::new(&["", "lead", "to", "rule", "overdue", "why"]);
+    for e in escalations {
+        t.push(
+            vec![
+                if e.new { "NEW" } else { "" }.to_owned(),
+                e.id.to_string(),
+                e.escalate_to.clone(),
+                e.rule.clone(),
+                format!("{} min", e.overdue_minutes),
+                e.reason.clone(),
+            ],
+            if e.new { Tone::Alert } else { Tone::Plain },
+        );
+    }
+    t
+}
