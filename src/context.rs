@@ -38,6 +38,12 @@ impl Ctx {
             Some(s) => clock::parse_now(s, &rules.tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
             None => jiff::Timestamp::now().to_zoned_datetime(rules.tz.clone()),
         };
+        if rules.git {
+            // A fresh clone has .gitattributes but not the driver config: add it.
+            if let Err(e) = git::ensure_merge_driver(&ws.root) {
+                eprintln!("warning: could not configure the lead merge driver: {e:#}");
+            }
+        }
         Ok(Ctx {
             ws,
             rules,
@@ -136,7 +142,8 @@ impl Ctx {
     }
 }
 
-fn relative_to(top: &Path, file: &Path) -> String {
+/// `file`'s path relative to the work tree `top`, as git wants it.
+pub fn relative_to(top: &Path, file: &Path) -> String {
     let canon_top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
     let canon = file
         .parent()

@@ -38,6 +38,90 @@ pub fn init(dir: &Path) -> Result<()> {
     run(git(dir).args(["init", "--quiet"]), "git init")
 }
 
+/// The merge driver git runs for `leads/*.yaml` (see `.gitattributes`). `handoff` is found
+/// on PATH, as git finds its other helpers, so the same config works on every machine.
+pub const MERGE_DRIVER: &str = "handoff merge-driver %O %A %B %P";
+
+/// The `.gitattributes` line that routes lead files to the merge driver.
+pub const ATTRIBUTES: &str = "leads/*.yaml merge=handoff\n";
+
+/// The git config file of the repository holding `dir`, found without running git
+/// (read-only commands must stay cheap): walk up to `.git`, follow a `gitdir:` file and a
+/// worktree's `commondir`.
+fn config_path(dir: &Path) -> Option<PathBuf> {
+    let dot_git = dir.ancestors().map(|d| d.join(".git")).find(|p| p.exists())?;
+    let git_dir = if dot_git.is_file() {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let target = PathBuf::from(text.strip_prefix("gitdir:")?.trim());
+        if target.is_absolute() { target } else { dot_git.parent()?.join(target) }
+    } else {
+        dot_git
+    };
+    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(c) => git_dir.join(c.trim()),
+        Err(_) => git_dir,
+    };
+    Some(common.join("config"))
+}
+
+/// Make sure the repository holding `root` has handoff's merge driver configured (a clone
+/// does not carry config). Returns whether it had to configure it. Runs git only then.
+pub fn ensure_merge_driver(root: &Path) -> Result<bool> {
+    let Some(config) = config_path(root) else { return Ok(false) };
+    let text = std::fs::read_to_string(&config).unwrap_or_default();
+    if text.contains("[merge \"handoff\"]") {
+        return Ok(false);
+    }
+    configure_merge_driver(root)?;
+    Ok(true)
+}
+
+/// Register the merge driver in the repository's local config.
+pub fn configure_merge_driver(root: &Path) -> Result<()> {
+    run(git(root).args(["config", "--local", "merge.handoff.name", "handoff lead merge"]), "git config")?;
+    run(git(root).args(["config", "--local", "merge.handoff.driver", MERGE_DRIVER]), "git config")
+}
+
+/// One commit that changed a file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileCommit {
+    pub hash: String,
+    pub author: String,
+    pub email: String,
+    pub date: String,
+    pub subject: String,
+}
+
+/// The commits that changed `path` (relative to `top`), oldest first.
+pub fn file_log(top: &Path, path: &str) -> Result<Vec<FileCommit>> {
+    let out = git(top)
+        .args(["log", "--reverse", "--format=%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path])
+        .output()
+        .context("cannot run git log")?;
+    if !out.status.success() {
+        bail!("git log failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split('\x1f');
+            Some(FileCommit {
+                hash: f.next()?.to_owned(),
+                author: f.next()?.to_owned(),
+                email: f.next()?.to_owned(),
+                date: f.next()?.to_owned(),
+                subject: f.next()?.to_owned(),
+            })
+        })
+        .collect())
+}
+
+/// A file's content at a commit.
+pub fn show_file(top: &Path, hash: &str, path: &str) -> Option<String> {
+    let out = git(top).arg("show").arg(format!("{hash}:{path}")).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// Commit exactly `files` (paths relative to `root`), authored as `author`.
 ///
 /// Only these paths are staged and committed (`git commit --only`), so a user's unrelated

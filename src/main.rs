@@ -13,6 +13,7 @@ mod escalation;
 mod git;
 mod handoff;
 mod lead;
+mod merge;
 mod output;
 mod phone;
 mod phone_index;

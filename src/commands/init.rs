@@ -1,13 +1,14 @@
 //! `handoff init [DIR] [--timezone TZ]`: create a workspace.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
 use jiff::tz::TimeZone;
 
 use crate::cli::GlobalArgs;
+use crate::context::relative_to;
 use crate::error::{refused, workspace};
 use crate::git;
 use crate::rules::default_rules;
@@ -52,10 +53,27 @@ pub fn run(_global: &GlobalArgs, args: InitArgs) -> Result<()> {
     write_atomic(&rules_path, default_rules(&tz_name).as_bytes())?;
     write_atomic(&dir.join(LEADS_DIR).join(".gitkeep"), b"")?;
     write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\n").as_bytes())?;
-    if git::available() && git::work_tree(&dir).is_none() {
-        git::init(&dir).map_err(|e| workspace(format!("workspace created, but {e:#}")))?;
+    write_atomic(&dir.join(".gitattributes"), git::ATTRIBUTES.as_bytes())?;
+    if git::available() {
+        record_in_git(&dir).map_err(|e| workspace(format!("workspace created, but git: {e:#}")))?;
     }
     println!("created a handoff workspace in {} (time zone {tz_name})", dir.display());
     eprintln!("next: edit {} (staff, routing, escalation), then `handoff capture --help`", rules_path.display());
     Ok(())
+}
+
+/// Make the workspace a git repository (unless it is inside one), register the lead merge
+/// driver, and commit the new workspace files (only those).
+fn record_in_git(dir: &Path) -> Result<()> {
+    if git::work_tree(dir).is_none() {
+        git::init(dir)?;
+    }
+    git::configure_merge_driver(dir)?;
+    let Some(top) = git::work_tree(dir) else { return Ok(()) };
+    let files: Vec<String> = [RULES_FILE, ".gitattributes", ".gitignore", "leads/.gitkeep"]
+        .iter()
+        .map(|f| relative_to(&top, &dir.join(f)))
+        .collect();
+    let author = git::Author { name: "handoff", email: "handoff@localhost" };
+    git::commit(&top, &files, &author, "init: handoff workspace (rules.yaml, leads/)")
 }

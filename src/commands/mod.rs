@@ -13,6 +13,8 @@ mod close;
 mod escalate_check;
 mod init;
 mod list;
+mod log;
+mod merge_driver;
 mod next;
 mod note;
 mod record;
@@ -40,15 +42,20 @@ pub enum Command {
     Report(report::ReportArgs),
     List(list::ListArgs),
     Validate(validate::ValidateArgs),
+    Log(log::LogArgs),
+    #[command(hide = true)]
+    MergeDriver(merge_driver::MergeDriverArgs),
 }
 
 pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
-    if let Command::Init(args) = command {
-        return init::run(global, args);
-    }
+    let command = match command {
+        Command::Init(args) => return init::run(global, args),
+        Command::MergeDriver(args) => return merge_driver::run(args),
+        other => other,
+    };
     let ctx = Ctx::load(global)?;
     match command {
-        Command::Init(_) => unreachable!("handled above"),
+        Command::Init(_) | Command::MergeDriver(_) => unreachable!("handled above"),
         Command::Capture(args) => capture::run(&ctx, args),
         Command::Update(args) => update::run(&ctx, args),
         Command::Note(args) => note::run(&ctx, args),
@@ -63,5 +70,6 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Report(args) => report::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
     }
 }

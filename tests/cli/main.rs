@@ -2,6 +2,7 @@
 
 mod capture;
 mod clock;
+mod git;
 mod handoff;
 mod workspace;
 
@@ -58,7 +59,7 @@ impl TestEnv {
         let mut cmd = Command::cargo_bin("handoff").expect("binary");
         cmd.current_dir(self.root())
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PATH", path_with_handoff())
             .env("HOME", self.root())
             .env("NO_COLOR", "1")
             .env("HANDOFF_NOW", &self.now)
@@ -155,16 +156,31 @@ impl TestEnv {
 
     /// Run git in the workspace, returning stdout.
     pub fn git(&self, args: &[&str]) -> String {
-        let out = std::process::Command::new("git")
-            .current_dir(self.root())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", self.root())
-            .args(args)
-            .output()
-            .expect("git");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).expect("utf8")
+        git_in(self.root(), args)
     }
+}
+
+/// PATH with the directory of the `handoff` under test first, so git's merge driver
+/// (`handoff merge-driver …`) runs this build.
+pub fn path_with_handoff() -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin("handoff");
+    let mut paths = vec![bin.parent().expect("bin dir").to_path_buf()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).expect("PATH")
+}
+
+/// Run git in `dir` with a clean configuration, returning stdout; asserts success.
+pub fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = git_cmd(dir, args).output().expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf8")
+}
+
+/// A git command in `dir` with a clean configuration and `handoff` on PATH.
+pub fn git_cmd(dir: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("git");
+    cmd.current_dir(dir).env("GIT_CONFIG_NOSYSTEM", "1").env("HOME", dir).env("PATH", path_with_handoff()).args(args);
+    cmd
 }
 
 /// History event names of a lead, in order.
