@@ -38,6 +38,11 @@ impl Stamp {
         self.ts
     }
 
+    /// Whole minutes from `self` to `later` (negative when `later` is earlier).
+    pub fn minutes_until(&self, later: Timestamp) -> i64 {
+        later.duration_since(self.ts).as_secs() / 60
+    }
+
     /// This instant in the workspace time zone.
     pub fn in_zone(&self, tz: &TimeZone) -> ZonedDateTime {
         self.ts.to_zoned_datetime(tz.clone())

@@ -246,6 +246,9 @@ pub struct Event {
     /// QA answers, question key → yes/no.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub answers: BTreeMap<String, bool>,
+    /// The ISO week a QA review belongs to (`2026-W48`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub week: Option<String>,
 }
 
 impl Event {
@@ -267,12 +270,14 @@ impl Event {
             outcome: None,
             text: None,
             answers: BTreeMap::new(),
+            week: None,
         }
     }
 
-    /// Movement: any event recorded by a person (SPEC "Escalation" rule 3).
+    /// Movement: any event recorded by a person (SPEC "Escalation" rule 3); QA reviews look
+    /// back at a handoff and do not move it.
     pub fn is_movement(&self) -> bool {
-        self.by != SYSTEM && !matches!(self.event, EventKind::Escalated | EventKind::Conflict)
+        self.by != SYSTEM && !matches!(self.event, EventKind::Escalated | EventKind::Conflict | EventKind::QaReview)
     }
 }
 

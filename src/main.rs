@@ -17,6 +17,7 @@ mod merge;
 mod output;
 mod phone;
 mod phone_index;
+mod qa;
 mod report;
 mod rules;
 mod store;

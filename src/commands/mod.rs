@@ -17,6 +17,9 @@ mod log;
 mod merge_driver;
 mod next;
 mod note;
+mod qa_record;
+mod qa_report;
+mod qa_sample;
 mod record;
 mod reject;
 mod report;
@@ -40,6 +43,9 @@ pub enum Command {
     Show(show::ShowArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
     Report(report::ReportArgs),
+    QaSample(qa_sample::QaSampleArgs),
+    QaRecord(qa_record::QaRecordArgs),
+    QaReport(qa_report::QaReportArgs),
     List(list::ListArgs),
     Validate(validate::ValidateArgs),
     Log(log::LogArgs),
@@ -68,6 +74,9 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
+        Command::QaSample(args) => qa_sample::run(&ctx, args),
+        Command::QaRecord(args) => qa_record::run(&ctx, args),
+        Command::QaReport(args) => qa_report::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),

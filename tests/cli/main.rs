@@ -4,6 +4,7 @@ mod capture;
 mod clock;
 mod git;
 mod handoff;
+mod qa;
 mod workspace;
 
 use std::path::{Path, PathBuf};
