@@ -12,8 +12,7 @@ use crate::output::Format;
 #[command(
     name = "handoff",
     version,
-    arg_required_else_help = true,
-    after_help = "Common commands:\n  handoff capture --name … --phone … --market … --service repair --urgency urgent --source phone --notes …\n  handoff list --overdue\n  handoff accept ID\n  handoff report\n\nExit codes: 0 ok · 1 refused (input or SOP) · 2 usage · 3 workspace problem"
+    after_help = USAGE_FOOTER
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -41,6 +40,52 @@ pub struct GlobalArgs {
     pub json: bool,
 }
 
+/// What `handoff` alone prints (to stderr, exit 2): the commands used every day.
+pub const SHORT_USAGE: &str = "handoff: keep every lead owned, on time and on record.
+
+Usage: handoff <COMMAND> [OPTIONS]
+
+Every day:
+  capture          put a new lead on disk while the caller is on the line
+  list             open leads (--overdue: what is late; --owner STAFF)
+  show ID          one lead: record, handoff checklist, history
+  assign ID        hand it to one owner (routing rules pick, or --to STAFF)
+  accept ID        confirm a handoff assigned to you
+  next ID          record the next action and when it is due
+  report           the end-of-day review
+  escalate-check   what cron runs every few minutes
+
+`handoff --help` lists every command; `handoff COMMAND --help` shows flags and examples.
+";
+
+const USAGE_FOOTER: &str = "Examples:\n  handoff --as ana capture --name 'Maria Lopez' --phone '(312) 555-0142' --market North \\\n    --service repair --urgency urgent --source phone --notes 'No hot water'\n  handoff list --overdue\n  handoff --as dev accept k3f9\n  handoff report\n\nExit codes: 0 ok | 1 refused (bad input, or the SOP forbids it) | 2 usage error | 3 workspace problem";
+
+/// The footer every subcommand's `--help` ends with.
+pub const EXIT_CODES: &str = "Exit codes: 0 ok | 1 refused (bad input, or the SOP forbids it) | 2 usage error | 3 workspace problem (corrupt file, bad rules.yaml, I/O)";
+
+/// The full clap command: the derived one, with the exit codes under every subcommand's help.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommands(|sub| {
+        let help = match sub.get_after_help() {
+            Some(h) => format!("{h}\n\n{EXIT_CODES}"),
+            None => EXIT_CODES.to_owned(),
+        };
+        sub.after_help(help)
+    })
+}
+
+/// Parse the process's arguments (clap prints help and usage errors, exit 2).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    if std::env::args_os().len() == 1 {
+        eprint!("{SHORT_USAGE}");
+        std::process::exit(2);
+    }
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 impl GlobalArgs {
     pub fn format(&self) -> Format {
         if self.json { Format::Json } else { self.format.unwrap_or_default() }
@@ -54,5 +99,6 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }

@@ -25,6 +25,8 @@ pub struct Ctx {
     pub now: ZonedDateTime,
     actor: Option<String>,
     pub format: Format,
+    /// Whether --format/--json was given (commands with another natural default check it).
+    pub format_given: bool,
     /// Standard input is a terminal: prompts and confirmations may be asked.
     pub interactive: bool,
 }
@@ -50,6 +52,7 @@ impl Ctx {
             now,
             actor: g.actor.clone().filter(|a| !a.is_empty()),
             format: g.format(),
+            format_given: g.json || g.format.is_some(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         })
     }

@@ -2,21 +2,23 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 mod cli;
 mod clock;
 mod commands;
 mod context;
+mod csv;
 mod error;
 mod escalation;
 mod git;
 mod handoff;
+mod import;
+mod intake;
 mod lead;
 mod merge;
 mod output;
 mod phone;
 mod phone_index;
+mod prompt;
 mod qa;
 mod report;
 mod rules;
@@ -24,7 +26,7 @@ mod store;
 mod yamlpos;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     match commands::run(&cli.global, cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

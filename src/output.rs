@@ -81,7 +81,11 @@ pub fn render_table(t: &Table, colour: bool) -> String {
     let mut c = Comfy::new();
     c.load_style(STYLE);
     if std::io::stdout().is_terminal() {
-        c.set_content_arrangement(ContentArrangement::Dynamic);
+        // Fit the terminal's width; a terminal that reports none (or a silly one) gets
+        // the natural width rather than a column per letter.
+        if c.width().is_some_and(|w| w >= 40) {
+            c.set_content_arrangement(ContentArrangement::Dynamic);
+        }
     } else {
         c.force_no_tty();
     }
@@ -101,16 +105,11 @@ pub fn render_table(t: &Table, colour: bool) -> String {
 
 /// RFC 4180 CSV.
 pub fn render_csv(t: &Table) -> String {
-    let line = |cells: &[String]| cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",") + "\r\n";
-    let mut out = line(&t.headers);
+    let mut out = crate::csv::record(&t.headers);
     for row in &t.rows {
-        out.push_str(&line(row));
+        out.push_str(&crate::csv::record(row));
     }
     out
-}
-
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
 }
 
 pub fn render_md(t: &Table) -> String {

@@ -14,7 +14,7 @@ use crate::lead::Lead;
 /// Accept a lead assigned to you, after reading its notes, next step and deadline.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff accept k3f9            # shows the handoff, asks y/N\n  handoff accept k3f9 --yes      # scripts\n\nRefused (exit 1) unless you are the assigned owner and the record is complete;\nan incomplete record is sent back with `handoff reject ID --reason … --missing …`."
+    after_help = "Examples:\n  handoff accept k3f9            # shows the handoff, asks y/N\n  handoff accept k3f9 --yes      # scripts\n\nRefused (exit 1) unless you are the assigned owner and the record is complete;\nan incomplete record is sent back with `handoff reject ID --reason ... --missing ...`."
 )]
 pub struct AcceptArgs {
     /// Lead id, or a unique prefix (4+ characters) of the part after the dash.

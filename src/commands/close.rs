@@ -14,7 +14,7 @@ use crate::handoff;
 pub struct CloseArgs {
     /// Lead id, or a unique prefix (4+ characters) of the part after the dash.
     pub id: String,
-    /// How it ended (booked, estimate-sent, won, lost, no-response, not-a-fit, duplicate, spam, …).
+    /// How it ended (booked, estimate-sent, won, lost, no-response, not-a-fit, duplicate, spam, ...).
     #[arg(long, value_name = "OUTCOME")]
     pub outcome: String,
     /// A closing note.

@@ -6,14 +6,21 @@ use clap::Subcommand;
 use crate::cli::GlobalArgs;
 use crate::context::Ctx;
 
+pub use assign::{HandoffArgs, resolve_handoff};
+pub use record::{RecordArgs, checked, flag_of, set_field};
+
 mod accept;
 mod assign;
 mod capture;
 mod close;
+mod completions;
 mod escalate_check;
+mod export;
+mod import;
 mod init;
 mod list;
 mod log;
+mod man;
 mod merge_driver;
 mod next;
 mod note;
@@ -32,6 +39,8 @@ mod validate;
 pub enum Command {
     Init(init::InitArgs),
     Capture(capture::CaptureArgs),
+    List(list::ListArgs),
+    Show(show::ShowArgs),
     Update(update::UpdateArgs),
     Note(note::NoteArgs),
     Assign(assign::AssignArgs),
@@ -40,28 +49,39 @@ pub enum Command {
     Transfer(transfer::TransferArgs),
     Next(next::NextArgs),
     Close(close::CloseArgs),
-    Show(show::ShowArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
     Report(report::ReportArgs),
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
     QaReport(qa_report::QaReportArgs),
-    List(list::ListArgs),
     Validate(validate::ValidateArgs),
     Log(log::LogArgs),
+    Import(import::ImportArgs),
+    Export(export::ExportArgs),
+    Completions(completions::CompletionsArgs),
+    Man(man::ManArgs),
     #[command(hide = true)]
     MergeDriver(merge_driver::MergeDriverArgs),
+    #[command(name = "__complete", hide = true)]
+    Complete(completions::CompleteArgs),
 }
 
 pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
     let command = match command {
         Command::Init(args) => return init::run(global, args),
         Command::MergeDriver(args) => return merge_driver::run(args),
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return man::run(args),
+        Command::Complete(args) => return completions::complete(global, args),
         other => other,
     };
     let ctx = Ctx::load(global)?;
     match command {
-        Command::Init(_) | Command::MergeDriver(_) => unreachable!("handled above"),
+        Command::Init(_)
+        | Command::MergeDriver(_)
+        | Command::Completions(_)
+        | Command::Man(_)
+        | Command::Complete(_) => unreachable!("handled above"),
         Command::Capture(args) => capture::run(&ctx, args),
         Command::Update(args) => update::run(&ctx, args),
         Command::Note(args) => note::run(&ctx, args),
@@ -80,5 +100,7 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
+        Command::Import(args) => import::run(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
     }
 }

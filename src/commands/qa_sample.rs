@@ -14,7 +14,7 @@ use crate::store::Want;
 /// Draw the week's QA sample of accepted handoffs, with the evidence for the SOP's five questions.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff qa-sample                          # this week, qa.sample_size handoffs\n  handoff qa-sample --week 2026-W47 --format md > qa.md\n  handoff qa-sample --seed 2                 # a different, equally valid draw\n\nThen answer with `handoff qa-record ID --answer owner-correct=yes …`."
+    after_help = "Examples:\n  handoff qa-sample                          # this week, qa.sample_size handoffs\n  handoff qa-sample --week 2026-W47 --format md > qa.md\n  handoff qa-sample --seed 2                 # a different, equally valid draw\n\nThen answer with `handoff qa-record ID --answer owner-correct=yes ...`."
 )]
 pub struct QaSampleArgs {
     /// ISO week, YYYY-Www (default: this week).

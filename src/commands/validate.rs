@@ -16,7 +16,7 @@ use crate::yamlpos::{Seg, locate};
 /// Check rules.yaml and every lead file; lists every problem with file and line (exit 3 if any).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  handoff validate && git push\n\nExit codes: 0 all good · 3 problems found (listed on stdout)"
+    after_help = "Example:\n  handoff validate && git push\n\nExit 3 when any problem is found (each listed on stdout with file and line)."
 )]
 pub struct ValidateArgs {}
 

@@ -2,6 +2,7 @@
 
 mod capture;
 mod clock;
+mod everyday;
 mod git;
 mod handoff;
 mod qa;

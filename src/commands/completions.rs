@@ -1,0 +1,109 @@
+//! `handoff completions SHELL` and the hidden `handoff __complete ids|staff` they call.
+
+use std::io::Write;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use clap_complete::Shell;
+
+use crate::cli::GlobalArgs;
+use crate::context::Ctx;
+
+/// Print a shell completion script (lead ids and staff ids complete live in bash and fish).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Install:\n  bash: handoff completions bash > ~/.local/share/bash-completion/completions/handoff\n  zsh:  handoff completions zsh > ~/.zfunc/_handoff   (with fpath+=~/.zfunc)\n  fish: handoff completions fish > ~/.config/fish/completions/handoff.fish"
+)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// What `__complete` lists.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// Lead ids (file names in leads/; nothing is parsed, so it is instant).
+    Ids,
+    /// Staff ids from rules.yaml.
+    Staff,
+}
+
+/// List lead or staff ids for shell completion (used by the completion scripts).
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    pub kind: Kind,
+}
+
+/// Subcommands whose first argument is a lead id.
+const ID_COMMANDS: &str = "update note assign accept reject transfer next close show log qa-record";
+/// Flags that take a staff id.
+const STAFF_FLAGS: &str = "--to --as --owner";
+
+pub fn run(args: CompletionsArgs) -> Result<()> {
+    let mut cmd = crate::cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "handoff", &mut out);
+    match args.shell {
+        Shell::Bash => out.extend_from_slice(bash_dynamic().as_bytes()),
+        Shell::Fish => out.extend_from_slice(fish_dynamic().as_bytes()),
+        _ => {}
+    }
+    std::io::stdout().lock().write_all(&out)?;
+    Ok(())
+}
+
+fn bash_dynamic() -> String {
+    format!(
+        r#"
+# Live lead and staff ids (handoff __complete lists them from the workspace).
+_handoff_live() {{
+    local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" sub=""
+    local w
+    for w in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
+        case "$w" in -*) ;; *) sub="$w"; break ;; esac
+    done
+    case " {STAFF_FLAGS} " in *" $prev "*)
+        COMPREPLY=($(compgen -W "$(handoff __complete staff 2>/dev/null)" -- "$cur")); return ;;
+    esac
+    if [[ "$cur" != -* && " {ID_COMMANDS} " == *" $sub "* && "$prev" == "$sub" ]]; then
+        COMPREPLY=($(compgen -W "$(handoff __complete ids 2>/dev/null)" -- "$cur")); return
+    fi
+    _handoff "$@"
+}}
+complete -F _handoff_live -o bashdefault -o default handoff
+"#
+    )
+}
+
+fn fish_dynamic() -> String {
+    let mut s = String::from("\n# Live lead and staff ids.\n");
+    s.push_str(&format!(
+        "complete -c handoff -n '__fish_seen_subcommand_from {ID_COMMANDS}' -f -a '(handoff __complete ids 2>/dev/null)'\n"
+    ));
+    for flag in ["to", "as", "owner"] {
+        s.push_str(&format!("complete -c handoff -l {flag} -f -a '(handoff __complete staff 2>/dev/null)'\n"));
+    }
+    s
+}
+
+pub fn complete(global: &GlobalArgs, args: CompleteArgs) -> Result<()> {
+    // Completion must never print errors into the user's prompt: fail quietly.
+    let Ok(ctx) = Ctx::load(global) else { return Ok(()) };
+    let mut out = std::io::stdout().lock();
+    match args.kind {
+        Kind::Staff => {
+            for id in ctx.rules.staff_ids() {
+                writeln!(out, "{id}")?;
+            }
+        }
+        Kind::Ids => {
+            let mut ids = ctx.ws.ids()?;
+            ids.sort();
+            for id in ids.iter().rev().take(2000) {
+                writeln!(out, "{id}")?;
+            }
+        }
+    }
+    Ok(())
+}

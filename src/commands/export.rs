@@ -1,0 +1,48 @@
+//! `handoff export`: every lead, for spreadsheets (CSV by default) or backups (JSON/YAML).
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::context::Ctx;
+use crate::lead::{EventKind, Lead, RECORD_FIELDS, Status};
+use crate::output::{Format, Table, emit};
+use crate::store::Want;
+
+/// Export leads: CSV with one column per record field (default), or full records as json/yaml.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  handoff export > leads.csv\n  handoff export --status closed --format csv > closed.csv\n  handoff export --json > backup.json      # full records with history"
+)]
+pub struct ExportArgs {
+    /// Only leads in this status.
+    #[arg(long, value_name = "STATUS")]
+    pub status: Option<Status>,
+}
+
+pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
+    let (mut leads, errors) = ctx.ws.scan_map(Want::All, |l| args.status.is_none_or(|s| l.status == s).then_some(l))?;
+    for e in &errors {
+        eprintln!("warning: skipped {}: {}", e.file, e.message);
+    }
+    leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    let format = if ctx.format_given { ctx.format } else { Format::Csv };
+    emit(format, &leads, || table(&leads))
+}
+
+fn table(leads: &[Lead]) -> Table {
+    let mut headers = vec!["id", "status", "created_at", "captured_by"];
+    headers.extend(RECORD_FIELDS);
+    headers.extend(["accepted_at", "outcome", "closed_at"]);
+    let mut t = Table::new(&headers);
+    for l in leads {
+        let mut row = vec![l.id.to_string(), l.status.to_string(), l.created_at.to_string(), l.captured_by.clone()];
+        row.extend(RECORD_FIELDS.iter().map(|f| l.field(f).unwrap_or_default()));
+        let accepted = l.last_event(EventKind::Accepted).map(|e| e.at.to_string()).unwrap_or_default();
+        let closed = l.last_event(EventKind::Closed);
+        row.push(accepted);
+        row.push(closed.and_then(|e| e.outcome.clone()).unwrap_or_default());
+        row.push(closed.map(|e| e.at.to_string()).unwrap_or_default());
+        t.row(row);
+    }
+    t
+}

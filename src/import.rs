@@ -1,0 +1,125 @@
+//! Importing leads from a spreadsheet's CSV: each row checked and saved like `capture`.
+//!
+//! Columns are named as the record fields (`full_name`, `primary_phone`, `service_address`,
+//! `market`, `service_type`, `urgency`, `fit`, `source`, `referral`, `notes`,
+//! `next_action`, `next_action_due`, `follow_up_on`, `owner`). A row is imported whole or
+//! refused whole, with its row number as the spreadsheet shows it (the header is row 1).
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::commands::{HandoffArgs, RecordArgs};
+use crate::context::Ctx;
+use crate::error::refused;
+use crate::intake;
+use crate::lead::LeadId;
+
+pub const COLUMNS: [&str; 14] = [
+    "full_name",
+    "primary_phone",
+    "service_address",
+    "market",
+    "service_type",
+    "urgency",
+    "fit",
+    "source",
+    "referral",
+    "notes",
+    "next_action",
+    "next_action_due",
+    "follow_up_on",
+    "owner",
+];
+
+#[derive(Debug, Serialize)]
+pub struct Imported {
+    pub row: usize,
+    pub id: LeadId,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Refused {
+    pub row: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Outcome {
+    pub imported: Vec<Imported>,
+    pub refused: Vec<Refused>,
+    pub dry_run: bool,
+}
+
+/// Import the CSV `text` as `by`. The caller holds the workspace lock and commits.
+pub fn import(
+    ctx: &Ctx,
+    text: &str,
+    by: &str,
+    partial: bool,
+    dry_run: bool,
+) -> Result<(Outcome, Vec<std::path::PathBuf>)> {
+    let records = crate::csv::parse(text).map_err(|e| refused(format!("the file is not valid CSV: {e:#}")))?;
+    let Some((_, header)) = records.first() else {
+        return Err(refused("the file is empty; the first row names the columns (full_name, primary_phone, ...)"));
+    };
+    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    for h in &header {
+        if !COLUMNS.contains(&h.as_str()) {
+            return Err(refused(format!(
+                "unknown column `{h}`; columns are named as record fields: {}",
+                COLUMNS.join(", ")
+            )));
+        }
+    }
+    let mut outcome = Outcome { dry_run, ..Outcome::default() };
+    let mut files = Vec::new();
+    for (n, (_, cells)) in records.iter().enumerate().skip(1) {
+        let row = n + 1;
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if cells.len() > header.len() {
+            outcome
+                .refused
+                .push(Refused { row, reason: format!("{} cells but {} columns", cells.len(), header.len()) });
+            continue;
+        }
+        let get = |col: &str| -> Option<String> {
+            let i = header.iter().position(|h| h == col)?;
+            cells.get(i).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())
+        };
+        let record = RecordArgs {
+            name: get("full_name"),
+            phone: get("primary_phone"),
+            address: get("service_address"),
+            market: get("market"),
+            service: get("service_type"),
+            urgency: get("urgency"),
+            fit: get("fit"),
+            source: get("source"),
+            referral: get("referral"),
+            notes: get("notes"),
+        };
+        let handoff = HandoffArgs {
+            to: get("owner"),
+            next_action: get("next_action"),
+            due: get("next_action_due"),
+            follow_up: get("follow_up_on"),
+        };
+        let result = (|| {
+            let mut lead = intake::blank(ctx, by);
+            record.apply(ctx, &mut lead)?;
+            intake::save(ctx, lead, by, &handoff, false, partial, dry_run)
+        })();
+        match result {
+            Ok(saved) => {
+                outcome.imported.push(Imported { row, id: saved.lead.id.clone() });
+                if !dry_run {
+                    files.push(saved.path);
+                }
+            }
+            Err(e) => outcome.refused.push(Refused { row, reason: format!("{e:#}") }),
+        }
+    }
+    Ok((outcome, files))
+}

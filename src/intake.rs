@@ -1,0 +1,143 @@
+//! Putting a new lead on disk: the checks and steps `capture` and `import` share.
+//!
+//! The required intake fields are checked (or the lead saved incomplete with `partial`),
+//! SOP leads that must not sit unowned are routed at once, the lead is written under the
+//! workspace lock with a fresh id, and the phone index learns its number. Committing is
+//! the caller's: capture commits one lead, import one batch.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::commands::{HandoffArgs, resolve_handoff};
+use crate::context::Ctx;
+use crate::error::refused;
+use crate::handoff;
+use crate::lead::{Event, EventKind, Lead, LeadId, Status};
+use crate::store::random_bytes;
+use crate::{phone, phone_index};
+
+/// A lead with nothing but its id, capture time and capturer.
+pub fn blank(ctx: &Ctx, by: &str) -> Lead {
+    Lead {
+        id: LeadId::new(ctx.now.date(), &random_bytes()),
+        status: Status::Intake,
+        created_at: ctx.stamp(),
+        captured_by: by.to_owned(),
+        full_name: None,
+        primary_phone: None,
+        service_address: None,
+        market: None,
+        service_type: None,
+        urgency: None,
+        fit: None,
+        source: None,
+        referral: None,
+        notes: None,
+        next_action: None,
+        next_action_due: None,
+        follow_up_on: None,
+        owner: None,
+        history: Vec::new(),
+    }
+}
+
+/// A lead written to disk.
+pub struct Saved {
+    pub lead: Lead,
+    pub path: PathBuf,
+    /// Intake fields still missing (a `partial` save).
+    pub missing: Vec<&'static str>,
+    /// Leads that may share the phone number (confirm with `warn_same_phone`).
+    pub same_phone: Vec<LeadId>,
+}
+
+/// The flag(s) that fill a missing intake field.
+pub fn missing_flag(field: &str) -> String {
+    match field {
+        "service_address/market" => "--address or --market".to_owned(),
+        f => crate::commands::flag_of(f).to_owned(),
+    }
+}
+
+/// Check, route if the SOP says so, and write `lead`. The caller holds the workspace lock.
+/// With `dry_run`, everything is checked and nothing is written.
+pub fn save(
+    ctx: &Ctx,
+    mut lead: Lead,
+    by: &str,
+    h: &HandoffArgs,
+    route: bool,
+    partial: bool,
+    dry_run: bool,
+) -> Result<Saved> {
+    let missing = lead.missing_intake(ctx.rules.requirements(&lead));
+    if !missing.is_empty() && !partial {
+        let flags: Vec<String> = missing.iter().map(|f| missing_flag(f)).collect();
+        return Err(refused(format!(
+            "cannot capture: missing {}; give {} (or save it incomplete with --partial)",
+            missing.join(", "),
+            flags.join(", ")
+        )));
+    }
+    let wants_handoff = route || h.to.is_some();
+    if !missing.is_empty() && wants_handoff {
+        return Err(refused(format!(
+            "an incomplete lead cannot be handed off (missing {}); drop --to/--route or fill the fields",
+            missing.join(", ")
+        )));
+    }
+    let must_route = missing.is_empty() && (wants_handoff || ctx.rules.routes_at_capture(&lead));
+    if !must_route {
+        lead.next_action = h.next_action.clone();
+        lead.next_action_due = h.due.as_deref().map(|d| ctx.time_arg("--due", d)).transpose()?;
+        lead.follow_up_on = h.follow_up.as_deref().map(|d| ctx.date_arg("--follow-up", d)).transpose()?;
+    }
+    let now = lead.created_at;
+    lead.history.push(Event {
+        missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+        action: lead.next_action.clone(),
+        due: lead.next_action_due,
+        ..Event::new(now, by, EventKind::Captured)
+    });
+    if must_route {
+        let (handoff, turn_rule) = resolve_handoff(ctx, &lead, h)?;
+        handoff::assign(&mut lead, &ctx.rules, handoff, by, now)?;
+        if let (Some(rule), false) = (&turn_rule, dry_run) {
+            ctx.ws.bump_turn(rule)?;
+        }
+    }
+    if dry_run {
+        let path = ctx.ws.lead_path(&lead.id);
+        return Ok(Saved { lead, path, missing, same_phone: Vec::new() });
+    }
+    while ctx.ws.lead_path(&lead.id).exists() {
+        lead.id = LeadId::new(ctx.now.date(), &random_bytes());
+    }
+    let same_phone = match &lead.primary_phone {
+        Some(p) => phone_index::candidates(&ctx.ws, p)?,
+        None => Vec::new(),
+    };
+    let path = ctx.ws.create(&lead)?;
+    if let Some(p) = &lead.primary_phone {
+        phone_index::add(&ctx.ws, &lead.id, p)?;
+    }
+    Ok(Saved { lead, path, missing, same_phone })
+}
+
+/// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
+pub fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
+    let Some(phone) = &lead.primary_phone else { return };
+    let digits = phone::digits(phone);
+    for id in candidates.iter().filter(|id| **id != lead.id) {
+        let Ok(other) = ctx.ws.read(id) else { continue };
+        if other.is_open() && other.primary_phone.as_deref().is_some_and(|p| phone::digits(p) == digits) {
+            eprintln!(
+                "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",
+                other.id,
+                other.status,
+                other.owner.as_deref().unwrap_or("none")
+            );
+        }
+    }
+}
