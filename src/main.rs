@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+mod canonical;
 mod cli;
 mod clock;
 mod commands;

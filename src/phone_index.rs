@@ -84,14 +84,14 @@ pub fn add(ws: &Workspace, id: &LeadId, phone: &str) -> Result<()> {
 
 /// Rebuild the index from the lead files; returns its text.
 fn rebuild(ws: &Workspace, stamp: &str) -> Result<String> {
-    let lines = ws.par_files(|path| {
-        let text = read_limited(path, crate::store::MAX_LEAD_BYTES).ok()?;
+    let lines = ws.par_files(|file, buf| {
+        let text = crate::store::read_into(file, buf).ok()?;
         let value = text.lines().find_map(|l| l.strip_prefix("primary_phone:"))?;
         let value = value.trim().trim_matches(['\'', '"']);
-        let id = path.file_stem()?.to_str()?;
+        let id = file.path.file_stem()?.to_str()?;
         Some(format!("{} {id}\n", phone::digits(value)))
     })?;
-    let text: String = lines.into_iter().flatten().collect();
+    let text: String = lines.concat();
     fs::create_dir_all(ws.state_dir()).with_context(|| format!("cannot create {}", ws.state_dir().display()))?;
     write_atomic(&index_path(ws), text.as_bytes())?;
     if !stamp.is_empty() {

@@ -168,7 +168,7 @@ impl Workspace {
     }
 
     /// Every `.yaml` file in `leads/` (including badly named ones, which `validate` reports).
-    pub fn lead_files(&self) -> Result<Vec<PathBuf>> {
+    pub fn lead_files(&self) -> Result<Vec<LeadFile>> {
         let dir = self.leads_dir();
         let mut files = Vec::new();
         if !dir.is_dir() {
@@ -178,10 +178,11 @@ impl Workspace {
             let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
             let name = entry.file_name().to_string_lossy();
             if !name.starts_with('.') && name.ends_with(".yaml") {
-                files.push(entry.into_path());
+                let symlink = entry.path_is_symlink();
+                files.push(LeadFile { path: entry.into_path(), symlink });
             }
         }
-        files.sort();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
 
@@ -272,39 +273,83 @@ impl Workspace {
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
-        let results = self.par_files(|path| {
-            read_limited(path, MAX_LEAD_BYTES)
-                .and_then(|text| if want.skips(&text) { Ok(None) } else { self.parse_file(path, &text).map(&f) })
-                .map_err(|e| ScanError { file: self.relative(path), message: format!("{e:#}") })
+        let results = self.par_files(|file, buf| {
+            let parsed = read_into(file, buf)
+                .and_then(|text| if want.skips(text) { Ok(None) } else { self.parse_file(&file.path, text).map(&f) });
+            match parsed {
+                Ok(Some(value)) => Some(Ok(value)),
+                Ok(None) => None,
+                Err(e) => Some(Err(ScanError { file: self.relative(&file.path), message: format!("{e:#}") })),
+            }
         })?;
         let mut kept = Vec::new();
         let mut errors = Vec::new();
         for result in results {
             match result {
-                Ok(value) => kept.extend(value),
+                Ok(value) => kept.push(value),
                 Err(e) => errors.push(e),
             }
         }
         Ok((kept, errors))
     }
 
-    /// Run `f` over every lead file on all cores; results in file name order.
-    pub fn par_files<T: Send>(&self, f: impl Fn(&Path) -> T + Sync) -> Result<Vec<T>> {
+    /// Run `f` over every lead file, several threads at once (reading files is mostly
+    /// waiting on the kernel, so more threads than cores pay), keeping what it returns in
+    /// file name order. `f` gets a buffer to read into, reused across files.
+    pub fn par_files<T: Send>(&self, f: impl Fn(&LeadFile, &mut Vec<u8>) -> Option<T> + Sync) -> Result<Vec<T>> {
         let files = self.lead_files()?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let chunk = files.len().div_ceil(threads).max(64);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = (cores * 4).clamp(2, 16);
+        let chunk = files.len().div_ceil(threads).max(256);
         let parts: Vec<Vec<T>> = std::thread::scope(|s| {
             let handles: Vec<_> = files
                 .chunks(chunk)
-                .map(|paths| {
+                .map(|part| {
                     let f = &f;
-                    s.spawn(move || paths.iter().map(|p| f(p)).collect::<Vec<T>>())
+                    s.spawn(move || {
+                        let mut buf = Vec::with_capacity(8 * 1024);
+                        part.iter().filter_map(|file| f(file, &mut buf)).collect::<Vec<T>>()
+                    })
                 })
                 .collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         });
         Ok(parts.into_iter().flatten().collect())
     }
+}
+
+/// A `.yaml` file in `leads/`, as the directory listing describes it.
+#[derive(Debug, Clone)]
+pub struct LeadFile {
+    pub path: PathBuf,
+    /// The listing says it is a symbolic link (never followed).
+    pub symlink: bool,
+}
+
+/// Read a lead file into `buf` and return it as text: no symlinks, no oversized files,
+/// UTF-8 only, a BOM dropped. One open and one or two reads per file.
+pub fn read_into<'b>(file: &LeadFile, buf: &'b mut Vec<u8>) -> Result<&'b str> {
+    let path = &file.path;
+    if file.symlink {
+        return Err(workspace(format!(
+            "{} is a symbolic link; handoff reads only regular files inside the workspace",
+            path.display()
+        )));
+    }
+    buf.clear();
+    File::open(path)
+        .and_then(|f| f.take(MAX_LEAD_BYTES + 1).read_to_end(buf))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if buf.len() as u64 > MAX_LEAD_BYTES {
+        return Err(workspace(format!(
+            "{} is larger than the {MAX_LEAD_BYTES} bytes allowed; it is not a lead file handoff wrote",
+            path.display()
+        )));
+    }
+    let text = std::str::from_utf8(buf).map_err(|e| {
+        workspace(format!("{} is not UTF-8 text (bad byte at offset {})", path.display(), e.valid_up_to()))
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 /// Which leads a scan needs. Skipping is decided from the file's text without parsing it,
@@ -393,6 +438,11 @@ pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
             line: None,
             message: "YAML anchors and aliases (&name, *name) are not allowed in lead files".to_owned(),
         });
+    }
+    if let Some(value) = crate::canonical::parse(text)
+        && let Ok(lead) = serde_json::from_value(value)
+    {
+        return Ok(lead);
     }
     serde_norway::from_str(text).map_err(|e| yaml_problem(&e))
 }

@@ -31,16 +31,17 @@ pub struct ListArgs {
     pub all: bool,
 }
 
+/// One listed lead: what the table shows and the JSON keys (see docs/json.md).
 #[derive(Serialize)]
-struct Row<'a> {
-    id: &'a str,
+struct Row {
+    id: String,
     status: Status,
-    owner: Option<&'a str>,
-    urgency: Option<&'a str>,
-    service_type: Option<&'a str>,
-    source: Option<&'a str>,
-    full_name: Option<&'a str>,
-    next_action: Option<&'a str>,
+    owner: Option<String>,
+    urgency: Option<String>,
+    service_type: Option<String>,
+    source: Option<String>,
+    full_name: Option<String>,
+    next_action: Option<String>,
     next_action_due: Option<Stamp>,
     overdue: bool,
     created_at: Stamp,
@@ -61,32 +62,28 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     }
     let now = ctx.now.timestamp();
     let want = if args.all || args.status == Some(Status::Closed) { Want::All } else { Want::Open };
-    let (mut leads, errors) = ctx.ws.scan_map(want, |l| {
+    let (mut rows, errors) = ctx.ws.scan_map(want, |l| {
         let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
             && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
             && (!args.overdue || is_overdue(&l, now));
-        keep.then_some(l)
+        keep.then(|| Row {
+            overdue: is_overdue(&l, now),
+            id: l.id.to_string(),
+            status: l.status,
+            owner: l.owner,
+            urgency: l.urgency,
+            service_type: l.service_type,
+            source: l.source,
+            full_name: l.full_name,
+            next_action: l.next_action,
+            next_action_due: l.next_action_due,
+            created_at: l.created_at,
+        })
     })?;
     for e in &errors {
         eprintln!("warning: skipped {}: {}", e.file, e.message);
     }
-    leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-    let rows: Vec<Row> = leads
-        .iter()
-        .map(|l| Row {
-            id: l.id.as_str(),
-            status: l.status,
-            owner: l.owner.as_deref(),
-            urgency: l.urgency.as_deref(),
-            service_type: l.service_type.as_deref(),
-            source: l.source.as_deref(),
-            full_name: l.full_name.as_deref(),
-            next_action: l.next_action.as_deref(),
-            next_action_due: l.next_action_due,
-            overdue: is_overdue(l, now),
-            created_at: l.created_at,
-        })
-        .collect();
+    rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     if rows.is_empty() && ctx.format == crate::output::Format::Table {
         eprintln!("no leads match");
     }
@@ -97,13 +94,13 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             let due = if r.overdue { format!("{due} OVERDUE") } else { due };
             t.push(
                 vec![
-                    r.id.to_owned(),
+                    r.id.clone(),
                     r.status.to_string(),
-                    r.owner.unwrap_or("-").to_owned(),
-                    r.urgency.unwrap_or("").to_owned(),
-                    r.service_type.unwrap_or("").to_owned(),
-                    r.full_name.unwrap_or("").to_owned(),
-                    r.next_action.unwrap_or("").to_owned(),
+                    r.owner.clone().unwrap_or_else(|| "-".to_owned()),
+                    r.urgency.clone().unwrap_or_default(),
+                    r.service_type.clone().unwrap_or_default(),
+                    r.full_name.clone().unwrap_or_default(),
+                    r.next_action.clone().unwrap_or_default(),
                     due,
                 ],
                 if r.overdue { Tone::Alert } else { Tone::Plain },

@@ -87,7 +87,8 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
     // rules.yaml was loaded (and so checked) by Ctx::load: a bad one never gets here.
     let mut found = Vec::new();
     let files = ctx.ws.lead_files()?;
-    for path in &files {
+    for lead_file in &files {
+        let path = &lead_file.path;
         let file = ctx.ws.relative(path);
         let text = match read_limited(path, MAX_LEAD_BYTES) {
             Ok(t) => t,
