@@ -1,5 +1,6 @@
 //! Integration tests: the real `handoff` binary in a temporary workspace, clock pinned.
 
+mod bench;
 mod capture;
 mod clock;
 mod everyday;
