@@ -87,7 +87,9 @@ def lead(rng, n):
         created = NOW - dt.timedelta(days=rng.uniform(14, 365))
     else:
         created = NOW - dt.timedelta(days=rng.uniform(0, 14))
-    created = created.replace(second=0, microsecond=0)
+    # Arithmetic in UTC: Python adds timedeltas to zoned times on the wall clock, which
+    # runs backwards across the November DST change.
+    created = created.replace(second=0, microsecond=0).astimezone(dt.timezone.utc)
     lid = created.astimezone(TZ).strftime("%Y%m%d") + "-" + "".join(rng.choice(ALPHABET) for _ in range(9))
     urgency, fit, source, service = rng.choice(URGENCY), rng.choice(FIT), rng.choice(SOURCE), rng.choice(SERVICE)
     phone = "+1312555" + f"{rng.randrange(10000 if rng.random() < 0.9 else 300):04d}"

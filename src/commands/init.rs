@@ -62,12 +62,13 @@ pub fn run(_global: &GlobalArgs, args: InitArgs) -> Result<()> {
     Ok(())
 }
 
-/// Make the workspace a git repository (unless it is inside one), register the lead merge
-/// driver, and commit the new workspace files (only those).
+/// Make the workspace a git repository and commit it, unless it is inside one already (then
+/// the user's repository is left to its owner: only the merge driver is registered).
 fn record_in_git(dir: &Path) -> Result<()> {
-    if git::work_tree(dir).is_none() {
-        git::init(dir)?;
+    if git::work_tree(dir).is_some() {
+        return git::configure_merge_driver(dir);
     }
+    git::init(dir)?;
     git::configure_merge_driver(dir)?;
     let Some(top) = git::work_tree(dir) else { return Ok(()) };
     let files: Vec<String> = [RULES_FILE, ".gitattributes", ".gitignore", "leads/.gitkeep"]

@@ -17,6 +17,19 @@ fn init_commits_the_workspace_and_registers_the_merge_driver() {
 }
 
 #[test]
+fn init_inside_an_existing_repository_leaves_its_history_alone() {
+    let env = TestEnv::bare();
+    env.git(&["init", "--quiet"]);
+    std::fs::create_dir(env.root().join("office")).unwrap();
+    let out = env.cmd(&["init", "office", "--timezone", "America/Chicago"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = git_cmd(env.root(), &["rev-parse", "--verify", "-q", "HEAD"]).output().unwrap();
+    assert!(!head.status.success(), "init committed into the user's repository");
+    assert!(env.git(&["config", "merge.handoff.driver"]).starts_with("handoff merge-driver"));
+    assert!(env.root().join("office/.gitattributes").exists());
+}
+
+#[test]
 fn each_command_is_one_commit_authored_by_the_actor_without_pii() {
     let env = TestEnv::with_git();
     let id = env.capture(&["--name", "Maria Lopez", "--phone", "(312) 555-0142"]);

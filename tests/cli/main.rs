@@ -41,10 +41,10 @@ impl TestEnv {
     /// A fresh workspace with git on: a repository with a committer identity.
     pub fn with_git() -> TestEnv {
         let env = TestEnv::bare();
-        env.git(&["init", "--quiet", "-b", "main"]);
+        env.cmd(&["init", ".", "--timezone", "America/Chicago"]).assert().success();
+        env.git(&["branch", "-M", "main"]);
         env.git(&["config", "user.name", "Test Machine"]);
         env.git(&["config", "user.email", "machine@example.com"]);
-        env.cmd(&["init", ".", "--timezone", "America/Chicago"]).assert().success();
         env
     }
 
