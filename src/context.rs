@@ -114,7 +114,9 @@ impl Ctx {
         let _lock = self.ws.lock()?;
         let id = self.ws.resolve(arg)?;
         let mut lead = self.ws.read(&id)?;
+        let appended_from = lead.history.len();
         let summary = change(&mut lead)?;
+        lead.keep_history_ordered(appended_from);
         let path = self.ws.write(&lead)?;
         self.commit(&[path], &actor, &format!("{command} {id}: {summary}"));
         Ok(lead)

@@ -292,7 +292,7 @@ pub fn yaml_problem(err: &serde_norway::Error) -> Problem {
     Problem { line: err.location().map(|l| l.line()), message }
 }
 
-/// Refuse text that is too large or uses YAML anchors/aliases (alias bombs).
+/// Refuse text that is too large or nested absurdly deep (before the YAML parser sees it).
 pub fn screen_yaml(text: &str, max: u64) -> Option<Problem> {
     if text.len() as u64 > max {
         return Some(Problem {
@@ -303,8 +303,31 @@ pub fn screen_yaml(text: &str, max: u64) -> Option<Problem> {
             ),
         });
     }
+    // The YAML parser takes time quadratic in nesting depth; nothing handoff reads nests
+    // more than a few levels, so a long run of opening brackets is refused up front.
+    let mut run = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        for c in line.chars() {
+            match c {
+                '[' | '{' => run += 1,
+                ' ' => {}
+                _ => run = 0,
+            }
+            if run > MAX_FLOW_NESTING {
+                return Some(Problem {
+                    line: Some(i + 1),
+                    message: format!(
+                        "brackets nested more than {MAX_FLOW_NESTING} deep; this is not a file handoff wrote"
+                    ),
+                });
+            }
+        }
+    }
     None
 }
+
+/// Deepest run of `[`/`{` accepted in YAML input.
+pub const MAX_FLOW_NESTING: usize = 64;
 
 impl Rules {
     /// Parse and check rules.yaml text. Every problem is returned, each with its line.

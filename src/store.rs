@@ -44,11 +44,11 @@ impl Workspace {
                     root.display()
                 )));
             }
-            return Ok(Workspace { root: root.to_path_buf() });
+            return Workspace::checked(root.to_path_buf());
         }
         for dir in cwd.ancestors() {
             if dir.join(RULES_FILE).is_file() {
-                return Ok(Workspace { root: dir.to_path_buf() });
+                return Workspace::checked(dir.to_path_buf());
             }
         }
         Err(workspace(format!(
@@ -56,6 +56,18 @@ impl Workspace {
              pass --root DIR, set HANDOFF_ROOT, or create one with `handoff init`",
             cwd.display()
         )))
+    }
+
+    /// A workspace whose `leads/` is a real directory (never a link out of the workspace).
+    fn checked(root: PathBuf) -> Result<Workspace> {
+        let ws = Workspace { root };
+        if fs::symlink_metadata(ws.leads_dir()).is_ok_and(|m| !m.is_dir()) {
+            return Err(workspace(format!(
+                "{} is not a directory (a symbolic link?); handoff keeps leads in a real leads/ directory inside the workspace",
+                ws.leads_dir().display()
+            )));
+        }
+        Ok(ws)
     }
 
     pub fn rules_path(&self) -> PathBuf {
@@ -220,7 +232,7 @@ impl Workspace {
     pub fn write(&self, lead: &Lead) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
         let before = crate::phone_index::dir_stamp(self);
-        write_atomic(&path, serialize_lead(lead)?.as_bytes())?;
+        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), LEAD_FILE_MODE)?;
         crate::phone_index::carry_stamp(self, &before);
         Ok(path)
     }
@@ -467,11 +479,29 @@ pub fn serialize_lead(lead: &Lead) -> Result<String> {
 
 /// Write `bytes` to `path` atomically: temp file beside it, fsync, rename, fsync the dir.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// Lead files hold customer phone numbers: owner-only by default (docs/threat-model.md).
+pub const LEAD_FILE_MODE: u32 = 0o600;
+
+/// [`write_atomic`] with the permissions a new file gets (before the umask).
+///
+/// The temp file is `.NAME.tmp` beside the target: writers hold the workspace lock, so one
+/// name per file is enough, and a temp file left by a killed process is simply replaced
+/// by the next write of that file (scans ignore dot files).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = dir.join(format!(".{name}.tmp"));
     let result = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        // A leftover from a crash may have other permissions: start afresh.
+        match fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;

@@ -109,6 +109,7 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
     ids.dedup();
     for id in ids {
         let Ok(mut lead) = ctx.ws.read(id) else { continue };
+        let appended_from = lead.history.len();
         let fresh = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         let mut changed = false;
         for d in fresh.iter().filter(|d| !d.fired) {
@@ -126,6 +127,7 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
             changed = true;
         }
         if changed {
+            lead.keep_history_ordered(appended_from);
             files.push(ctx.ws.write(&lead)?);
         }
     }

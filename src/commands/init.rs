@@ -52,7 +52,7 @@ pub fn run(_global: &GlobalArgs, args: InitArgs) -> Result<()> {
         .with_context(|| format!("cannot create {}", dir.join(LEADS_DIR).display()))?;
     write_atomic(&rules_path, default_rules(&tz_name).as_bytes())?;
     write_atomic(&dir.join(LEADS_DIR).join(".gitkeep"), b"")?;
-    write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\n").as_bytes())?;
+    write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\nleads/.*.tmp\n").as_bytes())?;
     write_atomic(&dir.join(".gitattributes"), git::ATTRIBUTES.as_bytes())?;
     if git::available() {
         record_in_git(&dir).map_err(|e| workspace(format!("workspace created, but git: {e:#}")))?;

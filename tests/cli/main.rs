@@ -7,6 +7,7 @@ mod everyday;
 mod git;
 mod handoff;
 mod qa;
+mod reliability;
 mod workspace;
 
 use std::path::{Path, PathBuf};
