@@ -14,22 +14,8 @@ use crate::error::refused;
 use crate::intake;
 use crate::lead::LeadId;
 
-pub const COLUMNS: [&str; 14] = [
-    "full_name",
-    "primary_phone",
-    "service_address",
-    "market",
-    "service_type",
-    "urgency",
-    "fit",
-    "source",
-    "referral",
-    "notes",
-    "next_action",
-    "next_action_due",
-    "follow_up_on",
-    "owner",
-];
+/// The columns: the record fields, by name.
+pub const COLUMNS: [&str; 14] = crate::lead::RECORD_FIELDS;
 
 #[derive(Debug, Serialize)]
 pub struct Imported {

@@ -341,71 +341,14 @@ fn same_phone_is_found_after_files_change_behind_handoffs_back() {
     let pulled = "20261124-pu11ed000";
     let text = env.lead_text(&first).replace(&first, pulled).replace("+13125550142", "+17085550199");
     std::fs::write(env.lead_path(pulled), text).unwrap();
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "T",
-            "--phone",
-            "708-555-0199",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "phone",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&["--name", "T", "--phone", "708-555-0199"]);
     assert!(stderr(&out).contains(pulled), "{}", stderr(&out));
     // A phone corrected with update is found by the next capture.
     env.ok("ana", &["update", &first, "--phone", "630-555-0150"]);
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "U",
-            "--phone",
-            "(630) 555-0150",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "phone",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&["--name", "U", "--phone", "(630) 555-0150"]);
     assert!(stderr(&out).contains(&first), "{}", stderr(&out));
     // Closed leads are not reported.
     env.ok("ana", &["close", &first, "--outcome", "spam"]);
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "V",
-            "--phone",
-            "(630) 555-0150",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "phone",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&["--name", "V", "--phone", "(630) 555-0150"]);
     assert!(!stderr(&out).contains(&first), "{}", stderr(&out));
 }

@@ -164,10 +164,7 @@ fn referral_leads_keep_the_referral_context() {
 #[test]
 fn round_robin_pool_takes_turns_over_six_captures() {
     let env = TestEnv::new();
-    let rules = env.rules().replace(
-        "  - id: sam\n",
-        "  - id: sue\n    name: Sue Sales\n    email: sue@example.com\n    roles: [sales]\n  - id: sam\n",
-    );
+    let rules = env.add_sales_staff_sue();
     env.set_rules(&rules.replace("pool: [sam]", "pool: [sam, sue]"));
     let owners: Vec<String> = (0..6)
         .map(|_| {
@@ -181,10 +178,7 @@ fn round_robin_pool_takes_turns_over_six_captures() {
 #[test]
 fn least_open_pool_picks_the_least_loaded() {
     let env = TestEnv::new();
-    let rules = env.rules().replace(
-        "  - id: sam\n",
-        "  - id: sue\n    name: Sue Sales\n    email: sue@example.com\n    roles: [sales]\n  - id: sam\n",
-    );
+    let rules = env.add_sales_staff_sue();
     env.set_rules(
         &rules.replace("pool: [sam]\n    strategy: round-robin", "pool: [sam, sue]\n    strategy: least-open"),
     );

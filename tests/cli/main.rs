@@ -96,9 +96,9 @@ impl TestEnv {
         self.capture(&[])
     }
 
-    /// Capture with the standard complete fields; `extra` flags replace a default of the
-    /// same name or are added.
-    pub fn capture(&self, extra: &[&str]) -> String {
+    /// `capture` argv with the standard complete fields; `extra` flags replace a default
+    /// of the same name or are added.
+    pub fn capture_args<'a>(&self, extra: &[&'a str]) -> Vec<&'a str> {
         let mut args: Vec<(&str, Option<&str>)> = vec![
             ("--name", Some("Maria Lopez")),
             ("--phone", Some("(312) 555-0142")),
@@ -123,8 +123,28 @@ impl TestEnv {
             argv.push(flag);
             argv.extend(value);
         }
-        let out = self.ok("ana", &argv);
+        argv
+    }
+
+    /// Capture as ana (see `capture_args`), whatever the outcome.
+    pub fn capture_output(&self, extra: &[&str]) -> Output {
+        self.run("ana", &self.capture_args(extra))
+    }
+
+    /// Capture as ana (see `capture_args`); returns the new id.
+    pub fn capture(&self, extra: &[&str]) -> String {
+        let out = self.ok("ana", &self.capture_args(extra));
         out.lines().next().expect("id line").to_owned()
+    }
+
+    /// Add `sue`, a second sales person, to rules.yaml (before sam).
+    pub fn add_sales_staff_sue(&self) -> String {
+        let rules = self.rules().replace(
+            "  - id: sam\n",
+            "  - id: sue\n    name: Sue Sales\n    email: sue@example.com\n    roles: [sales]\n  - id: sam\n",
+        );
+        self.set_rules(&rules);
+        rules
     }
 
     pub fn lead_path(&self, id: &str) -> PathBuf {
