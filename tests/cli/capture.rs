@@ -118,75 +118,63 @@ fn partial_capture_is_saved_incomplete_and_cannot_be_assigned() {
 #[test]
 fn bad_values_are_refused_with_the_accepted_forms() {
     let env = TestEnv::new();
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "A",
-            "--phone",
-            "call me maybe",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "ads",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&[
+        "--name",
+        "A",
+        "--phone",
+        "call me maybe",
+        "--market",
+        "N",
+        "--service",
+        "repair",
+        "--urgency",
+        "low",
+        "--source",
+        "ads",
+        "--notes",
+        "n",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--phone"), "{}", stderr(&out));
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "A",
-            "--phone",
-            "3125550100",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "asap",
-            "--source",
-            "ads",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&[
+        "--name",
+        "A",
+        "--phone",
+        "3125550100",
+        "--market",
+        "N",
+        "--service",
+        "repair",
+        "--urgency",
+        "asap",
+        "--source",
+        "ads",
+        "--notes",
+        "n",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("asap") && err.contains("emergency, active-loss, urgent, standard, low"), "{err}");
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "A",
-            "--phone",
-            "3125550100",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "ads",
-            "--notes",
-            "n",
-            "--next-action",
-            "call",
-            "--due",
-            "soonish",
-        ],
-    );
+    let out = env.capture_output(&[
+        "--name",
+        "A",
+        "--phone",
+        "3125550100",
+        "--market",
+        "N",
+        "--service",
+        "repair",
+        "--urgency",
+        "low",
+        "--source",
+        "ads",
+        "--notes",
+        "n",
+        "--next-action",
+        "call",
+        "--due",
+        "soonish",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("soonish") && err.contains("+15m") && err.contains("eod") && err.contains("HH:MM"), "{err}");
@@ -209,26 +197,22 @@ fn same_content_gives_the_same_bytes() {
 fn same_phone_warns_naming_the_open_lead_and_still_saves() {
     let env = TestEnv::new();
     let first = env.capture_standard();
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "Maria L",
-            "--phone",
-            "312.555.0142",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "phone",
-            "--notes",
-            "again",
-        ],
-    );
+    let out = env.capture_output(&[
+        "--name",
+        "Maria L",
+        "--phone",
+        "312.555.0142",
+        "--market",
+        "N",
+        "--service",
+        "repair",
+        "--urgency",
+        "low",
+        "--source",
+        "phone",
+        "--notes",
+        "again",
+    ]);
     assert!(out.status.success());
     assert!(stderr(&out).contains(&first), "{}", stderr(&out));
     assert_eq!(env.lead_files().len(), 2);

@@ -135,26 +135,22 @@ fn estimates_need_a_follow_up_date() {
 #[test]
 fn referral_leads_keep_the_referral_context() {
     let env = TestEnv::new();
-    let out = env.run(
-        "ana",
-        &[
-            "capture",
-            "--name",
-            "A",
-            "--phone",
-            "3125550100",
-            "--market",
-            "N",
-            "--service",
-            "repair",
-            "--urgency",
-            "low",
-            "--source",
-            "referral",
-            "--notes",
-            "n",
-        ],
-    );
+    let out = env.capture_output(&[
+        "--name",
+        "A",
+        "--phone",
+        "3125550100",
+        "--market",
+        "N",
+        "--service",
+        "repair",
+        "--urgency",
+        "low",
+        "--source",
+        "referral",
+        "--notes",
+        "n",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("referral"), "{}", stderr(&out));
     let id = env.capture(&["--source", "referral", "--referral", "Neighbour Jan at 14 Elm"]);
