@@ -103,11 +103,14 @@ fn scalar(s: &str) -> Option<String> {
     }
     let first = s.chars().next()?;
     let indicator = "-?:,[]{}#&*!|>%@`~.".contains(first);
-    let numeric = s.parse::<f64>().is_ok()
-        || s.trim_start_matches(['+', '-']).starts_with("0x")
-        || s.trim_start_matches(['+', '-']).starts_with("0o");
-    let reserved =
-        matches!(s.to_ascii_lowercase().as_str(), "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n");
+    // Only text that starts like a number (or Rust's `inf`/`nan`) is tried as one: most
+    // values are words, and this runs for every field of every open lead in a scan.
+    let numeric = (first.is_ascii_digit() || "+iInN".contains(first))
+        && (s.parse::<f64>().is_ok()
+            || s.trim_start_matches(['+', '-']).starts_with("0x")
+            || s.trim_start_matches(['+', '-']).starts_with("0o"));
+    const RESERVED: [&str; 9] = ["null", "true", "false", "yes", "no", "on", "off", "y", "n"];
+    let reserved = s.len() <= 5 && RESERVED.iter().any(|r| s.eq_ignore_ascii_case(r));
     if indicator || numeric || reserved || s.contains(": ") || s.contains(" #") || s.ends_with([':', ' ']) {
         return None;
     }

@@ -305,22 +305,19 @@ pub fn screen_yaml(text: &str, max: u64) -> Option<Problem> {
     }
     // The YAML parser takes time quadratic in nesting depth; nothing handoff reads nests
     // more than a few levels, so a long run of opening brackets is refused up front.
+    // Byte-wise: brackets and spaces are ASCII, and the line is only counted on refusal.
     let mut run = 0usize;
-    for (i, line) in text.lines().enumerate() {
-        for c in line.chars() {
-            match c {
-                '[' | '{' => run += 1,
-                ' ' => {}
-                _ => run = 0,
-            }
-            if run > MAX_FLOW_NESTING {
-                return Some(Problem {
-                    line: Some(i + 1),
-                    message: format!(
-                        "brackets nested more than {MAX_FLOW_NESTING} deep; this is not a file handoff wrote"
-                    ),
-                });
-            }
+    for (at, b) in text.bytes().enumerate() {
+        match b {
+            b'[' | b'{' => run += 1,
+            b' ' => {}
+            _ => run = 0,
+        }
+        if run > MAX_FLOW_NESTING {
+            return Some(Problem {
+                line: Some(text[..at].matches('\n').count() + 1),
+                message: format!("brackets nested more than {MAX_FLOW_NESTING} deep; this is not a file handoff wrote"),
+            });
         }
     }
     None
