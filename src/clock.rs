@@ -16,7 +16,7 @@ pub const TIME_FORMS: &str = "RFC 3339 (2026-11-24T09:30:00-06:00), \"YYYY-MM-DD
      \"HH:MM\" (today), relative \"+15m\" / \"+2h\" / \"+1d\", or \"eod\" (today's end of day)";
 
 /// The accepted date forms.
-pub const DATE_FORMS: &str = "YYYY-MM-DD, \"today\", \"tomorrow\", or relative \"+1d\" / \"+2w\"";
+pub const DATE_FORMS: &str = "YYYY-MM-DD, \"today\", \"tomorrow\", \"yesterday\", or relative \"+1d\" / \"+2w\"";
 
 /// A stored instant: RFC 3339 with the offset it was written with.
 ///
@@ -169,6 +169,7 @@ pub fn parse_date(s: &str, now: &ZonedDateTime) -> Result<Date> {
     match t {
         "today" => return Ok(now.date()),
         "tomorrow" => return now.date().tomorrow().map_err(|_| bad()),
+        "yesterday" => return now.date().yesterday().map_err(|_| bad()),
         _ => {}
     }
     if let Some(rel) = t.strip_prefix('+') {

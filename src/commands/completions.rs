@@ -9,7 +9,7 @@ use clap_complete::Shell;
 use crate::cli::GlobalArgs;
 use crate::context::Ctx;
 
-/// Print a shell completion script (lead ids and staff ids complete live in bash and fish).
+/// Print a shell completion script (lead ids and staff ids complete live in bash, zsh and fish).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Install:\n  bash: handoff completions bash > ~/.local/share/bash-completion/completions/handoff\n  zsh:  handoff completions zsh > ~/.zfunc/_handoff   (with fpath+=~/.zfunc)\n  fish: handoff completions fish > ~/.config/fish/completions/handoff.fish"
@@ -47,6 +47,7 @@ pub fn run(args: CompletionsArgs) -> Result<()> {
     match args.shell {
         Shell::Bash => out.extend_from_slice(bash_dynamic().as_bytes()),
         Shell::Fish => out.extend_from_slice(fish_dynamic().as_bytes()),
+        Shell::Zsh => out = zsh_dynamic(&String::from_utf8_lossy(&out)).into_bytes(),
         _ => {}
     }
     std::io::stdout().lock().write_all(&out)?;
@@ -74,6 +75,37 @@ _handoff_live() {{
 complete -F _handoff_live -o bashdefault -o default handoff
 "#
     )
+}
+
+/// clap's zsh script completes every value with `_default` (file names); point lead id
+/// arguments and staff-id flags at functions that ask the workspace instead.
+fn zsh_dynamic(script: &str) -> String {
+    const HELPERS: &str = r#"(( $+functions[_handoff_lead_ids] )) ||
+_handoff_lead_ids() {
+    local -a ids; ids=(${(f)"$(handoff __complete ids 2>/dev/null)"})
+    compadd -a ids
+}
+(( $+functions[_handoff_staff_ids] )) ||
+_handoff_staff_ids() {
+    local -a staff; staff=(${(f)"$(handoff __complete staff 2>/dev/null)"})
+    compadd -a staff
+}
+
+"#;
+    let mut out = String::with_capacity(script.len() + HELPERS.len());
+    for line in script.lines() {
+        let line = if line.starts_with("':id -- Lead id") {
+            line.replace(":_default'", ":_handoff_lead_ids'")
+        } else {
+            line.replace(":STAFF:_default'", ":STAFF:_handoff_staff_ids'")
+        };
+        if line.starts_with("if [ \"$funcstack[1]\" = \"_handoff\" ]") {
+            out.push_str(HELPERS);
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 fn fish_dynamic() -> String {

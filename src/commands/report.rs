@@ -13,10 +13,10 @@ use crate::store::Want;
 /// The end-of-day review: no next action, overdue, unaccepted, escalations, acceptances, rejections, per owner.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff report                      # today, as of now\n  handoff report --date 2026-11-23    # a past day, replayed from history\n  handoff report --format md | mail -s 'End of day' office@example.com"
+    after_help = "Examples:\n  handoff report                      # today, as of now\n  handoff report --date 2026-11-23    # a past day, replayed from history\n  handoff report --date yesterday\n  handoff report --format md | mail -s 'End of day' office@example.com"
 )]
 pub struct ReportArgs {
-    /// The day to review (YYYY-MM-DD, today, or -1d style is not accepted: use the date).
+    /// The day to review: YYYY-MM-DD, `today` or `yesterday` (default: today).
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
 }

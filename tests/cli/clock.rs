@@ -423,6 +423,13 @@ fn past_days_are_replayed_from_history() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["unaccepted"].as_array().unwrap().is_empty());
     assert_eq!(v["accepted"][0]["minutes_to_accept"], 24 * 60);
+    // `yesterday` is the day before --now in the workspace timezone.
+    let yesterday = env
+        .cmd(&["report", "--json", "--date", "yesterday"])
+        .env("HANDOFF_NOW", "2026-11-26T08:00:00-06:00")
+        .output()
+        .unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&yesterday.stdout).unwrap(), v);
 }
 
 #[test]

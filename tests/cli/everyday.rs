@@ -114,6 +114,19 @@ fn completion_scripts_are_valid_and_list_live_ids() {
     for shell in ["zsh", "fish", "powershell"] {
         env.cmd(&["completions", shell]).assert().success();
     }
+    // zsh completes lead ids and staff ids from the workspace, not from file names.
+    let zsh = String::from_utf8(env.cmd(&["completions", "zsh"]).output().unwrap().stdout).unwrap();
+    assert!(zsh.contains("__complete ids") && zsh.contains("__complete staff"));
+    assert!(zsh.contains("Lead id, or a unique prefix") && !zsh.contains(":STAFF:_default'"), "{zsh}");
+    assert!(!zsh.lines().any(|l| l.starts_with("':id -- Lead id") && l.ends_with(":_default' \\")));
+    if have("zsh") {
+        let path = env.root().join("_handoff");
+        std::fs::write(&path, &zsh).unwrap();
+        let check = Command::new("zsh").arg("-n").arg(&path).output().unwrap();
+        assert!(check.status.success(), "{}", stderr(&check));
+    } else {
+        eprintln!("notice: zsh not installed; zsh completion syntax not checked");
+    }
     let ids = String::from_utf8(env.cmd(&["__complete", "ids"]).output().unwrap().stdout).unwrap();
     assert_eq!(ids.trim(), id);
     let staff = String::from_utf8(env.cmd(&["__complete", "staff"]).output().unwrap().stdout).unwrap();
