@@ -9,21 +9,11 @@ use anyhow::Result;
 use crate::commands::{checked, set_field};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::lead::Lead;
+use crate::lead::{Lead, RECORD_FIELDS};
 
-/// The intake fields in the SOP's order ("intake tags urgency, service type, and fit").
-const ORDER: [&str; 10] = [
-    "full_name",
-    "primary_phone",
-    "service_address",
-    "market",
-    "service_type",
-    "urgency",
-    "fit",
-    "source",
-    "referral",
-    "notes",
-];
+/// The intake fields in the SOP's order ("intake tags urgency, service type, and fit"):
+/// the record's fields up to the notes.
+const ORDER: &[&str] = RECORD_FIELDS.split_at(10).0;
 
 /// Whether `field` still needs asking for.
 fn needed(ctx: &Ctx, lead: &Lead, field: &str, asked_optional: bool) -> bool {
@@ -41,7 +31,7 @@ pub fn missing_fields(ctx: &Ctx, lead: &mut Lead) -> Result<()> {
     let mut input = stdin.lock();
     let mut err = std::io::stderr();
     writeln!(err, "Missing details (Ctrl-C to cancel; nothing is saved until the end):")?;
-    for field in ORDER {
+    for &field in ORDER {
         if !needed(ctx, lead, field, false) {
             continue;
         }
