@@ -62,7 +62,7 @@ impl FromStr for LeadId {
     fn from_str(s: &str) -> Result<LeadId> {
         if !LeadId::is_valid(s) {
             bail!(
-                "`{}` is not a lead id; ids look like 20261124-k3f9qxab (capture date, dash, lowercase letters and digits)",
+                "`{}` is not a lead id; ids look like 20261124-k3f9qx2ab (capture date, dash, lowercase letters and digits)",
                 s.escape_debug()
             );
         }

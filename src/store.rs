@@ -137,7 +137,7 @@ impl Workspace {
                 return Err(refused(format!("no lead {arg}; `handoff list` shows the leads")));
             }
             return Err(refused(format!(
-                "`{}` is not a lead id; give the full id (20261124-k3f9qxab) or at least 4 characters \
+                "`{}` is not a lead id; give the full id (20261124-k3f9qx2ab) or at least 4 characters \
                  of its part after the dash",
                 arg.escape_debug()
             )));

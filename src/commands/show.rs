@@ -11,7 +11,7 @@ use crate::output::{Format, Table, emit};
 
 /// Show a lead: its record, the handoff contract (owner, next action, due, acceptance), and its history.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff show k3f9\n  handoff show 20261124-k3f9qxab --json")]
+#[command(after_help = "Examples:\n  handoff show k3f9\n  handoff show 20261124-k3f9qx2ab --json")]
 pub struct ShowArgs {
     /// Lead id, or a unique prefix (4+ characters) of the part after the dash.
     pub id: String,
