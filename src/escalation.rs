@@ -1,8 +1,9 @@
 //! The escalation clock: which of rules.yaml's escalation rules are due for a lead at `now`.
 //!
-//! Pure. A rule watches leads by status and conditions; its clock starts at capture, at the
-//! last assignment, at the last movement (a person's event), or at the end of the business
-//! day; it fires `after` its window (counting only business hours when `hours: business`).
+//! Pure. A rule watches leads by status and conditions; its clock starts at capture (or at
+//! the last rejection or transfer, when the lead waits for an owner or an acceptance anew),
+//! at the last assignment, at the last movement (a person's event), or at the end of the
+//! business day; it fires `after` its window (counting only business hours when `hours: business`).
 //! Each firing is recorded as an `escalated` event carrying the clock's start, so a rule
 //! fires once per lead per clock: a new movement starts a new clock, and an escalation
 //! (recorded by `system`) is not movement.
@@ -40,7 +41,7 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     }
     let tz = &rules.tz;
     let start: Stamp = match rule.clock {
-        ClockKind::Capture => lead.created_at,
+        ClockKind::Capture => handed_back_or_on(lead).map_or(lead.created_at, |e| e.at),
         ClockKind::Assignment => {
             lead.history.iter().rev().find(|e| matches!(e.event, EventKind::Assigned | EventKind::Transferred))?.at
         }
@@ -78,6 +79,13 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     })
 }
 
+/// The last rejection or transfer: the lead is waiting for an owner, or for a new owner's
+/// acceptance, again, so the capture clock counts from there (a rule fires once per clock,
+/// so it can fire again for the new wait).
+fn handed_back_or_on(lead: &Lead) -> Option<&crate::lead::Event> {
+    lead.history.iter().rev().find(|e| matches!(e.event, EventKind::Rejected | EventKind::Transferred))
+}
+
 /// Why, in words without customer data.
 fn reason(rule: &EscalationRule, lead: &Lead, start: Stamp, now: Timestamp) -> String {
     let minutes = now.duration_since(start.timestamp()).as_secs() / 60;
@@ -89,7 +97,12 @@ fn reason(rule: &EscalationRule, lead: &Lead, start: Stamp, now: Timestamp) -> S
         ClockKind::EndOfDay => format!("{tags} lead open at end of day without a recorded next action"),
         ClockKind::Movement => format!("{tags} lead without movement for {minutes} min (window {})", rule.after),
         ClockKind::Capture | ClockKind::Assignment => {
-            let since = if rule.clock == ClockKind::Capture { "capture" } else { "assignment" };
+            let since = match (rule.clock, handed_back_or_on(lead).map(|e| e.event)) {
+                (ClockKind::Assignment, _) => "assignment",
+                (_, Some(EventKind::Rejected)) => "rejection",
+                (_, Some(EventKind::Transferred)) => "transfer",
+                _ => "capture",
+            };
             match &lead.owner {
                 None => format!("{tags} lead unowned {minutes} min after {since} (window {})", rule.after),
                 Some(owner) => {

@@ -119,7 +119,7 @@ pub fn hint(field: &str) -> String {
         "notes" => "handoff update ID --notes TEXT",
         "next_action" => "handoff assign ID --next-action TEXT",
         "next_action_due" => "handoff assign ID --due TIME",
-        "follow_up_on" => "handoff assign ID --follow-up DATE",
+        "follow_up_on" => "handoff update ID --follow-up DATE",
         "owner" => "handoff assign ID --to STAFF",
         _ => return format!("set {field}"),
     };

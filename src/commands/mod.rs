@@ -6,7 +6,7 @@ use clap::Subcommand;
 use crate::cli::GlobalArgs;
 use crate::context::Ctx;
 
-pub use assign::{HandoffArgs, resolve_handoff};
+pub use assign::{HandoffArgs, handoff_summary, resolve_handoff};
 pub use record::{RecordArgs, checked, flag_of, set_field};
 
 mod accept;

@@ -101,6 +101,53 @@ fn unowned_emergency_escalates_at_once_and_unaccepted_at_five_minutes() {
 }
 
 #[test]
+fn a_rejected_emergency_escalates_at_once_and_a_transfer_restarts_the_acceptance_clock() {
+    let env = TestEnv::new();
+    let id = capture_at(&env, &at("07:00"), &standard(&["--urgency", "emergency"]));
+    assert_eq!(env.lead_json(&id)["owner"], "dev", "an emergency is routed at capture");
+    env.as_("dev", &["accept", &id, "--yes"]).env("HANDOFF_NOW", at("07:02")).assert().success();
+    let (_, v) = check_at(&env, &at("07:10"), &[]);
+    assert!(v["escalations"].as_array().unwrap().is_empty(), "{v}");
+    // Transferred to sam: sam gets the same five minutes to accept as dev had.
+    env.as_("dev", &["transfer", &id, "--to", "sam", "--reason", "Needs a quote first"])
+        .env("HANDOFF_NOW", at("08:00"))
+        .assert()
+        .success();
+    let (_, v) = check_at(&env, &at("08:04"), &[]);
+    assert!(new_ones(&v).is_empty(), "{v}");
+    let (_, v) = check_at(&env, &at("08:05"), &[]);
+    assert_eq!(new_ones(&v), [(id.clone(), "hot-unaccepted".into(), "dev".into())]);
+    assert!(
+        v["escalations"][0]["reason"].as_str().unwrap().contains("not accepted by sam 5 min after transfer"),
+        "{v}"
+    );
+    // sam rejects it: an unowned emergency escalates at once, again.
+    env.as_("sam", &["reject", &id, "--reason", "Not a sales lead"]).env("HANDOFF_NOW", at("08:06")).assert().success();
+    let (_, v) = check_at(&env, &at("08:06"), &[]);
+    assert_eq!(new_ones(&v), [(id.clone(), "hot-unowned".into(), "dev".into())]);
+    let (_, v) = check_at(&env, &at("08:07"), &[]);
+    assert!(new_ones(&v).is_empty(), "{v}");
+}
+
+#[test]
+fn a_partial_emergency_is_routed_the_moment_update_completes_it() {
+    let env = TestEnv::new();
+    let id = capture_at(&env, &at("07:00"), PARTIAL_EMERGENCY);
+    assert_eq!(env.lead_json(&id)["status"], "intake");
+    let out = env
+        .as_("ana", &["update", &id, "--address", "12 Elm St", "--service", "repair", "--notes", "Gas smell"])
+        .env("HANDOFF_NOW", at("07:03"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("assigned to dev"), "{}", stderr(&out));
+    let lead = env.lead_json(&id);
+    assert_eq!(lead["status"], "assigned");
+    assert_eq!(lead["owner"], "dev");
+    assert_eq!(events(&lead), ["captured", "updated", "assigned"]);
+}
+
+#[test]
 fn premium_fit_escalates_like_an_emergency() {
     let env = TestEnv::new();
     let id = capture_at(&env, &at("07:00"), &standard(&["--fit", "premium"]));

@@ -130,6 +130,15 @@ fn estimates_need_a_follow_up_date() {
         "ana",
         &["assign", &id, "--to", "sam", "--next-action", "Call", "--due", "+1h", "--follow-up", "2026-11-30"],
     );
+    // An accepted repair that turns out to be an estimate keeps the rule: update needs
+    // the follow-up date in the same breath, and can set it after acceptance.
+    let id = env.capture(&["--to", "dev", "--next-action", "Call", "--due", "+1h"]);
+    env.ok("dev", &["accept", &id, "--yes"]);
+    refused(&env, &id, "dev", &["update", &id, "--service", "consult"], "--follow-up");
+    env.ok("dev", &["update", &id, "--service", "consult", "--follow-up", "+3d"]);
+    let lead = env.lead_json(&id);
+    assert_eq!((lead["service_type"].as_str(), lead["follow_up_on"].as_str()), (Some("consult"), Some("2026-11-27")));
+    refused(&env, &id, "dev", &["update", &id, "--follow-up", "someday"], "--follow-up");
 }
 
 #[test]
