@@ -8,7 +8,6 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::error::workspace;
 use crate::escalation::{self, Due};
 use crate::lead::{Event, EventKind, LeadId, SYSTEM};
 use crate::output::{Table, Tone, emit};
@@ -86,17 +85,7 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
     emit(ctx.format, &output, || table(&escalations))?;
-    for e in &errors {
-        eprintln!("error: {}: {}", e.file, e.message);
-    }
-    if !errors.is_empty() {
-        return Err(workspace(format!(
-            "{} lead file{} could not be read (the rest were checked); fix them and run `handoff validate`",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        )));
-    }
-    Ok(())
+    super::skipped(&errors)
 }
 
 /// Record the pending escalations under the workspace lock, re-reading each lead so that

@@ -21,12 +21,10 @@ pub struct ExportArgs {
 
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
     let (mut leads, errors) = ctx.ws.scan_map(Want::All, |l| args.status.is_none_or(|s| l.status == s).then_some(l))?;
-    for e in &errors {
-        eprintln!("warning: skipped {}: {}", e.file, e.message);
-    }
     leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     let format = if ctx.format_given { ctx.format } else { Format::Csv };
-    emit(format, &leads, || table(&leads))
+    emit(format, &leads, || table(&leads))?;
+    super::skipped(&errors)
 }
 
 fn table(leads: &[Lead]) -> Table {

@@ -80,9 +80,6 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             created_at: l.created_at,
         })
     })?;
-    for e in &errors {
-        eprintln!("warning: skipped {}: {}", e.file, e.message);
-    }
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     if rows.is_empty() && ctx.format == crate::output::Format::Table {
         eprintln!("no leads match");
@@ -107,5 +104,6 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             );
         }
         t
-    })
+    })?;
+    super::skipped(&errors)
 }

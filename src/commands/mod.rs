@@ -5,6 +5,8 @@ use clap::Subcommand;
 
 use crate::cli::GlobalArgs;
 use crate::context::Ctx;
+use crate::error::workspace;
+use crate::store::ScanError;
 
 pub use assign::{HandoffArgs, handoff_summary, resolve_handoff};
 pub use record::{RecordArgs, checked, flag_of, set_field};
@@ -103,4 +105,22 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
     }
+}
+
+/// After a scan's output: name each lead file that could not be read on stderr, and fail
+/// with exit 3 so a script (or cron) notices that the output above leaves them out.
+pub fn skipped(errors: &[ScanError]) -> Result<()> {
+    for e in errors {
+        eprintln!("error: {}: {}", e.file, e.message);
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(workspace(format!(
+        "{} lead file{} could not be read and {} left out; fix {} (`handoff validate` shows every problem)",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+        if errors.len() == 1 { "is" } else { "are" },
+        if errors.len() == 1 { "it" } else { "them" },
+    )))
 }

@@ -48,9 +48,6 @@ pub fn run(ctx: &Ctx, args: QaReportArgs) -> Result<()> {
             .collect();
         (!found.is_empty()).then_some(found)
     })?;
-    for e in &errors {
-        eprintln!("warning: skipped {}: {}", e.file, e.message);
-    }
     let reviews: Vec<_> = reviews.into_iter().flatten().collect();
     let questions: Vec<Question> = QUESTIONS
         .iter()
@@ -98,5 +95,6 @@ pub fn run(ctx: &Ctx, args: QaReportArgs) -> Result<()> {
             ]);
         }
         t
-    })
+    })?;
+    super::skipped(&errors)
 }

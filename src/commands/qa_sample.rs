@@ -60,9 +60,6 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
         let candidate = qa::candidate(&lead, &week_name, start, end).map(|c| (c, lead));
         Some((phone, candidate))
     })?;
-    for e in &errors {
-        eprintln!("warning: skipped {}: {}", e.file, e.message);
-    }
     let phones: Vec<PhoneSeen> = seen.iter().filter_map(|(p, _)| p.clone()).collect();
     let leads: Vec<_> = seen.into_iter().filter_map(|(_, c)| c).collect();
     let picked = qa::sample(leads.iter().map(|(c, _)| c.clone()).collect(), size, &week_name, args.seed);
@@ -84,7 +81,7 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
         Format::Table => print!("{}", text(&sample)),
         _ => emit(ctx.format, &data, || flat(&sample))?,
     }
-    Ok(())
+    super::skipped(&errors)
 }
 
 fn text(sample: &[Sampled]) -> String {

@@ -39,16 +39,14 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     let as_of = if date == today { ctx.now.timestamp() } else { end };
     let window = Window { start, end, as_of };
     let (all, errors) = ctx.ws.scan_map(Want::ActiveSince(start), |lead| facts(&lead, window))?;
-    for e in &errors {
-        eprintln!("warning: skipped {}: {}", e.file, e.message);
-    }
     let as_of_text = Stamp::from_zoned(&as_of.to_zoned_datetime(tz.clone())).to_string();
     let report = Report::assemble(date.to_string(), as_of_text, &ctx.rules.staff_ids(), all);
     if ctx.format == Format::Table {
         print!("{}", render(ctx, &report));
-        return Ok(());
+    } else {
+        emit(ctx.format, &report, || flat_table(ctx, &report))?;
     }
-    emit(ctx.format, &report, || flat_table(ctx, &report))
+    super::skipped(&errors)
 }
 
 fn hm(minutes: i64) -> String {
