@@ -239,8 +239,15 @@ fn csv_import_takes_good_rows_and_names_bad_ones() {
     let dry = env.run("ana", &["import", "in.csv", "--dry-run", "--json"]);
     assert_eq!(dry.status.code(), Some(1));
     assert_eq!(env.lead_files().len(), 0);
+    // --strict: one bad row refuses the file, nothing is written.
+    let strict = env.run("ana", &["import", "in.csv", "--strict", "--json"]);
+    assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+    assert!(stderr(&strict).contains("nothing was imported"), "{}", stderr(&strict));
+    assert_eq!(env.lead_files().len(), 0);
+    // By default the good rows are saved (exit 0) and the bad ones named.
     let out = env.run("ana", &["import", "in.csv", "--json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("3 row(s) refused"), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows =
         |key: &str| -> Vec<u64> { v[key].as_array().unwrap().iter().map(|r| r["row"].as_u64().unwrap()).collect() };
@@ -265,6 +272,17 @@ fn csv_import_takes_good_rows_and_names_bad_ones() {
         serde_json::from_slice(&env.cmd(&["export", "--json"]).output().unwrap().stdout).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 5);
     assert!(json[0]["history"].is_array());
+    // A clean file imports under --strict.
+    let good: String = csv
+        .split("\r\n")
+        .enumerate()
+        .filter(|(i, _)| [0, 1, 2].contains(i))
+        .map(|(_, l)| l.to_owned() + "\r\n")
+        .collect();
+    std::fs::write(&file, good).unwrap();
+    let out = env.run("ana", &["import", "in.csv", "--strict"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(env.lead_files().len(), 7);
 }
 
 /// Records in CSV text (a newline inside quotes does not end a record).
