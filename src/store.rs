@@ -275,6 +275,36 @@ impl Workspace {
         Ok(serde_norway::from_str(&text).unwrap_or_default())
     }
 
+    /// Take the notifications an earlier `escalate-check --notify` could not deliver (one
+    /// JSON text each), leaving none behind: a concurrent run cannot send them twice.
+    pub fn take_notify_retries(&self) -> Result<Vec<String>> {
+        let _lock = self.lock()?;
+        let path = self.state_dir().join(NOTIFY_RETRY_FILE);
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        let text = read_limited(&path, 16 * 1024 * 1024)?;
+        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        Ok(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect())
+    }
+
+    /// Keep notifications that could not be delivered for the next run to retry.
+    pub fn keep_notify_retries(&self, items: &[String]) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let _lock = self.lock()?;
+        fs::create_dir_all(self.state_dir())
+            .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
+        let path = self.state_dir().join(NOTIFY_RETRY_FILE);
+        let mut text = if path.exists() { read_limited(&path, 16 * 1024 * 1024)? } else { String::new() };
+        for item in items {
+            text.push_str(item);
+            text.push('\n');
+        }
+        write_atomic_mode(&path, text.as_bytes(), LEAD_FILE_MODE)
+    }
+
     /// Read the lead files `want` asks for and map each lead through `f`, on all cores.
     ///
     /// This is the year-of-leads path (escalate-check, report, list): files are read in
@@ -486,6 +516,9 @@ pub fn serialize_lead(lead: &Lead) -> Result<String> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_mode(path, bytes, 0o644)
 }
+
+/// Undelivered `--notify` payloads, in the local state directory.
+const NOTIFY_RETRY_FILE: &str = "notify-retry.jsonl";
 
 /// Lead files hold customer phone numbers: owner-only by default (docs/threat-model.md).
 pub const LEAD_FILE_MODE: u32 = 0o600;

@@ -8,6 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::context::Ctx;
+use crate::error::workspace;
 use crate::escalation::{self, Due};
 use crate::lead::{Event, EventKind, LeadId, SYSTEM};
 use crate::output::{Table, Tone, emit};
@@ -75,17 +76,40 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     escalations.sort_by(|a, b| b.new.cmp(&a.new).then(b.overdue_minutes.cmp(&a.overdue_minutes)));
     let mut notify_errors = Vec::new();
     if let (Some(cmd), false) = (&args.notify, args.dry_run) {
-        for e in escalations.iter().filter(|e| e.new) {
-            if let Err(msg) = notify(cmd, e) {
-                eprintln!("warning: --notify failed for {} ({}): {msg}; the escalation is recorded", e.id, e.rule);
-                notify_errors.push(format!("{} {}: {msg}", e.id, e.rule));
+        // Deliveries that failed on an earlier run go first; what fails now is kept for
+        // the next run, so a mail server that is down delays a notification, never loses it.
+        let retries = ctx.ws.take_notify_retries()?;
+        if !retries.is_empty() {
+            eprintln!("retrying {} notification(s) that failed on an earlier run", retries.len());
+        }
+        let mut sends: Vec<Payload> = retries.into_iter().filter_map(Payload::from_json).collect();
+        sends.extend(escalations.iter().filter(|e| e.new).filter_map(|e| Payload::from_json(json(e))));
+        let mut undelivered = Vec::new();
+        for p in sends {
+            if let Err(msg) = notify(cmd, &p) {
+                eprintln!("warning: --notify failed for {} ({}): {msg}; the escalation is recorded", p.id, p.rule);
+                notify_errors.push(format!("{} {}: {msg}", p.id, p.rule));
+                undelivered.push(p.json);
             }
         }
+        ctx.ws.keep_notify_retries(&undelivered)?;
     }
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
+    let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
     emit(ctx.format, &output, || table(&escalations))?;
-    super::skipped(&errors)
+    super::skipped(&errors)?;
+    if failed > 0 {
+        return Err(workspace(format!(
+            "{failed} notification(s) could not be delivered; the escalations are recorded and the \
+             next run with --notify sends them again"
+        )));
+    }
+    Ok(())
+}
+
+fn json(e: &Escalation) -> String {
+    serde_json::to_string(e).unwrap_or_default()
 }
 
 /// Record the pending escalations under the workspace lock, re-reading each lead so that
@@ -132,20 +156,36 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
 }
 
 /// Run the user's notify command with one escalation as JSON on stdin.
-fn notify(cmd: &str, e: &Escalation) -> Result<(), String> {
-    let json = serde_json::to_string(e).map_err(|err| err.to_string())?;
+/// One notification: the escalation's JSON, and the fields `--notify` gets as variables.
+struct Payload {
+    json: String,
+    id: String,
+    rule: String,
+    escalate_to: String,
+}
+
+impl Payload {
+    /// `None` for text that is not an escalation (a damaged retry file loses only that line).
+    fn from_json(json: String) -> Option<Payload> {
+        let v: serde_json::Value = serde_json::from_str(&json).ok()?;
+        let field = |k: &str| v[k].as_str().map(str::to_owned);
+        Some(Payload { id: field("id")?, rule: field("rule")?, escalate_to: field("escalate_to")?, json })
+    }
+}
+
+fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .env("HANDOFF_LEAD", e.id.as_str())
-        .env("HANDOFF_RULE", &e.rule)
-        .env("HANDOFF_ESCALATE_TO", &e.escalate_to)
+        .env("HANDOFF_LEAD", &p.id)
+        .env("HANDOFF_RULE", &p.rule)
+        .env("HANDOFF_ESCALATE_TO", &p.escalate_to)
         .spawn()
         .map_err(|err| format!("cannot run `{cmd}`: {err}"))?;
     if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(json.as_bytes());
+        let _ = stdin.write_all(p.json.as_bytes());
         let _ = stdin.write_all(b"\n");
     }
     let status = child.wait().map_err(|err| err.to_string())?;

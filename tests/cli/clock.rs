@@ -290,8 +290,21 @@ fn a_failing_notify_does_not_lose_the_escalation() {
     let id = capture_at(&env, &at("07:00"), &standard(&[]));
     let out =
         env.cmd(&["escalate-check", "--json", "--notify", "exit 7"]).env("HANDOFF_NOW", at("07:15")).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(3), "cron must hear that a notification failed");
     assert!(stderr(&out).contains("--notify failed"), "{}", stderr(&out));
+    assert_eq!(events(&env.lead_json(&id)), ["captured", "escalated"]);
+    // The next run delivers it (the escalation itself is not new any more), once.
+    let sink = env.root().join("sent.jsonl");
+    let notify = format!("cat >> {}", sink.display());
+    let out =
+        env.cmd(&["escalate-check", "--json", "--notify", &notify]).env("HANDOFF_NOW", at("07:16")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sent = std::fs::read_to_string(&sink).unwrap();
+    assert_eq!(sent.lines().count(), 1, "{sent}");
+    let e: Value = serde_json::from_str(sent.lines().next().unwrap()).unwrap();
+    assert_eq!((e["id"].as_str(), e["rule"].as_str()), (Some(id.as_str()), Some("unaccepted")));
+    env.cmd(&["escalate-check", "--notify", &notify]).env("HANDOFF_NOW", at("07:17")).assert().success();
+    assert_eq!(std::fs::read_to_string(&sink).unwrap().lines().count(), 1);
     assert_eq!(events(&env.lead_json(&id)), ["captured", "escalated"]);
 }
 
