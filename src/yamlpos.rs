@@ -58,7 +58,9 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<usize> {
                 });
                 let Some((i, col)) = hit else { return found };
                 found = Some(lines[i].number);
-                let end = (i + 1..hi).find(|&j| lines[j].indent <= col).unwrap_or(hi);
+                // A block sequence may sit at its key's own column (`history:` then `- at:`).
+                let ends = |l: &Line| l.indent < col || (l.indent == col && !l.text.starts_with("- "));
+                let end = (i + 1..hi).find(|&j| ends(&lines[j])).unwrap_or(hi);
                 lo = i + 1;
                 hi = end;
                 key_col = lines[lo..hi].first().map(|l| l.indent);
@@ -93,5 +95,13 @@ mod tests {
         assert_eq!(locate(DOC, &[Seg::Key("routing"), Seg::Index(0), Seg::Key("name")]), Some(4));
         assert_eq!(locate(DOC, &[Seg::Key("routing"), Seg::Index(1), Seg::Key("when"), Seg::Key("urgency")]), Some(8));
         assert_eq!(locate(DOC, &[Seg::Key("routing"), Seg::Index(5)]), Some(2));
+    }
+
+    #[test]
+    fn finds_sequences_at_their_keys_column() {
+        let doc = "id: x\nhistory:\n- at: 1\n  by: ana\n- at: 2\n  by: dev\nafter: 3\n";
+        assert_eq!(locate(doc, &[Seg::Key("history"), Seg::Index(1), Seg::Key("by")]), Some(6));
+        assert_eq!(locate(doc, &[Seg::Key("history"), Seg::Index(0), Seg::Key("at")]), Some(3));
+        assert_eq!(locate(doc, &[Seg::Key("after")]), Some(7));
     }
 }

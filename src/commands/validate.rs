@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::error::workspace;
-use crate::lead::{Lead, SYSTEM, Status};
+use crate::lead::{Event, Lead, SYSTEM, Status};
 use crate::output::{Table, emit};
 use crate::phone;
 use crate::rules::{Problem, Rules};
@@ -100,7 +100,13 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
         let lead = match parse_lead(&text) {
             Ok(lead) => lead,
             Err(p) => {
-                found.push(Found { file, line: p.line, message: p.message });
+                let mut fields = field_problems(&text);
+                if fields.is_empty() {
+                    fields.push(p);
+                }
+                for p in fields {
+                    found.push(Found { file: file.clone(), line: p.line, message: p.message });
+                }
                 continue;
             }
         };
@@ -134,4 +140,52 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
     }
     eprintln!("ok: rules.yaml and {} lead files", files.len());
     Ok(())
+}
+
+/// A lead with only its required fields, and an event likewise: each field of a broken
+/// file is tried alone on these, so one bad value does not hide the next.
+const PROBE_LEAD: &str = "id: 20260101-aaaaaaaaa\nstatus: intake\ncreated_at: 2026-01-01T00:00:00Z\ncaptured_by: x\n";
+const PROBE_EVENT: &str = "at: 2026-01-01T00:00:00Z\nby: x\nevent: noted\n";
+
+/// Every wrong field of a lead file that is valid YAML but not a valid lead, each with its
+/// line. Empty when the file is not a YAML mapping or no single field is at fault (say, a
+/// required field is missing); the parse error then stands alone.
+fn field_problems(text: &str) -> Vec<Problem> {
+    use serde_norway::Value;
+    let Ok(Value::Mapping(map)) = serde_norway::from_str::<Value>(text) else { return Vec::new() };
+    let mut problems = Vec::new();
+    for (key, value) in &map {
+        let Some(key) = key.as_str() else { continue };
+        if let ("history", Value::Sequence(events)) = (key, value) {
+            for (i, event) in events.iter().enumerate() {
+                let at = [Seg::Key("history"), Seg::Index(i)];
+                let Value::Mapping(fields) = event else {
+                    problems.push(Problem {
+                        line: locate(text, &at),
+                        message: format!("history event {} is not a map", i + 1),
+                    });
+                    continue;
+                };
+                for (k, v) in fields {
+                    let Some(k) = k.as_str() else { continue };
+                    if let Some(message) = probe::<Event>(PROBE_EVENT, k, v) {
+                        let line = locate(text, &[at[0], at[1], Seg::Key(k)]);
+                        problems.push(Problem { line, message: format!("history event {}, {k}: {message}", i + 1) });
+                    }
+                }
+            }
+        } else if let Some(message) = probe::<Lead>(PROBE_LEAD, key, value) {
+            problems.push(Problem { line: locate(text, &[Seg::Key(key)]), message: format!("{key}: {message}") });
+        }
+    }
+    problems
+}
+
+/// The error of deserialising `base` with `key` set to `value`, if any.
+fn probe<T: serde::de::DeserializeOwned>(base: &str, key: &str, value: &serde_norway::Value) -> Option<String> {
+    let mut map: serde_norway::Mapping = serde_norway::from_str(base).ok()?;
+    map.insert(key.into(), value.clone());
+    serde_norway::from_value::<T>(serde_norway::Value::Mapping(map))
+        .err()
+        .map(|e| crate::rules::yaml_problem(&e).message)
 }

@@ -68,6 +68,33 @@ fn unknown_key_in_a_hand_edited_lead_is_named_with_file_and_line() {
 }
 
 #[test]
+fn every_bad_field_of_a_lead_is_listed_with_its_own_line() {
+    let env = TestEnv::new();
+    let id = env.capture(&["--next-action", "Call", "--due", "+1h"]);
+    let text = env.lead_text(&id);
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let line_of = |lines: &[String], prefix: &str| lines.iter().position(|l| l.starts_with(prefix)).unwrap();
+    let created = line_of(&lines, "created_at:");
+    lines[created] = "created_at: yesterday-ish".into();
+    let due = line_of(&lines, "next_action_due:");
+    lines[due] = "next_action_due: soon".into();
+    let event = line_of(&lines, "- at:");
+    lines[event] = "- at: whenever".into();
+    std::fs::write(env.lead_path(&id), lines.join("\n") + "\n").unwrap();
+    let out = env.cmd(&["validate", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, bool)> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["line"].as_u64().unwrap(), p["message"].as_str().unwrap().contains("RFC 3339")))
+        .collect();
+    let expected: Vec<(u64, bool)> = [created, due, event].iter().map(|i| (*i as u64 + 1, true)).collect();
+    assert_eq!(found, expected, "{v}");
+}
+
+#[test]
 fn validate_lists_every_problem_in_rules_yaml_with_lines() {
     let env = TestEnv::new();
     let rules = env
