@@ -482,16 +482,22 @@ pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
     {
         return Ok(lead);
     }
-    if let Some(p) = screen_yaml(text, MAX_LEAD_BYTES) {
+    if let Some(p) = screen_lead(text) {
         return Err(p);
     }
-    if text.contains(['&', '*']) && has_anchor_or_alias(text) {
-        return Err(Problem {
-            line: None,
-            message: "YAML anchors and aliases (&name, *name) are not allowed in lead files".to_owned(),
-        });
-    }
     serde_norway::from_str(text).map_err(|e| yaml_problem(&e))
+}
+
+/// Refuse lead text the general YAML parser must never see: oversized, nested absurdly
+/// deep (quadratic to parse), or using anchors and aliases (alias bombs).
+pub fn screen_lead(text: &str) -> Option<Problem> {
+    if let Some(p) = screen_yaml(text, MAX_LEAD_BYTES) {
+        return Some(p);
+    }
+    (text.contains(['&', '*']) && has_anchor_or_alias(text)).then(|| Problem {
+        line: None,
+        message: "YAML anchors and aliases (&name, *name) are not allowed in lead files".to_owned(),
+    })
 }
 
 /// Whether YAML text uses an anchor or alias outside quoted or block text. Conservative:

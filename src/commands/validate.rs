@@ -152,6 +152,9 @@ const PROBE_EVENT: &str = "at: 2026-01-01T00:00:00Z\nby: x\nevent: noted\n";
 /// required field is missing); the parse error then stands alone.
 fn field_problems(text: &str) -> Vec<Problem> {
     use serde_norway::Value;
+    if crate::store::screen_lead(text).is_some() {
+        return Vec::new();
+    }
     let Ok(Value::Mapping(map)) = serde_norway::from_str::<Value>(text) else { return Vec::new() };
     let mut problems = Vec::new();
     for (key, value) in &map {
