@@ -143,7 +143,8 @@ impl Ctx {
             None if by == SYSTEM => ("handoff", "handoff@localhost"),
             None => (by, "unknown@localhost"),
         };
-        git::commit(&top, &rel, &git::Author { name, email }, message)
+        let at = Stamp::from_zoned(&self.now).to_string();
+        git::commit(&top, &rel, &git::Author { name, email, at: Some(&at) }, message)
     }
 }
 

@@ -10,6 +10,9 @@ use anyhow::{Context, Result, bail};
 pub struct Author<'a> {
     pub name: &'a str,
     pub email: &'a str,
+    /// When the author acted (RFC 3339): the command's `--now`, so replays keep history and
+    /// commits in step. `None`: git's clock.
+    pub at: Option<&'a str>,
 }
 
 fn git(root: &Path) -> Command {
@@ -137,6 +140,7 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     commit
         .args(["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "--only", "-m", message])
         .arg(format!("--author={} <{}>", author.name, author.email))
+        .args(author.at.map(|at| format!("--date={at}")))
         .env("GIT_COMMITTER_NAME", committer_name(author))
         .env("GIT_COMMITTER_EMAIL", committer_email(author))
         .arg("--")

@@ -75,6 +75,6 @@ fn record_in_git(dir: &Path) -> Result<()> {
         .iter()
         .map(|f| relative_to(&top, &dir.join(f)))
         .collect();
-    let author = git::Author { name: "handoff", email: "handoff@localhost" };
+    let author = git::Author { name: "handoff", email: "handoff@localhost", at: None };
     git::commit(&top, &files, &author, "init: handoff workspace (rules.yaml, leads/)")
 }

@@ -58,6 +58,11 @@ fn each_command_is_one_commit_authored_by_the_actor_without_pii() {
     }
     let committer = env.git(&["log", "-1", "--format=%cn"]);
     assert_eq!(committer.trim(), "Test Machine");
+    // The author date is the command's --now, so a replayed day reads true in `git log`.
+    let out =
+        env.as_("olive", &["note", &id, "Replayed"]).env("HANDOFF_NOW", "2026-11-30T08:15:00-06:00").output().unwrap();
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    assert_eq!(env.git(&["log", "-1", "--format=%aI"]).trim(), "2026-11-30T08:15:00-06:00");
 }
 
 #[test]
