@@ -35,7 +35,7 @@ pub struct HandoffArgs {
     #[arg(long, value_name = "TEXT")]
     pub next_action: Option<String>,
     /// When the next step is due (default: the routing rule's window from now).
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub due: Option<String>,
     /// Target follow-up date (required for estimate/consult leads).
     #[arg(long = "follow-up", value_name = "DATE")]

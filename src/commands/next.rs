@@ -18,7 +18,7 @@ pub struct NextArgs {
     #[arg(long, value_name = "TEXT")]
     pub action: String,
     /// When it is due.
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub due: String,
 }
 

@@ -72,7 +72,7 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
         .collect();
     if sample.is_empty() {
         eprintln!("no handoffs were accepted in {week_name} (or all were reviewed already); nothing to sample");
-    } else if sample.len() < ctx.rules.qa.sample_size {
+    } else if sample.len() < size {
         eprintln!("only {} handoff(s) to review in {week_name}: all are in the sample", sample.len());
     }
     let data = serde_json::json!({ "week": week_name, "sample": &sample });

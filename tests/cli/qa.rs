@@ -96,6 +96,16 @@ fn a_sample_of_five_covers_every_owner_and_is_deterministic() {
         assert_eq!(ids(o).len(), 5);
         assert_eq!(owners(o).len(), 3);
     }
+    // A smaller --size is honoured, with a note that it is below the weekly floor.
+    let out = env
+        .cmd(&["qa-sample", "--json", "--week", WEEK, "--size", "2"])
+        .env("HANDOFF_NOW", at(28, "12:00"))
+        .output()
+        .unwrap();
+    let small: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(ids(&small).len(), 2);
+    assert!(stderr(&out).contains("below the 5 reviews"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("all are in the sample"), "{}", stderr(&out));
     for s in first["sample"].as_array().unwrap() {
         let evidence = s["evidence"].as_object().unwrap();
         let keys: Vec<&str> = evidence.keys().map(String::as_str).collect();
