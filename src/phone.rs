@@ -6,8 +6,9 @@ use anyhow::{Result, bail};
 ///
 /// Separators (spaces, `-`, `.`, `(`, `)`, `/`) are dropped. A leading `+` or `00` marks an
 /// international number (8–15 digits). Otherwise a national number with `country_code`'s
-/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits. Numbers that fit no rule but
-/// have 7–15 digits are kept as digits (a local number), as E.164 cannot be derived.
+/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits, or 7 (a local number, kept
+/// as digits); anything else is a typo. For other countries, numbers that fit no rule but
+/// have 7–15 digits are kept as digits, as E.164 cannot be derived.
 pub fn normalize(input: &str, country_code: &str) -> Result<String> {
     let raw = input.trim();
     if raw.is_empty() {
@@ -43,6 +44,13 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
         if digits.len() == 11 && digits.starts_with('1') && !digits[1..].starts_with(['0', '1']) {
             return Ok(format!("+{digits}"));
         }
+        // A slipped finger on the phone makes 9 or 11 digits: refuse rather than store a
+        // number nobody can call back.
+        if digits.len() != 7 {
+            bail!(
+                "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does                  not start with 0 or 1 (or 7 without the area code); for another country start with +"
+            );
+        }
     } else if let Some(national) = digits.strip_prefix('0')
         && (6..=13).contains(&national.len())
     {
@@ -75,6 +83,14 @@ mod tests {
         assert_eq!(normalize("0044 20 7946 0018", "1").unwrap(), "+442079460018");
         assert_eq!(normalize("020 7946 0018", "44").unwrap(), "+442079460018");
         assert_eq!(normalize("555-0142", "1").unwrap(), "5550142");
+    }
+
+    #[test]
+    fn nanp_typos_are_refused() {
+        for typo in ["(312) 555-01423", "312 555 014", "0312 555 0142", "31255501423456"] {
+            let err = normalize(typo, "1").unwrap_err().to_string();
+            assert!(err.contains("US/Canada") || err.contains("digits"), "{typo}: {err}");
+        }
     }
 
     #[test]
