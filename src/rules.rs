@@ -305,12 +305,13 @@ pub fn screen_yaml(text: &str, max: u64) -> Option<Problem> {
     }
     // The YAML parser takes time quadratic in nesting depth; nothing handoff reads nests
     // more than a few levels, so a long run of opening brackets is refused up front.
-    // Byte-wise: brackets and spaces are ASCII, and the line is only counted on refusal.
+    // Byte-wise: brackets and whitespace are ASCII, and the line is only counted on refusal.
+    // Whitespace, line breaks included, does not end a run: `[` on 60,000 lines nests too.
     let mut run = 0usize;
     for (at, b) in text.bytes().enumerate() {
         match b {
             b'[' | b'{' => run += 1,
-            b' ' => {}
+            b' ' | b'\t' | b'\r' | b'\n' => {}
             _ => run = 0,
         }
         if run > MAX_FLOW_NESTING {
