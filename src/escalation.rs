@@ -65,8 +65,13 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
         return None;
     }
     let escalate_to = rules.escalation_target(rule, lead)?;
+    // Fired for this clock: recorded with this clock's start, or recorded after it started
+    // (an escalation written before the capture clock restarted at rejections carries the
+    // capture time, and must not fire again).
     let fired = lead.history.iter().any(|e| {
-        e.event == EventKind::Escalated && e.rule.as_deref() == Some(rule.name.as_str()) && e.clock == Some(start)
+        e.event == EventKind::Escalated
+            && e.rule.as_deref() == Some(rule.name.as_str())
+            && (e.clock == Some(start) || e.at >= start)
     });
     Some(Due {
         rule: rule.name.clone(),

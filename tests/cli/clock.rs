@@ -130,6 +130,21 @@ fn a_rejected_emergency_escalates_at_once_and_a_transfer_restarts_the_acceptance
 }
 
 #[test]
+fn an_escalation_recorded_before_the_clock_restart_rule_is_not_repeated() {
+    let env = TestEnv::new();
+    let id = capture_at(&env, &at("09:00"), &standard(&["--to", "dev", "--next-action", "Call", "--due", "+1h"]));
+    env.as_("dev", &["reject", &id, "--reason", "Wrong area"]).env("HANDOFF_NOW", at("09:05")).assert().success();
+    // What an earlier handoff wrote after the rejection: clocked from capture.
+    let text = env.lead_text(&id)
+        + "- at: 2026-11-24T09:16:00-06:00\n  by: system\n  event: escalated\n  to: olive\n  rule: unaccepted\n  \
+           reason: standard repair lead unowned 16 min after capture (window 15m)\n  clock: 2026-11-24T09:00:00-06:00\n";
+    std::fs::write(env.lead_path(&id), text).unwrap();
+    env.cmd(&["validate"]).assert().success();
+    let (_, v) = check_at(&env, &at("09:30"), &[]);
+    assert!(new_ones(&v).is_empty(), "{v}");
+}
+
+#[test]
 fn a_partial_emergency_is_routed_the_moment_update_completes_it() {
     let env = TestEnv::new();
     let id = capture_at(&env, &at("07:00"), PARTIAL_EMERGENCY);
