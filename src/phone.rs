@@ -48,7 +48,8 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
         // number nobody can call back.
         if digits.len() != 7 {
             bail!(
-                "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does                  not start with 0 or 1 (or 7 without the area code); for another country start with +"
+                "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
+                 not start with 0 or 1 (or 7 without the area code); for another country start with +"
             );
         }
     } else if let Some(national) = digits.strip_prefix('0')

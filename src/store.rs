@@ -6,7 +6,9 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 
@@ -275,34 +277,73 @@ impl Workspace {
         Ok(serde_norway::from_str(&text).unwrap_or_default())
     }
 
-    /// Take the notifications an earlier `escalate-check --notify` could not deliver (one
-    /// JSON text each), leaving none behind: a concurrent run cannot send them twice.
-    pub fn take_notify_retries(&self) -> Result<Vec<String>> {
+    /// Claim the notifications this run must deliver: those earlier runs could not deliver
+    /// (the retry queue, and the claims of runs that died mid-delivery) that `keep` still
+    /// wants, then `fresh`. The claim is a file locked for as long as this process lives:
+    /// if it dies, the kernel drops the lock and the next run takes the file over, so every
+    /// notification is delivered at least once and overlapping runs never share one.
+    pub fn claim_notifications(&self, keep: impl Fn(&str) -> bool, fresh: Vec<String>) -> Result<NotifyClaim> {
         let _lock = self.lock()?;
-        let path = self.state_dir().join(NOTIFY_RETRY_FILE);
-        if !path.exists() {
-            return Ok(Vec::new());
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut earlier = Vec::new();
+        let mut taken = Vec::new();
+        let queue = dir.join(NOTIFY_RETRY_FILE);
+        if queue.exists() {
+            earlier.extend(read_limited(&queue, NOTIFY_MAX_BYTES)?.lines().map(str::to_owned));
+            taken.push(queue);
         }
-        let text = read_limited(&path, 16 * 1024 * 1024)?;
-        fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-        Ok(text.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect())
+        for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with(NOTIFY_CLAIM_PREFIX) && File::open(&path).is_ok_and(|f| f.try_lock().is_ok()) {
+                earlier.extend(read_limited(&path, NOTIFY_MAX_BYTES)?.lines().map(str::to_owned));
+                taken.push(path);
+            }
+        }
+        let mut items: Vec<String> = Vec::new();
+        let mut dropped = 0;
+        for item in earlier.into_iter().filter(|l| !l.trim().is_empty()) {
+            if !keep(&item) {
+                dropped += 1;
+            } else if !items.contains(&item) {
+                items.push(item);
+            }
+        }
+        let retried = items.len();
+        items.extend(fresh);
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!("{NOTIFY_CLAIM_PREFIX}{}-{nanos}.jsonl", std::process::id()));
+        let mut file = OpenOptions::new()
+            .create_new(true)
+            .write(true)
+            .mode(LEAD_FILE_MODE)
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        let text: String = items.iter().map(|i| format!("{i}\n")).collect();
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        for old in taken {
+            fs::remove_file(&old).with_context(|| format!("cannot remove {}", old.display()))?;
+        }
+        Ok(NotifyClaim { path, _file: file, items, retried, dropped })
     }
 
-    /// Keep notifications that could not be delivered for the next run to retry.
-    pub fn keep_notify_retries(&self, items: &[String]) -> Result<()> {
-        if items.is_empty() {
-            return Ok(());
-        }
+    /// End a claim: what could not be delivered goes back on the retry queue.
+    pub fn finish_notifications(&self, claim: NotifyClaim, undelivered: &[String]) -> Result<()> {
         let _lock = self.lock()?;
-        fs::create_dir_all(self.state_dir())
-            .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
-        let path = self.state_dir().join(NOTIFY_RETRY_FILE);
-        let mut text = if path.exists() { read_limited(&path, 16 * 1024 * 1024)? } else { String::new() };
-        for item in items {
-            text.push_str(item);
-            text.push('\n');
+        if !undelivered.is_empty() {
+            let queue = self.state_dir().join(NOTIFY_RETRY_FILE);
+            let mut text = if queue.exists() { read_limited(&queue, NOTIFY_MAX_BYTES)? } else { String::new() };
+            for item in undelivered {
+                text.push_str(item);
+                text.push('\n');
+            }
+            write_atomic_mode(&queue, text.as_bytes(), LEAD_FILE_MODE)?;
         }
-        write_atomic_mode(&path, text.as_bytes(), LEAD_FILE_MODE)
+        fs::remove_file(&claim.path).with_context(|| format!("cannot remove {}", claim.path.display()))
     }
 
     /// Read the lead files `want` asks for and map each lead through `f`, on all cores.
@@ -525,6 +566,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Undelivered `--notify` payloads, in the local state directory.
 const NOTIFY_RETRY_FILE: &str = "notify-retry.jsonl";
+/// Payloads a running `escalate-check` is delivering (`notify-claim-PID-NANOS.jsonl`).
+const NOTIFY_CLAIM_PREFIX: &str = "notify-claim-";
+const NOTIFY_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Notifications one run is delivering; see [`Workspace::claim_notifications`].
+pub struct NotifyClaim {
+    path: PathBuf,
+    /// Holds the claim's lock until the claim is finished or the process ends.
+    _file: File,
+    /// What to deliver, as JSON texts: retries first, then the fresh ones.
+    pub items: Vec<String>,
+    /// How many of `items` are retries.
+    pub retried: usize,
+    /// Retries dropped because `keep` no longer wanted them.
+    pub dropped: usize,
+}
 
 /// Lead files hold customer phone numbers: owner-only by default (docs/threat-model.md).
 pub const LEAD_FILE_MODE: u32 = 0o600;

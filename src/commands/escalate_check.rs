@@ -1,5 +1,6 @@
 //! `handoff escalate-check [--dry-run] [--notify CMD]`: what cron runs every few minutes.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -76,23 +77,30 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     escalations.sort_by(|a, b| b.new.cmp(&a.new).then(b.overdue_minutes.cmp(&a.overdue_minutes)));
     let mut notify_errors = Vec::new();
     if let (Some(cmd), false) = (&args.notify, args.dry_run) {
-        // Deliveries that failed on an earlier run go first; what fails now is kept for
-        // the next run, so a mail server that is down delays a notification, never loses it.
-        let retries = ctx.ws.take_notify_retries()?;
-        if !retries.is_empty() {
-            eprintln!("retrying {} notification(s) that failed on an earlier run", retries.len());
+        // Deliveries that failed on an earlier run go first, if the escalation still stands
+        // (the lead is still open and the rule still due); what fails now is queued for the
+        // next run, so a mail server that is down delays a notification, never loses it.
+        let standing: HashSet<(&str, &str)> = escalations.iter().map(|e| (e.id.as_str(), e.rule.as_str())).collect();
+        let still_standing = |text: &str| {
+            Payload::from_json(text.to_owned()).is_some_and(|p| standing.contains(&(p.id.as_str(), p.rule.as_str())))
+        };
+        let fresh = escalations.iter().filter(|e| e.new).map(json).collect();
+        let claim = ctx.ws.claim_notifications(still_standing, fresh)?;
+        if claim.retried > 0 {
+            eprintln!("retrying {} notification(s) that failed on an earlier run", claim.retried);
         }
-        let mut sends: Vec<Payload> = retries.into_iter().filter_map(Payload::from_json).collect();
-        sends.extend(escalations.iter().filter(|e| e.new).filter_map(|e| Payload::from_json(json(e))));
+        if claim.dropped > 0 {
+            eprintln!("dropped {} undelivered notification(s) whose escalation no longer stands", claim.dropped);
+        }
         let mut undelivered = Vec::new();
-        for p in sends {
+        for p in claim.items.iter().filter_map(|text| Payload::from_json(text.clone())) {
             if let Err(msg) = notify(cmd, &p) {
                 eprintln!("warning: --notify failed for {} ({}): {msg}; the escalation is recorded", p.id, p.rule);
                 notify_errors.push(format!("{} {}: {msg}", p.id, p.rule));
                 undelivered.push(p.json);
             }
         }
-        ctx.ws.keep_notify_retries(&undelivered)?;
+        ctx.ws.finish_notifications(claim, &undelivered)?;
     }
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let failed = notify_errors.len();

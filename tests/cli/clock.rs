@@ -321,6 +321,22 @@ fn a_failing_notify_does_not_lose_the_escalation() {
     env.cmd(&["escalate-check", "--notify", &notify]).env("HANDOFF_NOW", at("07:17")).assert().success();
     assert_eq!(std::fs::read_to_string(&sink).unwrap().lines().count(), 1);
     assert_eq!(events(&env.lead_json(&id)), ["captured", "escalated"]);
+    // A run killed mid-delivery leaves its claim file (its lock died with it): the next
+    // run takes it over and delivers it.
+    let state = env.root().join(".handoff");
+    std::fs::write(state.join("notify-claim-4000000-1.jsonl"), &sent).unwrap();
+    env.cmd(&["escalate-check", "--notify", &notify]).env("HANDOFF_NOW", at("07:18")).assert().success();
+    assert_eq!(std::fs::read_to_string(&sink).unwrap().lines().count(), 2);
+    assert!(!state.join("notify-claim-4000000-1.jsonl").exists());
+    // A queued notification whose escalation no longer stands (the lead is closed) is dropped.
+    env.as_("ana", &["close", &id, "--outcome", "spam"]).env("HANDOFF_NOW", at("07:19")).assert().success();
+    std::fs::write(state.join("notify-retry.jsonl"), &sent).unwrap();
+    let out = env.cmd(&["escalate-check", "--notify", &notify]).env("HANDOFF_NOW", at("07:20")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("dropped 1"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&sink).unwrap().lines().count(), 2);
+    let left: Vec<_> = std::fs::read_dir(&state).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!left.iter().any(|n| n.to_string_lossy().starts_with("notify-")), "{left:?}");
 }
 
 #[test]
