@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::context::Ctx;
-use crate::error::refused;
+use crate::error::{refused, workspace};
 use crate::import;
 use crate::output::{Table, emit};
 use crate::store::read_limited;
@@ -45,6 +45,19 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         if args.strict && !args.dry_run {
             if outcome.refused.is_empty() {
                 (outcome, files) = import::import(ctx, &text, &by, args.partial, false)?;
+                if !outcome.refused.is_empty() {
+                    // Every row passed the check, so this is a write failing (disk full, say):
+                    // all or nothing still holds, so the rows written by this run go again.
+                    for file in &files {
+                        let _ = std::fs::remove_file(file);
+                    }
+                    let why: Vec<String> =
+                        outcome.refused.iter().map(|r| format!("row {}: {}", r.row, r.reason)).collect();
+                    return Err(workspace(format!(
+                        "import failed while writing, nothing was imported: {}",
+                        why.join("; ")
+                    )));
+                }
             } else {
                 outcome.imported.clear(); // nothing was, and no id of a check run exists
             }

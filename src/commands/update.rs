@@ -72,8 +72,12 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
             ..Event::new(ctx.stamp(), &by, EventKind::Updated)
         });
         // The SOP's must-not-sit-unowned leads (emergencies, recovered missed calls) are
-        // routed the moment their record is complete, as capture would have done.
-        if lead.status == Status::Intake && missing.is_empty() && ctx.rules.routes_at_capture(lead) {
+        // routed the moment their record is complete, as capture would have done. Not after
+        // a rejection: intake decides who gets it next (`assign`), and the unowned lead
+        // escalates meanwhile; routing again would hand it back to whoever rejected it.
+        let never_handed_off = !lead.history.iter().any(|e| e.event == EventKind::Assigned);
+        if lead.status == Status::Intake && missing.is_empty() && never_handed_off && ctx.rules.routes_at_capture(lead)
+        {
             let (h, turn_rule) = resolve_handoff(ctx, lead, &HandoffArgs::default())?;
             handoff::assign(lead, &ctx.rules, h, &by, ctx.stamp())?;
             if let Some(rule) = turn_rule {

@@ -176,12 +176,26 @@ fn field_problems(text: &str) -> Vec<Problem> {
                         problems.push(Problem { line, message: format!("history event {}, {k}: {message}", i + 1) });
                     }
                 }
+                for k in required(PROBE_EVENT).filter(|k| !fields.contains_key(*k)) {
+                    problems.push(Problem {
+                        line: locate(text, &at),
+                        message: format!("history event {}: missing `{k}`", i + 1),
+                    });
+                }
             }
         } else if let Some(message) = probe::<Lead>(PROBE_LEAD, key, value) {
             problems.push(Problem { line: locate(text, &[Seg::Key(key)]), message: format!("{key}: {message}") });
         }
     }
+    for key in required(PROBE_LEAD).filter(|k| !map.contains_key(*k)) {
+        problems.push(Problem { line: None, message: format!("missing `{key}`, which every lead has") });
+    }
     problems
+}
+
+/// The keys of a probe text: the fields that are required.
+fn required(probe: &str) -> impl Iterator<Item = &str> {
+    probe.lines().filter_map(|l| l.split_once(':').map(|(k, _)| k))
 }
 
 /// The error of deserialising `base` with `key` set to `value`, if any.

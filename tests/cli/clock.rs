@@ -160,6 +160,15 @@ fn a_partial_emergency_is_routed_the_moment_update_completes_it() {
     assert_eq!(lead["status"], "assigned");
     assert_eq!(lead["owner"], "dev");
     assert_eq!(events(&lead), ["captured", "updated", "assigned"]);
+    // Rejected, it stays with intake through updates: routing again would hand it back to
+    // the person who just sent it back.
+    env.as_("dev", &["reject", &id, "--reason", "Olive's area"]).env("HANDOFF_NOW", at("07:05")).assert().success();
+    env.as_("ana", &["update", &id, "--notes", "Gas smell, called again"])
+        .env("HANDOFF_NOW", at("07:06"))
+        .assert()
+        .success();
+    let lead = env.lead_json(&id);
+    assert_eq!((lead["status"].as_str(), lead["owner"].as_str()), (Some("intake"), None));
 }
 
 #[test]

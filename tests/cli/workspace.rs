@@ -92,6 +92,15 @@ fn every_bad_field_of_a_lead_is_listed_with_its_own_line() {
         .collect();
     let expected: Vec<(u64, bool)> = [created, due, event].iter().map(|i| (*i as u64 + 1, true)).collect();
     assert_eq!(found, expected, "{v}");
+    // A missing required field is listed with the bad values, not after they are fixed.
+    lines.retain(|l| !l.starts_with("captured_by:"));
+    std::fs::write(env.lead_path(&id), lines.join("\n") + "\n").unwrap();
+    let out = env.cmd(&["validate", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> =
+        v["problems"].as_array().unwrap().iter().map(|p| p["message"].as_str().unwrap()).collect();
+    assert_eq!(messages.len(), 4, "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("missing `captured_by`")), "{messages:?}");
 }
 
 #[test]
