@@ -163,7 +163,6 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
     Ok(recorded)
 }
 
-/// Run the user's notify command with one escalation as JSON on stdin.
 /// One notification: the escalation's JSON, and the fields `--notify` gets as variables.
 struct Payload {
     json: String,
@@ -181,6 +180,7 @@ impl Payload {
     }
 }
 
+/// Run the user's notify command with one escalation as JSON on stdin.
 fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     let mut child = Command::new("sh")
         .arg("-c")

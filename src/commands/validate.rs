@@ -148,8 +148,8 @@ const PROBE_LEAD: &str = "id: 20260101-aaaaaaaaa\nstatus: intake\ncreated_at: 20
 const PROBE_EVENT: &str = "at: 2026-01-01T00:00:00Z\nby: x\nevent: noted\n";
 
 /// Every wrong field of a lead file that is valid YAML but not a valid lead, each with its
-/// line. Empty when the file is not a YAML mapping or no single field is at fault (say, a
-/// required field is missing); the parse error then stands alone.
+/// line, and every required field that is missing. Empty when the file is not a YAML
+/// mapping or no field is at fault; the parse error then stands alone.
 fn field_problems(text: &str) -> Vec<Problem> {
     use serde_norway::Value;
     if crate::store::screen_lead(text).is_some() {
