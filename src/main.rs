@@ -23,6 +23,7 @@ mod prompt;
 mod qa;
 mod report;
 mod rules;
+mod schedule;
 mod store;
 mod yamlpos;
 
