@@ -6,6 +6,7 @@ mod clock;
 mod everyday;
 mod git;
 mod handoff;
+mod layers;
 mod qa;
 mod reliability;
 mod workspace;
