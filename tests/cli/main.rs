@@ -6,6 +6,8 @@ mod clock;
 mod everyday;
 mod git;
 mod handoff;
+mod layers;
+mod oncall;
 mod qa;
 mod reliability;
 mod workspace;
