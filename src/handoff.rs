@@ -20,6 +20,8 @@ pub struct Handoff {
     pub owner: String,
     /// The routing rule that picked the owner, when routing did.
     pub rule: Option<String>,
+    /// Who routing passed over and why (`dev skipped: away until …`).
+    pub reason: Option<String>,
     pub next_action: Option<String>,
     pub due: Option<Stamp>,
     pub follow_up_on: Option<Date>,
@@ -98,6 +100,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
     next.history.push(Event {
         to: Some(h.owner),
         rule: h.rule,
+        reason: h.reason,
         action: next.next_action.clone(),
         due: next.next_action_due,
         changed,

@@ -17,7 +17,7 @@ pub(super) struct Problems<'t> {
 }
 
 impl Problems<'_> {
-    fn at(&mut self, path: &[Seg], message: String) {
+    pub(super) fn at(&mut self, path: &[Seg], message: String) {
         self.list.push(Problem { line: locate(self.text, path), message });
     }
 }
@@ -31,6 +31,7 @@ impl Rules {
         self.check_vocabulary(&mut p);
         self.check_conditions(&mut p);
         self.check_ownership(&mut p);
+        self.check_duty(&mut p);
         self.check_routing(&mut p);
         self.check_escalation(&mut p);
         self.check_qa(&mut p);
@@ -205,7 +206,17 @@ impl Rules {
             }
             match (&r.to, &r.pool) {
                 (Some(to), None) => {
-                    if self.staff(to).is_none() {
+                    if let Some(name) = crate::schedule::schedule_target(to) {
+                        if self.schedule(name).is_none() {
+                            p.at(
+                                &at("to"),
+                                format!(
+                                    "routing rule `{}` routes to `{to}`, but no schedule `{name}` is defined",
+                                    r.name
+                                ),
+                            );
+                        }
+                    } else if self.staff(to).is_none() {
                         p.at(&at("to"), format!("routing rule `{}` routes to `{to}`, who is not in staff", r.name));
                     }
                     if r.strategy.is_some() {
@@ -238,6 +249,17 @@ impl Rules {
                     &at("name"),
                     format!("routing rule `{}` needs exactly one of `to: STAFF` or `pool: [STAFF, ...]`", r.name),
                 ),
+            }
+            if let Some(f) = &r.fallback
+                && (f == "owner" || !self.is_target(f))
+            {
+                p.at(
+                    &at("fallback"),
+                    format!("routing rule `{}`: fallback `{f}` is not a staff id, a role or oncall:SCHEDULE", r.name),
+                );
+            }
+            if r.max_open == Some(0) {
+                p.at(&at("max_open"), format!("routing rule `{}`: max_open must be at least 1", r.name));
             }
             if let Some(due) = &r.due
                 && clock::parse_window(due).is_none()
@@ -292,6 +314,11 @@ impl Rules {
                     ),
                 );
             }
+            if let Some(c) = &r.calendar
+                && self.calendar(c).is_none()
+            {
+                p.at(&at("calendar"), format!("escalation rule `{}`: calendar `{c}` is not defined", r.name));
+            }
             if r.hours == Hours::Business && self.business_hours.is_none() {
                 p.at(
                     &at("hours"),
@@ -301,7 +328,10 @@ impl Rules {
             if !self.is_target(&r.to) {
                 p.at(
                     &at("to"),
-                    format!("escalation rule `{}`: `to: {}` is not a staff id, a role, or `owner`", r.name, r.to),
+                    format!(
+                        "escalation rule `{}`: `to: {}` is not a staff id, a role, oncall:SCHEDULE, or `owner`",
+                        r.name, r.to
+                    ),
                 );
             }
             match (&r.fallback, r.to.as_str()) {

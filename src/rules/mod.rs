@@ -9,8 +9,10 @@ use serde::Deserialize;
 
 use crate::clock;
 use crate::lead::{Lead, Requirements, Status};
+use crate::schedule::{Calendar, CalendarSpec, Duty, Schedule, ScheduleSpec};
 mod check;
 mod conditions;
+mod duty;
 pub mod yamlpos;
 
 pub use conditions::{Condition, Conditions};
@@ -41,6 +43,28 @@ pub struct Rules {
     pub escalation: Vec<EscalationRule>,
     #[serde(default)]
     pub qa: Qa,
+    /// Holidays and closures, as written (checked into `calendars`).
+    #[serde(default, rename = "calendars")]
+    pub calendar_specs: Vec<CalendarSpec>,
+    /// On-call schedules, as written (checked into `schedules`).
+    #[serde(default, rename = "schedules")]
+    pub schedule_specs: Vec<ScheduleSpec>,
+    /// The checked calendars, filled by `check`.
+    #[serde(skip)]
+    pub calendars: Vec<Calendar>,
+    /// The calendar business-hour clocks and `eod` use, filled by `check`: the one
+    /// `business_hours.calendar` names, else the first calendar, else plain business hours.
+    #[serde(skip)]
+    pub business_calendar: Option<Calendar>,
+    /// The checked on-call schedules, filled by `check`.
+    #[serde(skip)]
+    pub schedules: Vec<Schedule>,
+    /// Staff ids with `active: false`, filled by `check`.
+    #[serde(skip)]
+    pub inactive: Vec<String>,
+    /// The committed overrides and away periods (`oncall.yaml`), filled by the store.
+    #[serde(skip)]
+    pub duty: Duty,
     /// Resolved from `timezone` by `check`.
     #[serde(skip, default = "TimeZone::unknown")]
     pub tz: TimeZone,
@@ -67,6 +91,11 @@ pub struct Staff {
     pub email: String,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// `false`: never routed to, kept for the history of the leads they touched.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Most open leads routing gives this person at once.
+    pub max_open: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +132,8 @@ pub struct BusinessHours {
     pub days: Vec<String>,
     pub open: String,
     pub close: String,
+    /// The calendar whose closed days business-hour clocks skip (default: the first).
+    pub calendar: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +173,11 @@ pub struct RoutingRule {
     pub due: Option<String>,
     /// Default follow-up date, days from the handoff (e.g. `2d`), for estimate/consult leads.
     pub follow_up: Option<String>,
+    /// Most open leads each pool member may hold for this rule to pick them.
+    pub max_open: Option<usize>,
+    /// Who gets the lead when everyone the rule names is away or full (staff, role, or
+    /// `oncall:NAME`).
+    pub fallback: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -176,6 +212,8 @@ pub struct EscalationRule {
     pub hours: Hours,
     pub to: String,
     pub fallback: Option<String>,
+    /// The calendar a `hours: business` clock skips closed days of (default: the business one).
+    pub calendar: Option<String>,
 }
 
 impl EscalationRule {
@@ -266,7 +304,10 @@ impl Rules {
 
     /// Semantic checks after parsing; fills `tz` and `eod`.
     fn is_target(&self, to: &str) -> bool {
-        to == "owner" || self.staff(to).is_some() || self.staff.iter().any(|s| s.roles.iter().any(|r| r == to))
+        to == "owner"
+            || self.staff(to).is_some()
+            || self.staff.iter().any(|s| s.roles.iter().any(|r| r == to))
+            || crate::schedule::schedule_target(to).is_some_and(|name| self.schedule(name).is_some())
     }
 
     pub fn staff(&self, id: &str) -> Option<&Staff> {
@@ -286,15 +327,18 @@ impl Rules {
         self.staff.iter().find(|s| s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
     }
 
-    /// Who an escalation goes to for this lead.
-    pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead) -> Option<String> {
+    /// Who an escalation goes to for this lead at `at` (an `oncall:NAME` target is whoever
+    /// is on call then; a person away goes to their backup; a role to its first member who
+    /// is not away). With nobody, the rule's fallback.
+    pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
+        let fallback = || rule.fallback.as_deref().and_then(|f| self.resolve_target_at(f, at));
         if rule.to == "owner" {
             if let Some(owner) = &lead.owner {
                 return Some(owner.clone());
             }
-            return rule.fallback.as_deref().and_then(|f| self.resolve_target(f)).map(str::to_owned);
+            return fallback();
         }
-        self.resolve_target(&rule.to).map(str::to_owned)
+        self.resolve_target_at(&rule.to, at).or_else(fallback)
     }
 
     /// The policy-dependent requirements for a lead.

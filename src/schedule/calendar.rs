@@ -407,6 +407,11 @@ closed:
         // Wednesday 16:50 + 15 business minutes: Thursday is Thanksgiving, so Friday 08:05.
         let got = cal.add_open_time(at("2026-11-25T16:50:00-06:00"), SignedDuration::from_mins(15), &tz);
         assert_eq!(got, Some(at("2026-11-27T08:05:00-06:00")));
+        // Friday 16:50 + 15 business minutes = Monday 08:05; Saturday night counts from Monday.
+        let got = cal.add_open_time(at("2026-11-27T16:50:00-06:00"), SignedDuration::from_mins(15), &tz);
+        assert_eq!(got, Some(at("2026-11-30T08:05:00-06:00")));
+        let got = cal.add_open_time(at("2026-11-28T22:00:00-06:00"), SignedDuration::from_mins(60), &tz);
+        assert_eq!(got, Some(at("2026-11-30T09:00:00-06:00")));
         // Christmas Eve closes at noon: 11:30 + 60 minutes runs into the 28th (Monday).
         let got = cal.add_open_time(at("2026-12-24T11:30:00-06:00"), SignedDuration::from_mins(60), &tz);
         assert_eq!(got, Some(at("2026-12-28T08:30:00-06:00")));

@@ -50,7 +50,10 @@ fn dst_weekend_hand_over_in_chicago() {
     let out = oncall_json(&env, &["field", "--days", "3"]);
     assert_eq!(out["at"], "2026-10-31T12:00:00-05:00");
     let field = &out["schedules"][0];
-    assert_eq!((&field["name"], &field["on_call"], &field["source"]), (&json!("field"), &json!("dev"), &json!("nights")));
+    assert_eq!(
+        (&field["name"], &field["on_call"], &field["source"]),
+        (&json!("field"), &json!("dev"), &json!("nights"))
+    );
     // The Saturday turn runs 25 hours: Sunday's hand-over is at 08:00 CST, not 07:00.
     assert_eq!(field["until"], "2026-11-01T08:00:00-06:00");
     let handovers: Vec<(String, String)> = field["handovers"]
@@ -61,8 +64,12 @@ fn dst_weekend_hand_over_in_chicago() {
         .collect();
     assert_eq!(
         handovers,
-        [("2026-11-01T08:00:00-06:00", "sam"), ("2026-11-02T08:00:00-06:00", "dev"), ("2026-11-03T08:00:00-06:00", "sam")]
-            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        [
+            ("2026-11-01T08:00:00-06:00", "sam"),
+            ("2026-11-02T08:00:00-06:00", "dev"),
+            ("2026-11-03T08:00:00-06:00", "sam")
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
     // Asking for an instant during the repeated hour.
     let out = oncall_json(&env, &["field", "--at", "2026-11-01T01:30:00-06:00"]);
@@ -78,7 +85,8 @@ fn override_beats_the_rotation_and_is_committed_by_its_author() {
     env.set_rules(&format!("{}{FIELD}", env.rules()));
     env.git(&["add", "rules.yaml"]);
     env.git(&["commit", "-qm", "schedules"]);
-    // 2026-11-24 is sam's turn (dev on the 25th of October, alternate days since).
+    // Dev's turn started on 25 October, alternate days since: at 07:00 on the 24th it is
+    // still the 23rd's turn (sam); from 08:00 dev's.
     assert_eq!(oncall_json(&env, &["field"])["schedules"][0]["on_call"], "sam");
     let out = env.ok(
         "olive",
@@ -98,25 +106,37 @@ fn override_beats_the_rotation_and_is_committed_by_its_author() {
     );
     assert!(out.contains("override 1"), "{out}");
     let at = |t: &str| oncall_json(&env, &["field", "--at", t])["schedules"][0].clone();
-    assert_eq!((at("2026-11-24 11:59")["on_call"].clone(), at("2026-11-24 11:59")["source"].clone()), (json!("sam"), json!("nights")));
-    assert_eq!((at("2026-11-24 12:00")["on_call"].clone(), at("2026-11-24 12:00")["source"].clone()), (json!("olive"), json!("override")));
-    assert_eq!(at("2026-11-24 18:00")["on_call"], "sam", "until is exclusive");
+    assert_eq!(
+        (at("2026-11-24 11:59")["on_call"].clone(), at("2026-11-24 11:59")["source"].clone()),
+        (json!("dev"), json!("nights"))
+    );
+    assert_eq!(
+        (at("2026-11-24 12:00")["on_call"].clone(), at("2026-11-24 12:00")["source"].clone()),
+        (json!("olive"), json!("override"))
+    );
+    assert_eq!(at("2026-11-24 18:00")["on_call"], "dev", "until is exclusive");
     // A later override wins over an earlier one where they overlap.
-    env.ok("olive", &["oncall", "override", "field", "--who", "dev", "--from", "2026-11-24 15:00", "--until", "2026-11-24 16:00"]);
-    assert_eq!(at("2026-11-24 15:30")["on_call"], "dev");
+    env.ok(
+        "olive",
+        &["oncall", "override", "field", "--who", "sam", "--from", "2026-11-24 15:00", "--until", "2026-11-24 16:00"],
+    );
+    assert_eq!(at("2026-11-24 15:30")["on_call"], "sam");
     assert_eq!(at("2026-11-24 16:30")["on_call"], "olive");
 
     // Committed data: the file, a commit authored by olive naming the command.
     let file = std::fs::read_to_string(env.root().join("oncall.yaml")).unwrap();
     assert!(file.contains("who: olive") && file.contains("reason: Sam at the dentist"), "{file}");
-    assert_eq!(env.git(&["log", "-1", "--format=%an|%s"]).trim(), "Olive Office|oncall override field: dev 2026-11-24 15:00 → 16:00");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%an|%s"]).trim(),
+        "Olive Office|oncall override field: sam 2026-11-24 15:00 until 16:00"
+    );
     assert_eq!(env.git(&["status", "--porcelain"]).trim(), "");
 
     let list = json_of(&env.ok("olive", &["oncall", "override", "--list", "--json"]));
     assert_eq!(list["overrides"].as_array().unwrap().len(), 2);
     assert_eq!(list["overrides"][0]["id"], 1);
     env.ok("olive", &["oncall", "override", "--remove", "1"]);
-    assert_eq!(at("2026-11-24 12:30")["on_call"], "sam");
+    assert_eq!(at("2026-11-24 12:30")["on_call"], "dev");
     assert!(env.git(&["log", "-1", "--format=%s"]).contains("remove"));
 
     // Refusals: unknown schedule, unknown person, backwards period. Nothing written.
@@ -142,7 +162,18 @@ fn away_owner_lead_goes_to_the_backup() {
     let owned = env.capture(&["--to", "dev", "--next-action", "Call back", "--due", "+1h"]);
     let out = env.ok(
         "dev",
-        &["away", "dev", "--from", "2026-11-24 00:00", "--until", "2026-11-28 00:00", "--reason", "vacation", "--backup", "sam"],
+        &[
+            "away",
+            "dev",
+            "--from",
+            "2026-11-24 00:00",
+            "--until",
+            "2026-11-28 00:00",
+            "--reason",
+            "vacation",
+            "--backup",
+            "sam",
+        ],
     );
     assert!(out.contains(&owned), "away lists the leads dev still owns: {out}");
     assert!(out.contains("handoff transfer --all-from dev --to sam"), "{out}");
@@ -244,7 +275,10 @@ fn holiday_is_skipped_by_a_business_hours_clock() {
     let cal = json_of(&env.ok("olive", &["calendar", "--year", "2027", "--json"]));
     assert_eq!(cal["year"], 2027);
     assert_eq!(cal["calendars"][0]["name"], "office");
-    assert_eq!(cal["calendars"][0]["closed"][0], json!({"date": "2027-11-25", "name": "Thanksgiving", "open": null, "close": null}));
+    assert_eq!(
+        cal["calendars"][0]["closed"][0],
+        json!({"date": "2027-11-25", "name": "Thanksgiving", "open": null, "close": null})
+    );
     assert_eq!(cal["calendars"][0]["closed"][1]["close"], "12:00");
     let text = env.ok("olive", &["calendar"]);
     assert!(text.contains("Thu 26 Nov 2026") && text.contains("Thanksgiving"), "{text}");
@@ -262,36 +296,50 @@ fn validate_finds_coverage_gaps_and_inactive_targets() {
     env.set_rules(&rules.replace("    to: on-call\n", "    to: oncall:field\n"));
     let out = env.run("olive", &["validate"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("schedule `field` has nobody on call from Sat 28 Nov 00:00 until Mon 30 Nov 00:00"),
-        "{err}"
-    );
+    let err = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(err.contains("schedule `field` has nobody on call from Sat 28 Nov 00:00 until Mon 30 Nov 00:00"), "{err}");
     // An override for the weekend closes that gap; the next weekend is still reported.
-    env.ok("olive", &["oncall", "override", "field", "--who", "olive", "--from", "2026-11-28 00:00", "--until", "2026-11-30 00:00"]);
-    let err = stderr(&env.run("olive", &["validate"]));
+    env.ok(
+        "olive",
+        &["oncall", "override", "field", "--who", "olive", "--from", "2026-11-28 00:00", "--until", "2026-11-30 00:00"],
+    );
+    let err = String::from_utf8_lossy(&env.run("olive", &["validate"]).stdout).into_owned();
     assert!(!err.contains("Sat 28 Nov") && err.contains("Sat 05 Dec 00:00"), "{err}");
 
     // A rule that targets an inactive person.
     let env = TestEnv::new();
-    env.set_rules(&env.rules().replace("    roles: [office-lead, manager]\n", "    roles: [office-lead, manager]\n    active: false\n"));
+    env.set_rules(
+        &env.rules()
+            .replace("    roles: [office-lead, manager]\n", "    roles: [office-lead, manager]\n    active: false\n"),
+    );
     let out = env.run("olive", &["validate"]);
     assert_eq!(out.status.code(), Some(3));
-    assert!(stderr(&out).contains("olive") && stderr(&out).contains("inactive"), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("`olive` is inactive"), "{text}");
 }
 
 #[test]
 fn escalation_to_a_schedule_reaches_who_is_on_call_then() {
     let mut env = field_env();
     env.set_rules(&env.rules().replace("    to: on-call\n", "    to: oncall:field\n"));
-    env.now = "2026-11-24T07:00:00-06:00".to_owned();
-    let id = env.capture(&["--urgency", "emergency", "--partial", "--notes", ""]);
-    let _ = id;
-    // 07:00 on the 24th: still the 23rd's turn (dev); at 08:00 sam takes over.
-    let esc = |env: &TestEnv| json_of(&env.ok("olive", &["escalate-check", "--dry-run", "--json"]))["escalations"][0].clone();
-    assert_eq!(esc(&env)["escalate_to"], "dev");
+    // An emergency routed to dev at 07:00, not accepted: hot-unaccepted fires after 5 minutes
+    // to whoever is on call when escalate-check runs.
+    let id = env.capture(&["--urgency", "emergency"]);
+    let target = |env: &TestEnv| {
+        let out = json_of(&env.ok("olive", &["escalate-check", "--dry-run", "--json"]));
+        let esc = out["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == id.as_str() && e["rule"] == "hot-unaccepted")
+            .cloned();
+        esc.map(|e| e["escalate_to"].as_str().unwrap().to_owned())
+    };
+    // 07:30 on the 24th: still the 23rd's turn (sam); from 08:00 it is dev's.
+    env.now = "2026-11-24T07:30:00-06:00".to_owned();
+    assert_eq!(target(&env).as_deref(), Some("sam"));
     env.now = "2026-11-24T08:30:00-06:00".to_owned();
-    assert_eq!(esc(&env)["escalate_to"], "sam");
+    assert_eq!(target(&env).as_deref(), Some("dev"));
 }
 
 /// Parse the feed with Python's `icalendar` (a real RFC 5545 parser). Outside CI a missing
@@ -314,7 +362,10 @@ print(json.dumps({"name": str(cal["X-WR-CALNAME"]), "version": str(cal["VERSION"
 "#;
     let probe = std::process::Command::new("python3").args(["-c", "import icalendar"]).output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "python3 with the icalendar package is required in CI (.ci/run installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 with the icalendar package is required in CI (.ci/run installs it)"
+        );
         eprintln!("skipping the iCalendar parse: python3 -m pip install icalendar");
         return None;
     }
@@ -344,8 +395,10 @@ fn ics_feed_is_parsed_back_by_an_icalendar_parser() {
     let Some(cal) = parse_ics(&ics) else { return };
     assert_eq!(cal["version"], "2.0");
     let events = cal["events"].as_array().unwrap();
-    let got: Vec<(&str, &str, &str)> =
-        events.iter().map(|e| (e["start"].as_str().unwrap(), e["end"].as_str().unwrap(), e["summary"].as_str().unwrap())).collect();
+    let got: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| (e["start"].as_str().unwrap(), e["end"].as_str().unwrap(), e["summary"].as_str().unwrap()))
+        .collect();
     assert_eq!(
         got,
         [
