@@ -168,6 +168,23 @@ impl Rules {
             .or_else(|| self.resolve_target(target).map(str::to_owned))
     }
 
+    /// Who a target means on paper at `at`, ignoring away periods and `active: false`: the
+    /// member whose turn it is (or the override's person), the role's first member, the
+    /// person named. For a schedule with no layer covering `at`, its last layer's first
+    /// member. The last resort when nobody available is named, so a lead or an escalation
+    /// never goes to nobody.
+    pub fn on_paper(&self, target: &str, at: Timestamp) -> Option<String> {
+        let Some(name) = schedule_target(target) else { return self.resolve_target(target).map(str::to_owned) };
+        let schedule = self.schedule(name)?;
+        let duty = crate::schedule::Duty { overrides: self.duty.overrides.clone(), away: vec![] };
+        let roster = Roster { duty: &duty, inactive: &[], ..self.roster() };
+        schedule
+            .resolve(&roster, at)
+            .on_call
+            .map(|o| o.who)
+            .or_else(|| schedule.layers.last().and_then(|l| l.members.first()).cloned())
+    }
+
     /// The owner a routing rule picks at `at`, skipping people away, inactive or at their
     /// `max_open`: a pool takes its next member; a named person's away backup, else the next
     /// holder of their role, stands in; else the rule's `fallback`. When nobody at all is
@@ -199,6 +216,7 @@ impl Rules {
                 if let Some(on) = r.on_call {
                     return Ok(Pick { owner: on.who, skipped, nobody_available: false });
                 }
+                first_choice = self.on_paper(to, at);
             } else {
                 first_choice = Some(to.clone());
                 match blocked(to) {

@@ -329,16 +329,17 @@ impl Rules {
 
     /// Who an escalation goes to for this lead at `at` (an `oncall:NAME` target is whoever
     /// is on call then; a person away goes to their backup; a role to its first member who
-    /// is not away). With nobody, the rule's fallback.
+    /// is not away). With nobody available, the rule's fallback, else who it is on paper:
+    /// an escalation is never dropped.
     pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
         let fallback = || rule.fallback.as_deref().and_then(|f| self.resolve_target_at(f, at));
         if rule.to == "owner" {
             if let Some(owner) = &lead.owner {
                 return Some(owner.clone());
             }
-            return fallback();
+            return fallback().or_else(|| rule.fallback.as_deref().and_then(|f| self.on_paper(f, at)));
         }
-        self.resolve_target_at(&rule.to, at).or_else(fallback)
+        self.resolve_target_at(&rule.to, at).or_else(fallback).or_else(|| self.on_paper(&rule.to, at))
     }
 
     /// The policy-dependent requirements for a lead.
@@ -424,6 +425,21 @@ mod tests {
         assert_eq!(rules.escalation.len(), 5);
         assert_eq!(rules.resolve_target("on-call"), Some("dev"));
         assert_eq!(rules.resolve_target("office-lead"), Some("olive"));
+        let monday = "2026-11-23T03:00:00-06:00".parse::<crate::clock::Stamp>().unwrap().timestamp();
+        assert_eq!(rules.resolve_target_at("oncall:field", monday).as_deref(), Some("dev"));
+        assert!(rules.duty_findings(monday, 28).is_empty());
+    }
+
+    #[test]
+    fn oncall_targets_must_name_a_schedule() {
+        let text = default_rules("UTC").replace("    to: on-call\n", "    to: oncall:nights\n");
+        let problems = Rules::parse(&text).unwrap_err();
+        assert!(problems.iter().all(|p| p.message.contains("oncall:nights") && p.line.is_some()), "{problems:?}");
+        let text = default_rules("UTC").replace("members: [dev]", "members: [dev, zed]");
+        let problems = Rules::parse(&text).unwrap_err();
+        assert!(problems[0].message.contains("member `zed` is not in staff"), "{problems:?}");
+        let zed_line = text.lines().position(|l| l.contains("members: [dev, zed]")).unwrap() + 1;
+        assert_eq!(problems[0].line, Some(zed_line));
     }
 
     #[test]

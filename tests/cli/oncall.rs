@@ -26,9 +26,16 @@ schedules:
         turn: 1d
 "#;
 
+/// `rules` with the default example schedule replaced by FIELD's schedule and calendar.
+fn with_field(rules: &str) -> String {
+    let start = rules.find("\nschedules:\n").expect("the default rules have an example schedule");
+    let end = start + rules[start..].find("\n\n").expect("a blank line after it");
+    format!("{}{}{FIELD}", &rules[..start], &rules[end..])
+}
+
 fn field_env() -> TestEnv {
     let env = TestEnv::new();
-    env.set_rules(&format!("{}{FIELD}", env.rules()));
+    env.set_rules(&with_field(&env.rules()));
     env
 }
 
@@ -82,7 +89,7 @@ fn dst_weekend_hand_over_in_chicago() {
 #[test]
 fn override_beats_the_rotation_and_is_committed_by_its_author() {
     let env = TestEnv::with_git();
-    env.set_rules(&format!("{}{FIELD}", env.rules()));
+    env.set_rules(&with_field(&env.rules()));
     env.git(&["add", "rules.yaml"]);
     env.git(&["commit", "-qm", "schedules"]);
     // Dev's turn started on 25 October, alternate days since: at 07:00 on the 24th it is
@@ -232,7 +239,7 @@ fn holiday_is_skipped_by_a_business_hours_clock() {
             "    after: 15m\n    hours: business\n    to: office-lead\n",
         );
         if with_calendar {
-            rules.push_str(FIELD);
+            rules = with_field(&rules);
         }
         env.set_rules(&rules);
         env
@@ -409,4 +416,36 @@ fn ics_feed_is_parsed_back_by_an_icalendar_parser() {
         ]
     );
     assert_eq!(events[1]["uid"], "field-20261101T140000Z@handoff");
+}
+
+#[test]
+fn a_new_workspace_has_dev_on_call_and_bad_input_is_refused() {
+    let env = TestEnv::new();
+    let out = oncall_json(&env, &[]);
+    assert_eq!(
+        out["schedules"][0],
+        json!({
+            "name": "field", "on_call": "dev", "source": "weekly", "covering_for": null, "until": null,
+            "skipped": [], "handovers": [],
+        })
+    );
+    for (args, code, needle) in [
+        (vec!["oncall", "nights"], 1, "no schedule `nights` in rules.yaml; schedules: field"),
+        (vec!["oncall", "--at", "soon"], 1, "--at: `soon` is not a time"),
+        (vec!["away", "dev", "--until", "+1d", "--backup", "dev"], 1, "--backup is the person who is away"),
+        (vec!["away", "dev", "--from", "+2d", "--until", "+1d"], 1, "is not before --until"),
+        (vec!["away", "dev", "--from", "+1d"], 2, "give --until TIME"),
+        (vec!["away", "zed", "--until", "+1d"], 1, "`zed` is not in the staff"),
+        (vec!["oncall", "override", "--remove", "7"], 1, "there is no override 7"),
+        (vec!["calendar", "field"], 1, "no calendar `field`"),
+    ] {
+        let out = env.run("olive", &args);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!env.root().join("oncall.yaml").exists(), "a refused command wrote oncall.yaml");
+    // Nobody acting: refused before anything is written.
+    let out = env.cmd(&["away", "dev", "--until", "+1d"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!env.root().join("oncall.yaml").exists());
 }
