@@ -28,7 +28,7 @@ pub struct CaptureArgs {
 
 pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
     let by = ctx.actor()?.id.clone();
-    let mut lead = intake::blank(ctx, &by);
+    let mut lead = intake::blank(ctx, &by)?;
     crate::intake::apply_fields(ctx, &mut lead, &args.record.fields())?;
     let missing = lead.missing_intake(ctx.rules.requirements(&lead));
     if !missing.is_empty() && !args.partial && ctx.interactive {
