@@ -19,7 +19,7 @@ use std::fmt;
 
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp};
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Deserializer};
 
 pub use calendar::{Calendar, CalendarSpec, Hours};
@@ -74,11 +74,7 @@ pub fn parse_days(list: &[String]) -> Result<Vec<Weekday>, (usize, String)> {
 /// A turn length such as `1w`, `1d`, `12h`, `30m` (jiff's friendly or ISO 8601 duration),
 /// as wall-clock time: a day is 24 wall-clock hours whatever daylight saving does.
 pub fn parse_turn(s: &str) -> Option<SignedDuration> {
-    let span: Span = s.trim().parse().ok()?;
-    if span.get_years() != 0 || span.get_months() != 0 || span.is_negative() || span.is_zero() {
-        return None;
-    }
-    let d = span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()?;
+    let d = crate::clock::parse_window(s)?;
     (d.as_secs() >= 60 && d.subsec_nanos() == 0).then_some(d)
 }
 
