@@ -356,11 +356,13 @@ impl Schedule {
     pub fn resolve(&self, roster: &Roster, at: Timestamp) -> Resolution {
         let mut skipped = Vec::new();
         for o in roster.duty.overrides.iter().rev() {
-            if o.schedule == self.name && o.from.timestamp() <= at && at < o.until.timestamp() {
-                if let Some((who, covering_for)) = roster.cover(&o.who, at, &mut skipped) {
-                    let on_call = OnCall { who, source: Source::Override(o.id), covering_for };
-                    return Resolution { on_call: Some(on_call), skipped };
-                }
+            if o.schedule == self.name
+                && o.from.timestamp() <= at
+                && at < o.until.timestamp()
+                && let Some((who, covering_for)) = roster.cover(&o.who, at, &mut skipped)
+            {
+                let on_call = OnCall { who, source: Source::Override(o.id), covering_for };
+                return Resolution { on_call: Some(on_call), skipped };
             }
         }
         for layer in self.layers.iter().rev() {
