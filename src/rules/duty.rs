@@ -144,7 +144,8 @@ impl Rules {
 
     /// Who a target means at `at`: `oncall:NAME` is whoever is on call then; a staff id is
     /// that person, or their away backup while they are away; a role is its first member
-    /// who can take work (else its first active member). `None` when nobody fits.
+    /// who can take work, else an away member's backup, else its first active member.
+    /// `None` when nobody fits (a schedule with nobody on call).
     pub fn resolve_target_at(&self, target: &str, at: Timestamp) -> Option<String> {
         let roster = self.roster();
         if let Some(name) = schedule_target(target) {
@@ -160,11 +161,15 @@ impl Rules {
             .filter(|s| s.active && s.roles.iter().any(|r| r == target))
             .map(|s| s.id.as_str())
             .collect();
+        let available = |who: &str| roster.unavailable(who, at).is_none();
+        let backup = |m: &&str| self.duty.away_at(m, at).and_then(|a| a.backup.as_deref()).filter(|b| available(b));
         members
             .iter()
-            .find(|m| roster.unavailable(m, at).is_none())
-            .or(members.first())
-            .map(|m| (*m).to_owned())
+            .find(|m| available(m))
+            .copied()
+            .or_else(|| members.iter().find_map(backup))
+            .or(members.first().copied())
+            .map(str::to_owned)
             .or_else(|| self.resolve_target(target).map(str::to_owned))
     }
 

@@ -417,6 +417,7 @@ pub fn default_rules(timezone: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn default_rules_are_valid() {
@@ -428,6 +429,50 @@ mod tests {
         let monday = "2026-11-23T03:00:00-06:00".parse::<crate::clock::Stamp>().unwrap().timestamp();
         assert_eq!(rules.resolve_target_at("oncall:field", monday).as_deref(), Some("dev"));
         assert!(rules.duty_findings(monday, 28).is_empty());
+    }
+
+    #[test]
+    fn routing_passes_over_people_away_or_full() {
+        use crate::schedule::Away;
+        let stamp = |s: &str| s.parse::<crate::clock::Stamp>().unwrap();
+        let text = default_rules("America/Chicago")
+            .replace("    roles: [dispatch, on-call]\n", "    roles: [dispatch, on-call]\n    max_open: 3\n")
+            .replace("    roles: [office-lead, manager]\n", "    roles: [office-lead, manager, dispatch]\n");
+        let mut rules = Rules::parse(&text).unwrap();
+        let at = stamp("2026-11-24T10:00:00-06:00");
+        let rule = rules.routing.iter().find(|r| r.name == "default").unwrap();
+        let open = BTreeMap::from([("dev".to_owned(), 3)]);
+        // dev is at max_open: the next holder of dev's role (dispatch) takes it.
+        let pick = rules.pick_owner(rule, at.timestamp(), 0, &open).unwrap();
+        assert_eq!(pick.owner, "olive");
+        assert_eq!(pick.reason().as_deref(), Some("dev skipped: 3 open leads (max_open 3)"));
+        // Under the cap but away with a backup: the backup.
+        rules.duty.away.push(Away {
+            who: "dev".into(),
+            from: stamp("2026-11-24T00:00:00-06:00"),
+            until: stamp("2026-11-25T00:00:00-06:00"),
+            reason: None,
+            backup: Some("sam".into()),
+            by: "dev".into(),
+            at,
+        });
+        let rule = rules.routing.iter().find(|r| r.name == "default").unwrap();
+        let pick = rules.pick_owner(rule, at.timestamp(), 0, &BTreeMap::new()).unwrap();
+        assert_eq!((pick.owner.as_str(), pick.nobody_available), ("sam", false));
+        // An escalation to the on-call role goes to its first member not away.
+        // An escalation to a role goes to its first member not away, else an away member's
+        // backup; a schedule's turn to the away person's backup.
+        assert_eq!(rules.resolve_target_at("dispatch", at.timestamp()).as_deref(), Some("olive"));
+        assert_eq!(
+            rules.resolve_target_at("on-call", at.timestamp()).as_deref(),
+            Some("sam"),
+            "only dev holds on-call"
+        );
+        assert_eq!(rules.resolve_target_at("oncall:field", at.timestamp()).as_deref(), Some("sam"));
+        rules.duty.away[0].backup = None;
+        assert_eq!(rules.resolve_target_at("on-call", at.timestamp()).as_deref(), Some("dev"), "nobody else: dev");
+        assert_eq!(rules.resolve_target_at("oncall:field", at.timestamp()), None, "nobody on call");
+        assert_eq!(rules.on_paper("oncall:field", at.timestamp()).as_deref(), Some("dev"));
     }
 
     #[test]

@@ -270,6 +270,19 @@ fn holiday_is_skipped_by_a_business_hours_clock() {
             assert_eq!(fired(&env), ["unaccepted"], "without the calendar Thursday is a working day");
         }
     }
+    // No end-of-day review on the holiday itself; the next working day's runs as usual.
+    let mut env = rules_for(true);
+    env.now = "2026-11-26T09:00:00-06:00".to_owned();
+    let id = env.capture_standard();
+    let eod_review = |env: &TestEnv| {
+        let out = json_of(&env.ok("olive", &["escalate-check", "--dry-run", "--json"]));
+        out["escalations"].as_array().unwrap().iter().any(|e| e["id"] == id.as_str() && e["rule"] == "eod-review")
+    };
+    env.now = "2026-11-26T17:30:00-06:00".to_owned();
+    assert!(!eod_review(&env), "end-of-day review on Thanksgiving");
+    env.now = "2026-11-27T17:30:00-06:00".to_owned();
+    assert!(eod_review(&env));
+
     // `eod` on the holiday is the next open day's end of day; Christmas Eve closes at noon.
     let mut env = rules_for(true);
     env.now = "2026-11-26T09:00:00-06:00".to_owned();
