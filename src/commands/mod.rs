@@ -26,6 +26,7 @@ mod merge_driver;
 mod next;
 mod note;
 pub(crate) mod oncall;
+mod oncall_override;
 mod qa_record;
 mod qa_report;
 mod qa_sample;

@@ -228,6 +228,18 @@ pub struct Resolution {
     pub skipped: Vec<Skipped>,
 }
 
+/// How far [`Schedule::overview`] and [`Schedule::whole_shifts`] look for a shift's ends.
+pub const REACH: SignedDuration = SignedDuration::from_hours(35 * 24);
+
+/// [`Schedule::overview`]: who is on call at an instant, until when, and what comes next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    pub resolution: Resolution,
+    /// End of the current shift, when it ends within [`REACH`].
+    pub until: Option<Timestamp>,
+    pub handovers: Vec<Shift>,
+}
+
 /// A stretch of time with one answer: who is on call from `start` until `end`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shift {
@@ -327,6 +339,12 @@ impl Layer {
         Some(k)
     }
 
+    /// Roughly the turn running at `at`, ignoring the layer's start and end (0 before it).
+    fn turn_estimate(&self, at: Timestamp, tz: &TimeZone) -> i64 {
+        let wall = at.to_zoned_datetime(tz.clone()).datetime();
+        (self.first.duration_until(wall).as_secs().div_euclid(self.turn.as_secs()) - 1).max(0)
+    }
+
     /// The member whose turn `k` is.
     pub fn member(&self, k: i64) -> Option<&str> {
         let n = self.members.len() as i64;
@@ -389,7 +407,7 @@ impl Schedule {
             d = day.tomorrow().ok();
         }
         for layer in &self.layers {
-            let mut k = layer.turn_at(from, tz).unwrap_or(0);
+            let mut k = layer.turn_at(from, tz).unwrap_or_else(|| layer.turn_estimate(from, tz));
             while let Some(b) = layer.boundary(k, tz) {
                 if b >= until {
                     break;
@@ -442,6 +460,25 @@ impl Schedule {
             }
         }
         out
+    }
+
+    /// One schedule at a glance: the answer at `at`, when that shift ends (looking up to
+    /// [`REACH`] ahead), and the hand-overs before `until`.
+    pub fn overview(&self, roster: &Roster, at: Timestamp, until: Timestamp) -> Overview {
+        let resolution = self.resolve(roster, at);
+        let ahead = self.shifts(roster, at, at.checked_add(REACH).unwrap_or(until).max(until));
+        let shift_end = ahead.first().filter(|_| ahead.len() > 1).map(|s| s.end);
+        let handovers = ahead.into_iter().skip(1).filter(|s| s.start < until).collect();
+        Overview { resolution, until: shift_end, handovers }
+    }
+
+    /// The whole shifts overlapping `from..until`, unclipped (their true starts and ends,
+    /// looking up to [`REACH`] either side), so a feed's events keep the same start — and
+    /// UID — whenever it is exported.
+    pub fn whole_shifts(&self, roster: &Roster, from: Timestamp, until: Timestamp) -> Vec<Shift> {
+        let (wide_from, wide_until) =
+            (from.checked_sub(REACH).unwrap_or(from), until.checked_add(REACH).unwrap_or(until));
+        self.shifts(roster, wide_from, wide_until).into_iter().filter(|s| s.end > from && s.start < until).collect()
     }
 
     /// The stretches in `from..until` when nobody is on call.
