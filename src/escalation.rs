@@ -57,7 +57,7 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     };
     let deadline = match rule.hours {
         // Open hours of business days, skipping the calendar's holidays and closures.
-        Hours::Business if rules.business_hours().is_some() => {
+        Hours::Business if rules.business.is_some() => {
             rules.business_deadline(start.timestamp(), rule.window(), rule.calendar.as_deref())?
         }
         _ => start.timestamp().checked_add(rule.window()).ok()?,

@@ -13,9 +13,17 @@ use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
 use super::check::Problems;
 use super::yamlpos::Seg;
-use super::{RoutingRule, Rules, Strategy};
+use super::{Business, RoutingRule, Rules, RulesFile, Strategy};
 use crate::clock;
 use crate::schedule::{Calendar, Hours, PathKey, Roster, Schedule, Skipped, schedule_target};
+
+/// What `check_duty` compiles: calendars, the business calendar, schedules, inactive staff.
+pub(super) struct OnDuty {
+    pub calendars: Vec<Calendar>,
+    pub business_calendar: Option<Calendar>,
+    pub schedules: Vec<Schedule>,
+    pub inactive: Vec<String>,
+}
 
 /// The owner a routing rule picked, and who was passed over on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,11 +49,11 @@ fn seg(k: &PathKey) -> Seg<'static> {
     }
 }
 
-impl Rules {
-    /// Staff availability settings, calendars and schedules; fills `inactive`,
-    /// `calendars`, `business_calendar` and `schedules`.
-    pub(super) fn check_duty(&mut self, p: &mut Problems) {
-        self.inactive = self.staff.iter().filter(|s| !s.active).map(|s| s.id.clone()).collect();
+impl RulesFile {
+    /// Staff availability settings, calendars and schedules, checked and compiled;
+    /// `business` is the typed business hours, when they checked clean.
+    pub(super) fn check_duty(&self, p: &mut Problems, business: Option<&Business>) -> OnDuty {
+        let inactive = self.staff.iter().filter(|s| !s.active).map(|s| s.id.clone()).collect();
         for (i, s) in self.staff.iter().enumerate() {
             if s.max_open == Some(0) {
                 p.at(
@@ -54,7 +62,8 @@ impl Rules {
                 );
             }
         }
-        let hours = self.business_hours().map(|(days, open, close)| Hours { days, open, close });
+        let hours = business.map(|b| Hours { days: b.days.clone(), open: b.open, close: b.close });
+        let mut calendars: Vec<Calendar> = Vec::new();
         let mut names = BTreeSet::new();
         for (i, spec) in self.calendar_specs.iter().enumerate() {
             if !names.insert(spec.name.clone()) {
@@ -64,7 +73,7 @@ impl Rules {
                 );
             }
             match spec.compile(hours.as_ref()) {
-                Ok(c) => self.calendars.push(c),
+                Ok(c) => calendars.push(c),
                 Err(issues) => {
                     for issue in issues {
                         let mut path = vec![Seg::Key("calendars"), Seg::Index(i)];
@@ -75,23 +84,24 @@ impl Rules {
             }
         }
         let named = self.business_hours.as_ref().and_then(|b| b.calendar.clone());
-        self.business_calendar = match &named {
+        let business_calendar = match &named {
             Some(name) => {
-                if self.calendar(name).is_none() {
+                let found = calendars.iter().find(|c| c.name == *name);
+                if found.is_none() {
                     p.at(
                         &[Seg::Key("business_hours"), Seg::Key("calendar")],
                         format!("business_hours.calendar `{name}` is not one of calendars"),
                     );
                 }
-                self.calendar(name).cloned()
+                found.cloned()
             }
-            None => self.calendars.first().cloned(),
+            None => calendars.first().cloned(),
         }
         .or_else(|| hours.map(|h| Calendar { name: "business_hours".to_owned(), hours: Some(h), closures: vec![] }));
 
         let staff: Vec<&str> = self.staff_ids();
-        let calendars: Vec<&str> = self.calendars.iter().map(|c| c.name.as_str()).collect();
-        let default_calendar = self.business_calendar.as_ref().map(|c| c.name.as_str());
+        let calendar_names: Vec<&str> = calendars.iter().map(|c| c.name.as_str()).collect();
+        let default_calendar = business_calendar.as_ref().map(|c| c.name.as_str());
         let mut compiled = Vec::new();
         let mut names = BTreeSet::new();
         for (i, spec) in self.schedule_specs.iter().enumerate() {
@@ -102,8 +112,8 @@ impl Rules {
                 );
             }
             // Plain business hours (no calendars) are a calendar too, for `only_when`.
-            let mut known = calendars.clone();
-            known.extend(default_calendar.filter(|c| !calendars.contains(c)));
+            let mut known = calendar_names.clone();
+            known.extend(default_calendar.filter(|c| !calendar_names.contains(c)));
             match spec.compile(&staff, &known, default_calendar) {
                 Ok(s) => compiled.push(s),
                 Err(issues) => {
@@ -115,9 +125,11 @@ impl Rules {
                 }
             }
         }
-        self.schedules = compiled;
+        OnDuty { calendars, business_calendar, schedules: compiled, inactive }
     }
+}
 
+impl Rules {
     pub fn schedule(&self, name: &str) -> Option<&Schedule> {
         self.schedules.iter().find(|s| s.name == name)
     }

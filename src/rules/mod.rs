@@ -23,9 +23,10 @@ pub const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
 /// Largest rules.yaml accepted (a hand-written policy is a few KiB).
 pub const MAX_RULES_BYTES: u64 = 1024 * 1024;
 
+/// rules.yaml as written: the serde schema, strings where the file has strings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rules {
+pub struct RulesFile {
     pub timezone: String,
     pub end_of_day: String,
     #[serde(default = "yes")]
@@ -43,34 +44,52 @@ pub struct Rules {
     pub escalation: Vec<EscalationRule>,
     #[serde(default)]
     pub qa: Qa,
-    /// Holidays and closures, as written (checked into `calendars`).
+    /// Holidays and closures, as written (checked into `Rules::calendars`).
     #[serde(default, rename = "calendars")]
     pub calendar_specs: Vec<CalendarSpec>,
-    /// On-call schedules, as written (checked into `schedules`).
+    /// On-call schedules, as written (checked into `Rules::schedules`).
     #[serde(default, rename = "schedules")]
     pub schedule_specs: Vec<ScheduleSpec>,
-    /// The checked calendars, filled by `check`.
-    #[serde(skip)]
+}
+
+/// rules.yaml parsed once and checked: what is written (`RulesFile`, reached through
+/// `Deref`, so `rules.staff` reads the staff list) and the values resolved from it, typed.
+/// A `Rules` exists only when the whole file checked clean.
+#[derive(Debug)]
+pub struct Rules {
+    file: RulesFile,
+    /// The workspace time zone (`timezone`).
+    pub tz: TimeZone,
+    /// The end of the working day (`end_of_day`).
+    pub eod: Time,
+    /// Business days and hours (`business_hours`), when defined.
+    pub business: Option<Business>,
+    /// The calendars (`calendars`), checked.
     pub calendars: Vec<Calendar>,
-    /// The calendar business-hour clocks and `eod` use, filled by `check`: the one
-    /// `business_hours.calendar` names, else the first calendar, else plain business hours.
-    #[serde(skip)]
+    /// The calendar business-hour clocks and `eod` use: the one `business_hours.calendar`
+    /// names, else the first calendar, else plain business hours without holidays.
     pub business_calendar: Option<Calendar>,
-    /// The checked on-call schedules, filled by `check`.
-    #[serde(skip)]
+    /// The on-call schedules (`schedules`), checked.
     pub schedules: Vec<Schedule>,
-    /// Staff ids with `active: false`, filled by `check`.
-    #[serde(skip)]
+    /// Staff ids with `active: false`.
     pub inactive: Vec<String>,
     /// The committed overrides and away periods (`oncall.yaml`), filled by the store.
-    #[serde(skip)]
     pub duty: Duty,
-    /// Resolved from `timezone` by `check`.
-    #[serde(skip, default = "TimeZone::unknown")]
-    pub tz: TimeZone,
-    /// Resolved from `end_of_day` by `check`.
-    #[serde(skip, default = "midnight")]
-    pub eod: Time,
+}
+
+impl std::ops::Deref for Rules {
+    type Target = RulesFile;
+    fn deref(&self) -> &RulesFile {
+        &self.file
+    }
+}
+
+/// Business days and hours, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Business {
+    pub days: Vec<Weekday>,
+    pub open: Time,
+    pub close: Time,
 }
 
 fn yes() -> bool {
@@ -78,9 +97,6 @@ fn yes() -> bool {
 }
 fn default_country_code() -> String {
     "1".to_owned()
-}
-fn midnight() -> Time {
-    Time::midnight()
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,17 +313,49 @@ impl Rules {
         if let Some(p) = screen_yaml(text, MAX_RULES_BYTES) {
             return Err(vec![p]);
         }
-        let mut rules: Rules = serde_norway::from_str(text).map_err(|e| vec![yaml_problem(&e)])?;
-        let problems = rules.check(text);
-        if problems.is_empty() { Ok(rules) } else { Err(problems) }
+        let file: RulesFile = serde_norway::from_str(text).map_err(|e| vec![yaml_problem(&e)])?;
+        let (resolved, on_duty, problems) = file.check(text);
+        match resolved {
+            Some((tz, eod, business)) if problems.is_empty() => Ok(Rules {
+                file,
+                tz,
+                eod,
+                business,
+                calendars: on_duty.calendars,
+                business_calendar: on_duty.business_calendar,
+                schedules: on_duty.schedules,
+                inactive: on_duty.inactive,
+                duty: Duty::default(),
+            }),
+            _ => Err(problems),
+        }
     }
+}
 
-    /// Semantic checks after parsing; fills `tz` and `eod`.
+impl Rules {
+    /// Who an escalation goes to for this lead at `at` (an `oncall:NAME` target is whoever
+    /// is on call then; a person away goes to their backup; a role to its first member who
+    /// is not away). With nobody available, the rule's fallback, else who it is on paper:
+    /// an escalation is never dropped.
+    pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
+        let fallback = || rule.fallback.as_deref().and_then(|f| self.resolve_target_at(f, at));
+        if rule.to == "owner" {
+            if let Some(owner) = &lead.owner {
+                return Some(owner.clone());
+            }
+            return fallback().or_else(|| rule.fallback.as_deref().and_then(|f| self.on_paper(f, at)));
+        }
+        self.resolve_target_at(&rule.to, at).or_else(fallback).or_else(|| self.on_paper(&rule.to, at))
+    }
+}
+
+impl RulesFile {
     fn is_target(&self, to: &str) -> bool {
         to == "owner"
             || self.staff(to).is_some()
             || self.staff.iter().any(|s| s.roles.iter().any(|r| r == to))
-            || crate::schedule::schedule_target(to).is_some_and(|name| self.schedule(name).is_some())
+            || crate::schedule::schedule_target(to)
+                .is_some_and(|name| self.schedule_specs.iter().any(|s| s.name == name))
     }
 
     pub fn staff(&self, id: &str) -> Option<&Staff> {
@@ -325,21 +373,6 @@ impl Rules {
             return Some(&s.id);
         }
         self.staff.iter().find(|s| s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
-    }
-
-    /// Who an escalation goes to for this lead at `at` (an `oncall:NAME` target is whoever
-    /// is on call then; a person away goes to their backup; a role to its first member who
-    /// is not away). With nobody available, the rule's fallback, else who it is on paper:
-    /// an escalation is never dropped.
-    pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
-        let fallback = || rule.fallback.as_deref().and_then(|f| self.resolve_target_at(f, at));
-        if rule.to == "owner" {
-            if let Some(owner) = &lead.owner {
-                return Some(owner.clone());
-            }
-            return fallback().or_else(|| rule.fallback.as_deref().and_then(|f| self.on_paper(f, at)));
-        }
-        self.resolve_target_at(&rule.to, at).or_else(fallback).or_else(|| self.on_paper(&rule.to, at))
     }
 
     /// The policy-dependent requirements for a lead.
@@ -383,16 +416,6 @@ impl Rules {
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Business days and hours, when defined and valid.
-    pub fn business_hours(&self) -> Option<(Vec<Weekday>, Time, Time)> {
-        let bh = self.business_hours.as_ref()?;
-        Some((
-            bh.days.iter().filter_map(|d| parse_weekday(d)).collect(),
-            clock::parse_hhmm(&bh.open)?,
-            clock::parse_hhmm(&bh.close)?,
-        ))
     }
 }
 

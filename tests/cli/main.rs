@@ -3,6 +3,7 @@
 mod bench;
 mod capture;
 mod clock;
+mod domain;
 mod everyday;
 mod git;
 mod handoff;
@@ -10,6 +11,7 @@ mod layers;
 mod oncall;
 mod qa;
 mod reliability;
+mod snapshots;
 mod workspace;
 
 use std::path::{Path, PathBuf};
