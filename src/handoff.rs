@@ -63,6 +63,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
             rules.staff_ids().join(", ")
         )));
     }
+    refuse_inactive(rules, &h.owner)?;
     let mut next = lead.clone();
     let mut changed = Vec::new();
     if next.owner.as_deref() != Some(h.owner.as_str()) {
@@ -107,6 +108,18 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         ..Event::new(at, by, EventKind::Assigned)
     });
     *lead = next;
+    Ok(())
+}
+
+/// Leads never go to someone with `active: false` (kept in staff for history only).
+fn refuse_inactive(rules: &Rules, who: &str) -> Result<()> {
+    if rules.staff(who).is_some_and(|s| !s.active) {
+        let active: Vec<&str> = rules.staff.iter().filter(|s| s.active).map(|s| s.id.as_str()).collect();
+        return Err(refused(format!(
+            "{who} is inactive (active: false in rules.yaml) and takes no leads; use one of: {}",
+            active.join(", ")
+        )));
+    }
     Ok(())
 }
 
@@ -208,6 +221,7 @@ pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str
             rules.staff_ids().join(", ")
         )));
     }
+    refuse_inactive(rules, to)?;
     if to == owner {
         return Err(refused(format!("lead {} is already owned by {to}", lead.id)));
     }

@@ -336,6 +336,11 @@ fn validate_finds_coverage_gaps_and_inactive_targets() {
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(text.contains("`olive` is inactive"), "{text}");
+    // Never routed to by hand either; the history of her leads stays valid.
+    let id = env.capture_standard();
+    let out = env.run("ana", &["assign", &id, "--to", "olive"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("olive is inactive"), "{}", stderr(&out));
 }
 
 #[test]
