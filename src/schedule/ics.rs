@@ -78,7 +78,8 @@ pub fn render(title: &str, entries: &[Entry], exported_at: Timestamp) -> String 
         }
         desc.push('.');
         line(&mut out, &format!("DESCRIPTION:{}", escape(&desc)));
-        line(&mut out, &format!("CATEGORIES:{}", escape(&format!("on-call,{}", e.schedule))));
+        // A list of TEXT values: each escaped, the commas between them not.
+        line(&mut out, &format!("CATEGORIES:on-call,{}", escape(e.schedule)));
         line(&mut out, "TRANSP:TRANSPARENT");
         line(&mut out, "END:VEVENT");
     }
@@ -113,5 +114,6 @@ mod tests {
         assert!(unfolded.contains("DTEND:20261102T140000Z\r\n"));
         assert!(unfolded.contains("SUMMARY:On call (field): Dëv Dispatch\\; the night-shift lead\\, who"));
         assert!(unfolded.contains("DTSTAMP:20261030T120000Z\r\n"));
+        assert!(unfolded.contains("CATEGORIES:on-call,field\r\n"));
     }
 }

@@ -382,6 +382,7 @@ for ev in cal.walk("VEVENT"):
         "end": ev.decoded("DTEND").isoformat(),
         "summary": str(ev["SUMMARY"]),
         "description": str(ev["DESCRIPTION"]),
+        "categories": [str(c) for c in ev.get("CATEGORIES").cats],
     })
 print(json.dumps({"name": str(cal["X-WR-CALNAME"]), "version": str(cal["VERSION"]), "events": events}))
 "#;
@@ -434,6 +435,8 @@ fn ics_feed_is_parsed_back_by_an_icalendar_parser() {
         ]
     );
     assert_eq!(events[1]["uid"], "field-20261101T140000Z@handoff");
+    assert_eq!(events[1]["categories"], json!(["on-call", "field"]));
+    assert_eq!(events[1]["description"], "Sam Sales, Jr.; nights (sam) is on call for field; from nights.");
 }
 
 #[test]
