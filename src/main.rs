@@ -23,6 +23,7 @@ mod prompt;
 mod qa;
 mod report;
 mod rules;
+mod stats;
 mod store;
 mod yamlpos;
 
