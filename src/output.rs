@@ -7,6 +7,8 @@ use clap::ValueEnum;
 use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
 use serde::Serialize;
 
+use crate::error::Failure;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
     /// A readable table (the default).
@@ -17,6 +19,8 @@ pub enum Format {
     Csv,
     /// A Markdown table, for mail and wikis.
     Md,
+    /// One self-contained web page (`stats` only).
+    Html,
 }
 
 /// How a cell is emphasised on a colour terminal.
@@ -66,6 +70,9 @@ pub fn emit<T: Serialize>(format: Format, data: &T, table: impl FnOnce() -> Tabl
         Format::Table => render_table(&table(), colour_enabled()),
         Format::Csv => render_csv(&table()),
         Format::Md => render_md(&table()),
+        Format::Html => {
+            return Err(Failure::Usage("--format html is for `handoff stats`; use table, json, yaml, csv or md here".into()).into());
+        }
     };
     out.write_all(text.as_bytes()).context("cannot write to stdout")?;
     Ok(())

@@ -3,13 +3,9 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use crate::cli::GlobalArgs;
-use crate::context::Ctx;
+use crate::context::{Ctx, Options};
 use crate::error::workspace;
 use crate::store::ScanError;
-
-pub use assign::{HandoffArgs, handoff_summary, resolve_handoff};
-pub use record::{RecordArgs, checked, flag_of, set_field};
 
 mod accept;
 mod assign;
@@ -33,6 +29,8 @@ mod record;
 mod reject;
 mod report;
 mod show;
+mod simulate;
+mod stats;
 mod transfer;
 mod update;
 mod validate;
@@ -56,6 +54,8 @@ pub enum Command {
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
     QaReport(qa_report::QaReportArgs),
+    Stats(stats::StatsArgs),
+    Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
     Log(log::LogArgs),
     Import(import::ImportArgs),
@@ -68,12 +68,14 @@ pub enum Command {
     Complete(completions::CompleteArgs),
 }
 
-pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
+/// Run one command. `cli` builds the whole command-line tree (for completions and the man
+/// page); it is handed down so that nothing here imports the command line's top.
+pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Result<()> {
     let command = match command {
         Command::Init(args) => return init::run(global, args),
         Command::MergeDriver(args) => return merge_driver::run(args),
-        Command::Completions(args) => return completions::run(args),
-        Command::Man(args) => return man::run(args),
+        Command::Completions(args) => return completions::run(args, cli()),
+        Command::Man(args) => return man::run(args, cli()),
         Command::Complete(args) => return completions::complete(global, args),
         other => other,
     };
@@ -99,6 +101,8 @@ pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
         Command::QaSample(args) => qa_sample::run(&ctx, args),
         Command::QaRecord(args) => qa_record::run(&ctx, args),
         Command::QaReport(args) => qa_report::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
+        Command::Simulate(args) => simulate::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),

@@ -1,6 +1,8 @@
 //! Terminal charts: horizontal bars for shares and sparklines for series (block characters,
 //! so they survive copy-paste, `NO_COLOR` and mail).
 
+use super::Num;
+
 const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
@@ -33,6 +35,26 @@ pub fn sparkline(values: &[f64]) -> String {
             }
         })
         .collect()
+}
+
+/// Minutes as `45m`, `3h05m` or `2d`.
+pub fn hm(m: Num) -> String {
+    let m = m.0.round() as i64;
+    match m {
+        m if m < 60 => format!("{m}m"),
+        m if m < 48 * 60 => format!("{}h{:02}m", m / 60, m % 60),
+        m => format!("{}d", m / (24 * 60)),
+    }
+}
+
+/// Minutes as `hm`, or `–` when there are none.
+pub fn opt_hm(m: Option<Num>) -> String {
+    m.map_or_else(|| "–".to_owned(), hm)
+}
+
+/// A share (0–1) as a whole percentage; `–` when there is none.
+pub fn percent(share: Option<Num>) -> String {
+    share.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s.0 * 100.0))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{hm, percent};
+use super::chart::{hm, opt_hm, percent};
 use super::{Num, Stats};
 
 /// Escape text for HTML element content and attribute values.
@@ -166,10 +166,6 @@ fn stacked(title: &str, rows: &[(String, Vec<(usize, &str)>, String)]) -> String
 
 fn fraction(n: Option<Num>) -> Option<f64> {
     n.map(|n| n.0)
-}
-
-fn opt_hm(n: Option<Num>) -> String {
-    n.map_or_else(|| "–".to_owned(), hm)
 }
 
 fn person(id: &str, name: &Option<String>) -> String {

@@ -5,11 +5,10 @@
 //! Pure: built from leads, rules, a period and an "as of" instant. Every figure's
 //! definition is in docs/stats.md; the JSON keys of `Stats` are a contract.
 
-mod chart;
+pub mod chart;
 mod facts;
 pub mod html;
 pub mod simulate;
-pub mod text;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -314,7 +313,7 @@ pub struct Group {
 }
 
 /// What `--by` groups the cohort by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum By {
     Owner,

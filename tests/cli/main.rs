@@ -6,8 +6,10 @@ mod clock;
 mod everyday;
 mod git;
 mod handoff;
+mod layers;
 mod qa;
 mod reliability;
+mod stats;
 mod workspace;
 
 use std::path::{Path, PathBuf};

@@ -4,29 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::output::{Table, render_table};
-
-use super::chart::{bar, sparkline};
-use super::{Num, Share, Speed, Stats};
+use crate::stats::chart::{bar, hm, opt_hm, percent, sparkline};
+use crate::stats::{Num, Share, Speed, Stats};
 
 const BAR: usize = 20;
-
-/// Minutes as `45m`, `3h05m` or `2d`.
-pub fn hm(m: Num) -> String {
-    let m = m.0.round() as i64;
-    match m {
-        m if m < 60 => format!("{m}m"),
-        m if m < 48 * 60 => format!("{}h{:02}m", m / 60, m % 60),
-        m => format!("{}d", m / (24 * 60)),
-    }
-}
-
-fn opt_hm(m: Option<Num>) -> String {
-    m.map_or_else(|| "–".to_owned(), hm)
-}
-
-pub fn percent(share: Option<Num>) -> String {
-    share.map_or_else(|| "–".to_owned(), |s| format!("{:.0}%", s.0 * 100.0))
-}
 
 fn share_bar(s: &Share) -> String {
     format!("{} {:>4} ({}/{})", bar(s.share.map_or(0.0, |n| n.0), BAR), percent(s.share), s.count, s.total)
@@ -173,7 +154,7 @@ pub fn render(s: &Stats, colour: bool) -> String {
                 g.escalations.to_string(),
             ]);
         }
-        section(w, &format!("By {}", by.as_str()), &t, colour);
+        section(w, &format!("Split by {} (leads captured in the period)", by.as_str()), &t, colour);
     }
     out
 }
