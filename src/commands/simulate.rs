@@ -9,7 +9,7 @@ use clap::Args;
 use crate::clock;
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::output::{Format, Table, colour_enabled, emit, render_table};
+use crate::output::{Table, View, colour_enabled, print, render_table};
 use crate::rules::{MAX_RULES_BYTES, Rules};
 use crate::stats::simulate::{Escalation, Simulation, simulate};
 use crate::store::{Want, read_limited};
@@ -29,12 +29,6 @@ pub struct SimulateArgs {
 }
 
 pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<()> {
-    if ctx.format == Format::Html {
-        return Err(crate::error::Failure::Usage(
-            "--format html is for `handoff stats`; use table, json, yaml, csv or md here".into(),
-        )
-        .into());
-    }
     let shown = args.rules.display().to_string();
     let text = read_limited(&args.rules, MAX_RULES_BYTES).map_err(|e| refused(format!("--rules: {e:#}")))?;
     let proposed = Rules::parse(&text).map_err(|problems| {
@@ -54,11 +48,7 @@ pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<()> {
     };
     let (leads, errors) = ctx.ws.scan_map(Want::All, Some)?;
     let sim = simulate(&ctx.rules, &proposed, &leads, since, ctx.now.timestamp());
-    if ctx.format == Format::Table {
-        print!("{}", render(ctx, &sim));
-    } else {
-        emit(ctx.format, &sim, || flat(ctx, &sim))?;
-    }
+    print(ctx.format, &sim, View::table(|| flat(ctx, &sim)).text(|| render(ctx, &sim)))?;
     super::skipped(&errors)
 }
 
@@ -129,7 +119,8 @@ fn render(ctx: &Ctx, s: &Simulation) -> String {
         ]);
     }
     out.push_str(&render_table(&t, colour));
-    for (title, list) in [("Escalations added", &s.escalations_added), ("Escalations removed", &s.escalations_removed)] {
+    for (title, list) in [("Escalations added", &s.escalations_added), ("Escalations removed", &s.escalations_removed)]
+    {
         out.push_str(&format!("\n{title} ({})\n", list.len()));
         let mut t = Table::new(&["id", "customer", "rule", "at", "to"]);
         for x in list {

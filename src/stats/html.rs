@@ -66,9 +66,9 @@ footer { color: var(--muted); font-size: 12px; margin-top: 12px; }
 /// Horizontal bars: one row per (label, fraction 0–1, text at the right).
 fn hbars(title: &str, rows: &[(String, Option<f64>, String)]) -> String {
     const ROW: usize = 24;
-    const LABEL: usize = 170;
+    const LABEL: usize = 150;
     const WIDTH: usize = 560;
-    const BAR: usize = 290;
+    const BAR: usize = 250;
     let height = rows.len().max(1) * ROW + 6;
     let mut s = format!(
         r##"<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{t}"><title>{t}</title>"##,
@@ -114,6 +114,14 @@ fn vbars(title: &str, cols: &[(String, usize)], label_every: usize) -> String {
             w = step * 0.76,
             l = esc(label),
         );
+        if cols.len() <= 12 && *n > 0 {
+            let _ = write!(
+                s,
+                r##"<text x="{cx:.1}" y="{vy:.1}" text-anchor="middle">{n}</text>"##,
+                cx = x + step * 0.38,
+                vy = BASE - h - 4.0,
+            );
+        }
         if label_every > 0 && i % label_every == 0 {
             let _ = write!(
                 s,
@@ -131,9 +139,9 @@ fn vbars(title: &str, cols: &[(String, usize)], label_every: usize) -> String {
 /// 100 %-stacked bars: one row per (label, segments of (count, colour), text at the right).
 fn stacked(title: &str, rows: &[(String, Vec<(usize, &str)>, String)]) -> String {
     const ROW: usize = 24;
-    const LABEL: usize = 170;
+    const LABEL: usize = 150;
     const WIDTH: usize = 560;
-    const BAR: f64 = 290.0;
+    const BAR: f64 = 220.0;
     let height = rows.len().max(1) * ROW + 6;
     let mut s = format!(
         r##"<svg viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{t}"><title>{t}</title>"##,
@@ -158,10 +166,24 @@ fn stacked(title: &str, rows: &[(String, Vec<(usize, &str)>, String)]) -> String
             let _ = write!(s, r##"<rect x="{x:.1}" y="{y}" width="{w:.1}" height="16" fill="{colour}"/>"##);
             x += w;
         }
-        let _ = write!(s, r##"<text x="{vx}" y="{ty}">{t}</text>"##, vx = LABEL as f64 + BAR + 8.0, ty = y + 12, t = esc(text));
+        let _ = write!(
+            s,
+            r##"<text x="{vx}" y="{ty}">{t}</text>"##,
+            vx = LABEL as f64 + BAR + 8.0,
+            ty = y + 12,
+            t = esc(text)
+        );
     }
     s.push_str("</svg>");
     s
+}
+
+/// `2026-11-30T18:00:00-06:00` → `2026-11-30 18:00`.
+fn short_stamp(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) => format!("{date} {time}"),
+        _ => rfc3339.to_owned(),
+    }
 }
 
 fn fraction(n: Option<Num>) -> Option<f64> {
@@ -227,7 +249,9 @@ pub fn render(s: &Stats) -> String {
     let _ = write!(
         out,
         "<header><h1>How the team is doing</h1><p>Leads captured {} to {} · as of {}</p></header>\n",
-        s.since, s.until, s.as_of
+        s.since,
+        s.until,
+        esc(&short_stamp(&s.as_of.to_string())),
     );
 
     out.push_str("<section class=\"kpis\" id=\"kpis\">");
@@ -245,12 +269,7 @@ pub fn render(s: &Stats) -> String {
         &format!("median · p90 {}", opt_hm(s.speed_to_first_movement.p90_minutes)),
     );
     let aw = &s.accepted_in_window;
-    kpi(
-        &mut out,
-        "Accepted in SOP window",
-        &percent(aw.share),
-        &format!("{} of {} leads", aw.within, aw.total),
-    );
+    kpi(&mut out, "Accepted in SOP window", &percent(aw.share), &format!("{} of {} leads", aw.within, aw.total));
     let eod = &s.next_action_at_eod;
     kpi(
         &mut out,
@@ -261,7 +280,8 @@ pub fn render(s: &Stats) -> String {
     out.push_str("</section>\n<div class=\"grid\">\n");
 
     let every = (s.daily.len() / 8).max(1);
-    let cols: Vec<(String, usize)> = s.daily.iter().map(|d| (d.date.strftime("%b %-d").to_string(), d.captured)).collect();
+    let cols: Vec<(String, usize)> =
+        s.daily.iter().map(|d| (d.date.strftime("%b %-d").to_string(), d.captured)).collect();
     card(&mut out, "captured-per-day", "Leads captured per day", false, &vbars("Leads captured per day", &cols, every));
 
     let cols: Vec<(String, usize)> = s.accept_histogram.iter().map(|b| (b.label.to_owned(), b.count)).collect();
@@ -278,7 +298,11 @@ pub fn render(s: &Stats) -> String {
         .iter()
         .map(|u| {
             let window = u.window_minutes.map_or_else(String::new, |m| format!(" ({})", hm(Num(m as f64))));
-            (format!("{}{window}", u.urgency), fraction(u.share), format!("{} · {}/{}", percent(u.share), u.within, u.total))
+            (
+                format!("{}{window}", u.urgency),
+                fraction(u.share),
+                format!("{} · {}/{}", percent(u.share), u.within, u.total),
+            )
         })
         .collect();
     let body = if rows.is_empty() {
@@ -311,11 +335,8 @@ pub fn render(s: &Stats) -> String {
     };
     card(&mut out, "conversion-by-source", "Outcomes and conversion by source", false, &body);
 
-    let rows: Vec<_> = s
-        .qa
-        .iter()
-        .map(|q| (q.key.clone(), fraction(q.yes_rate), format!("{} yes · {} no", q.yes, q.no)))
-        .collect();
+    let rows: Vec<_> =
+        s.qa.iter().map(|q| (q.key.clone(), fraction(q.yes_rate), format!("{} yes · {} no", q.yes, q.no))).collect();
     let reviewed = s.qa.iter().any(|q| q.yes + q.no > 0);
     let body = if reviewed {
         hbars("QA yes-rate per question", &rows)
@@ -398,7 +419,8 @@ pub fn render(s: &Stats) -> String {
             &[false, true, true, true, true, true, true],
             rows,
         );
-        card(&mut out, "groups", &format!("By {}", by.as_str().replace('_', " ")), true, &body);
+        let title = format!("Leads captured in the period, by {}", by.as_str().replace('_', " "));
+        card(&mut out, "groups", &title, true, &body);
     }
 
     out.push_str(

@@ -446,8 +446,7 @@ impl Stats {
             })
             .collect();
 
-        let (eod_with, eod_open) =
-            all.iter().fold((0, 0), |(w, o), f| (w + f.eod_with_action, o + f.eod_open));
+        let (eod_with, eod_open) = all.iter().fold((0, 0), |(w, o), f| (w + f.eod_with_action, o + f.eod_open));
 
         let mut owners: BTreeMap<String, (OwnerStats, Vec<i64>)> = BTreeMap::new();
         fn entry<'m>(

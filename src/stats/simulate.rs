@@ -77,7 +77,13 @@ pub struct Simulation {
 
 /// Replay `leads` captured at or after `since` under `proposed`, against what happened
 /// under `current`, up to `now`.
-pub fn simulate(current: &Rules, proposed: &Rules, leads: &[Lead], since: Option<Timestamp>, now: Timestamp) -> Simulation {
+pub fn simulate(
+    current: &Rules,
+    proposed: &Rules,
+    leads: &[Lead],
+    since: Option<Timestamp>,
+    now: Timestamp,
+) -> Simulation {
     let mut chosen: Vec<&Lead> = leads
         .iter()
         .filter(|l| since.is_none_or(|s| l.created_at.timestamp() >= s) && l.created_at.timestamp() <= now)
@@ -302,7 +308,8 @@ fn reroute(proposed: &Rules, all: &[Lead], chosen: &[&Lead]) -> (usize, Vec<Rero
             *n = n.saturating_add_signed(*d as isize);
             applied += 1;
         }
-        let events: Vec<Event> = lead.history[..i].iter().filter(|e| e.event != EventKind::Escalated).cloned().collect();
+        let events: Vec<Event> =
+            lead.history[..i].iter().filter(|e| e.event != EventKind::Escalated).cloned().collect();
         let before = as_of(lead, &events, &[]);
         let rule = proposed.routing_rule(&before);
         let owner = rule.and_then(|r| {

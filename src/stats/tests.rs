@@ -60,12 +60,7 @@ fn week() -> Vec<Lead> {
             &[
                 ("09:10", "ana", "captured", ""),
                 ("09:10", "ana", "assigned", &format!("to: dev\nrule: default\n{CALL}")),
-                (
-                    "09:25",
-                    "system",
-                    "escalated",
-                    "to: olive\nrule: unaccepted\nclock: 2026-11-24T09:10:00-06:00",
-                ),
+                ("09:25", "system", "escalated", "to: olive\nrule: unaccepted\nclock: 2026-11-24T09:10:00-06:00"),
                 ("09:30", "dev", "accepted", ""),
                 ("11:00", "dev", "closed", "outcome: lost"),
                 (
@@ -91,7 +86,15 @@ fn week() -> Vec<Lead> {
         // D: rejected by dev after 5 min, handed to sam, accepted 50 min after capture.
         lead(
             "20261124-dddddd",
-            &head("accepted", "11:00", "Dee Park", "standard", "install", "referral", "referral: neighbour\nowner: sam"),
+            &head(
+                "accepted",
+                "11:00",
+                "Dee Park",
+                "standard",
+                "install",
+                "referral",
+                "referral: neighbour\nowner: sam",
+            ),
             &[
                 ("11:00", "ana", "captured", ""),
                 ("11:00", "ana", "assigned", &format!("to: dev\nrule: default\n{CALL}")),
@@ -194,14 +197,11 @@ fn owners_sources_and_qa() {
     assert_eq!(s.rejections[0].customer.as_deref(), Some("Dee Park"));
     assert_eq!(s.rejections[0].reason.as_deref(), Some("no address"));
 
-    let src: Vec<_> = s.by_source.iter().map(|x| (x.source.as_str(), x.captured, x.converted, x.lost, x.conversion)).collect();
+    let src: Vec<_> =
+        s.by_source.iter().map(|x| (x.source.as_str(), x.captured, x.converted, x.lost, x.conversion)).collect();
     assert_eq!(
         src,
-        [
-            ("phone", 3, 1, 0, Some(Num(1.0))),
-            ("web-form", 1, 0, 1, Some(Num(0.0))),
-            ("referral", 1, 0, 0, None),
-        ]
+        [("phone", 3, 1, 0, Some(Num(1.0))), ("web-form", 1, 0, 1, Some(Num(0.0))), ("referral", 1, 0, 0, None),]
     );
     let qa: Vec<_> = s.qa.iter().map(|q| (q.key.as_str(), q.yes, q.no, q.yes_rate)).collect();
     assert_eq!(qa[0], ("owner-correct", 2, 0, Some(Num(1.0))));
@@ -311,10 +311,8 @@ fn a_looser_window_removes_escalations_and_routing_changes_show() {
     let removed: Vec<_> = sim.escalations_removed.iter().map(|e| (e.id.as_str(), e.rule.as_str())).collect();
     assert_eq!(removed, [("20261124-bbbbbb", "unaccepted")]);
 
-    let text = default_rules("America/Chicago").replace(
-        "  - name: default\n    to: dev\n",
-        "  - name: default\n    to: sam\n",
-    );
+    let text = default_rules("America/Chicago")
+        .replace("  - name: default\n    to: dev\n", "  - name: default\n    to: sam\n");
     let proposed = Rules::parse(&text).unwrap();
     let sim = simulate(&rules(), &proposed, &week(), None, now);
     let moved: Vec<_> =

@@ -16,6 +16,7 @@
 
 use std::path::Path;
 use std::process::Command as Std;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -71,14 +72,33 @@ struct Month {
     rejected: Vec<String>,
 }
 
+/// The month, seeded once per test run and shared (the tests only read it). It lives under
+/// cargo's target tmp directory, not the system's, as a static is never dropped.
+fn month() -> &'static Month {
+    static MONTH: OnceLock<Month> = OnceLock::new();
+    MONTH.get_or_init(seeded_month)
+}
+
 fn seeded_month() -> Month {
-    let env = TestEnv::new();
+    let dir =
+        tempfile::Builder::new().prefix("stats-month-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let env = TestEnv { dir, now: super::NOW.to_owned() };
+    env.cmd(&["init", ".", "--timezone", "America/Chicago"]).assert().success();
+    env.set_rules(&env.rules().replace("git: true", "git: false"));
     let mut standard = Vec::new();
     let mut rejected = Vec::new();
     for (i, &day) in DAYS.iter().enumerate() {
         let source = ["phone", "web-form", "ads"][i % 3];
         let name = format!("Standard Customer {i:02}");
-        let id = capture(&env, &at(day, "09:00"), &name, &format!("(312) 555-{:04}", 1000 + i), "repair", "standard", source);
+        let id = capture(
+            &env,
+            &at(day, "09:00"),
+            &name,
+            &format!("(312) 555-{:04}", 1000 + i),
+            "repair",
+            "standard",
+            source,
+        );
         let delay = [4, 8, 12, 16, 20][i % 5];
         if delay == 20 {
             run_at(&env, &at(day, "09:16"), "system", &["escalate-check"]);
@@ -90,7 +110,15 @@ fn seeded_month() -> Month {
 
         if i % 10 == 0 {
             let name = format!("Rejected Customer {i:02}");
-            let id = capture(&env, &at(day, "11:00"), &name, &format!("(312) 555-{:04}", 3000 + i), "inspection", "standard", "phone");
+            let id = capture(
+                &env,
+                &at(day, "11:00"),
+                &name,
+                &format!("(312) 555-{:04}", 3000 + i),
+                "inspection",
+                "standard",
+                "phone",
+            );
             let reject = ["reject", id.as_str(), "--reason", "wrong address", "--missing", "service_address"];
             run_at(&env, &at(day, "11:02"), "dev", &reject);
             run_at(&env, &at(day, "11:05"), "ana", &["assign", &id, "--to", "sam"]);
@@ -99,7 +127,15 @@ fn seeded_month() -> Month {
         }
 
         let name = format!("Emergency Customer {i:02}");
-        let id = capture(&env, &at(day, "14:00"), &name, &format!("(312) 555-{:04}", 2000 + i), "repair", "emergency", "phone");
+        let id = capture(
+            &env,
+            &at(day, "14:00"),
+            &name,
+            &format!("(312) 555-{:04}", 2000 + i),
+            "repair",
+            "emergency",
+            "phone",
+        );
         let delay = if i % 2 == 0 { 3 } else { 7 };
         if delay == 7 {
             run_at(&env, &at(day, "14:06"), "system", &["escalate-check"]);
@@ -107,8 +143,26 @@ fn seeded_month() -> Month {
         run_at(&env, &at(day, &plus("14:00", delay)), "dev", &["accept", &id, "--yes"]);
     }
     for (id, answers) in [
-        (&standard[0], ["owner-correct=yes", "notes-sufficient=yes", "waited-too-long=no", "customer-repeated=no", "outcome-matched=yes"]),
-        (&standard[1], ["owner-correct=yes", "notes-sufficient=no", "waited-too-long=no", "customer-repeated=no", "outcome-matched=no"]),
+        (
+            &standard[0],
+            [
+                "owner-correct=yes",
+                "notes-sufficient=yes",
+                "waited-too-long=no",
+                "customer-repeated=no",
+                "outcome-matched=yes",
+            ],
+        ),
+        (
+            &standard[1],
+            [
+                "owner-correct=yes",
+                "notes-sufficient=no",
+                "waited-too-long=no",
+                "customer-repeated=no",
+                "outcome-matched=no",
+            ],
+        ),
     ] {
         let mut args = vec!["qa-record", id.as_str()];
         for a in &answers {
@@ -126,7 +180,7 @@ fn json(env: &TestEnv, args: &[&str]) -> Value {
 
 #[test]
 fn a_month_of_figures_matches_the_hand_count() {
-    let m = seeded_month();
+    let m = month();
     let s = json(&m.env, &["stats", "--month", "2026-11", "--json"]);
     assert_eq!(s["since"], "2026-11-01");
     assert_eq!(s["until"], "2026-11-30");
@@ -136,7 +190,10 @@ fn a_month_of_figures_matches_the_hand_count() {
     // Median = mean of the 21st and 22nd = 7; p90 = the 38th (⌈37.8⌉) = 16. All within
     // business hours, so business minutes are the same.
     let a = &s["speed_to_accept"];
-    assert_eq!((a["count"].as_u64(), a["median_minutes"].as_f64(), a["p90_minutes"].as_f64()), (Some(42), Some(7.0), Some(16.0)));
+    assert_eq!(
+        (a["count"].as_u64(), a["median_minutes"].as_f64(), a["p90_minutes"].as_f64()),
+        (Some(42), Some(7.0), Some(16.0))
+    );
     assert_eq!((a["median_business_minutes"].as_f64(), a["p90_business_minutes"].as_f64()), (Some(7.0), Some(16.0)));
     // First movement: the rejected leads' first owner event is dev's rejection after 2 min.
     let f = &s["speed_to_first_movement"];
@@ -168,7 +225,10 @@ fn a_month_of_figures_matches_the_hand_count() {
     let dev = owner("dev");
     assert_eq!(dev["name"], "Dev Dispatch");
     let n = |o: &Value, k: &str| o[k].as_u64().unwrap();
-    assert_eq!([n(&dev, "handed"), n(&dev, "accepted"), n(&dev, "rejections"), n(&dev, "escalations")], [42, 40, 2, 14]);
+    assert_eq!(
+        [n(&dev, "handed"), n(&dev, "accepted"), n(&dev, "rejections"), n(&dev, "escalations")],
+        [42, 40, 2, 14]
+    );
     let sam = owner("sam");
     assert_eq!([n(&sam, "handed"), n(&sam, "accepted")], [2, 2]);
     assert_eq!(sam["median_minutes_to_accept"].as_f64(), Some(4.0));
@@ -188,7 +248,13 @@ fn a_month_of_figures_matches_the_hand_count() {
         .iter()
         .map(|x| {
             let n = |k: &str| x[k].as_u64().unwrap();
-            (x["source"].as_str().unwrap().to_owned(), n("captured"), n("open"), n("converted"), x["conversion"].as_f64())
+            (
+                x["source"].as_str().unwrap().to_owned(),
+                n("captured"),
+                n("open"),
+                n("converted"),
+                x["conversion"].as_f64(),
+            )
         })
         .collect();
     assert_eq!(
@@ -218,7 +284,10 @@ fn a_month_of_figures_matches_the_hand_count() {
 
     // One week: W45 holds days 0–4 (Nov 2–6): 5 + 5 + 1 leads.
     let w45 = json(&m.env, &["stats", "--week", "2026-W45", "--json"]);
-    assert_eq!((w45["since"].as_str(), w45["until"].as_str(), w45["captured"].as_u64()), (Some("2026-11-02"), Some("2026-11-08"), Some(11)));
+    assert_eq!(
+        (w45["since"].as_str(), w45["until"].as_str(), w45["captured"].as_u64()),
+        (Some("2026-11-02"), Some("2026-11-08"), Some(11))
+    );
     // --since/--until: the two days Nov 2–3 hold 5 leads; waits 4, 3, 9, 8, 7 → median 7, p90 9.
     let two = json(&m.env, &["stats", "--since", "2026-11-02", "--until", "2026-11-03", "--json"]);
     assert_eq!(two["captured"], 5);
@@ -228,7 +297,7 @@ fn a_month_of_figures_matches_the_hand_count() {
 
 #[test]
 fn stats_by_key_and_in_every_format() {
-    let m = seeded_month();
+    let m = month();
     let s = json(&m.env, &["stats", "--month", "2026-11", "--by", "urgency", "--json"]);
     let groups = s["groups"].as_array().unwrap();
     let keys: Vec<&str> = groups.iter().map(|g| g["key"].as_str().unwrap()).collect();
@@ -239,8 +308,12 @@ fn stats_by_key_and_in_every_format() {
     assert_eq!(groups[0]["escalations"], 10);
 
     let s = json(&m.env, &["stats", "--month", "2026-11", "--by", "week", "--json"]);
-    let weeks: Vec<(&str, u64)> =
-        s["groups"].as_array().unwrap().iter().map(|g| (g["key"].as_str().unwrap(), g["captured"].as_u64().unwrap())).collect();
+    let weeks: Vec<(&str, u64)> = s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap(), g["captured"].as_u64().unwrap()))
+        .collect();
     assert_eq!(weeks, [("2026-W45", 11), ("2026-W46", 10), ("2026-W47", 11), ("2026-W48", 10)]);
 
     let s = json(&m.env, &["stats", "--month", "2026-11", "--by", "owner", "--json"]);
@@ -294,8 +367,9 @@ fn tighten_unaccepted(rules: &str, window: &str) -> String {
 
 #[test]
 fn simulate_a_tighter_window_adds_the_known_escalations() {
-    let m = seeded_month();
-    let proposed = m.env.root().join("proposed.yaml");
+    let m = month();
+    let scratch = tempfile::tempdir().unwrap();
+    let proposed = scratch.path().join("proposed.yaml");
     std::fs::write(&proposed, tighten_unaccepted(&m.env.rules(), "10m")).unwrap();
     let p = proposed.to_str().unwrap();
 
@@ -401,11 +475,12 @@ fn headless(browser: &str, profile: &Path) -> Std {
 #[test]
 fn the_html_page_renders_in_a_real_browser() {
     let Some(browser) = chromium() else { return };
-    let m = seeded_month();
+    let m = month();
     let page = run_at(&m.env, END, "olive", &["stats", "--month", "2026-11", "--by", "owner", "--format", "html"]);
     assert!(!page.contains("<script"), "no scripts");
     assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("src="), "nothing fetched");
-    let file = m.env.root().join("stats.html");
+    let scratch = tempfile::tempdir().unwrap();
+    let file = scratch.path().join("stats.html");
     std::fs::write(&file, &page).unwrap();
     let url = format!("file://{}", file.display());
     let profile = tempfile::tempdir().unwrap();
@@ -413,14 +488,25 @@ fn the_html_page_renders_in_a_real_browser() {
     let out = headless(&browser, profile.path()).arg("--dump-dom").arg(&url).output().expect("chromium");
     assert!(out.status.success(), "chromium --dump-dom: {}", stderr(&out));
     let dom = String::from_utf8_lossy(&out.stdout);
-    for id in ["kpis", "captured-per-day", "time-to-accept", "window-by-urgency", "conversion-by-source", "qa", "by-owner", "slowest", "rejections", "groups"] {
+    for id in [
+        "kpis",
+        "captured-per-day",
+        "time-to-accept",
+        "window-by-urgency",
+        "conversion-by-source",
+        "qa",
+        "by-owner",
+        "slowest",
+        "rejections",
+        "groups",
+    ] {
         assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} missing from the DOM");
     }
     assert!(dom.contains("<svg"), "charts are inline SVG");
     assert!(dom.contains("Rejected Customer 00") && dom.contains("Dev Dispatch"), "names next to ids");
     assert!(dom.contains("57%"), "the in-window share is on the page");
 
-    let shot = m.env.root().join("stats.png");
+    let shot = scratch.path().join("stats.png");
     let out = headless(&browser, profile.path())
         .arg(format!("--screenshot={}", shot.display()))
         .arg(&url)

@@ -3,14 +3,12 @@
 
 mod view;
 
-use std::io::Write;
-
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::output::{Format, colour_enabled, emit};
+use crate::output::{View, colour_enabled, print};
 use crate::stats::{By, LeadFacts, Period, PeriodSpec, Stats, facts, html};
 use crate::store::Want;
 
@@ -72,13 +70,9 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<()> {
     let (all, errors): (Vec<LeadFacts>, _) =
         ctx.ws.scan_map(Want::ActiveSince(period.start), |lead| facts(&lead, rules, &period))?;
     let stats = Stats::assemble(rules, &period, args.by.map(By::from), &all);
-    match ctx.format {
-        Format::Table => print!("{}", view::render(&stats, colour_enabled())),
-        Format::Html => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(html::render(&stats).as_bytes()).context("cannot write to stdout")?;
-        }
-        format => emit(format, &stats, || view::flat(&stats))?,
-    }
+    let view = View::table(|| view::flat(&stats))
+        .text(|| view::render(&stats, colour_enabled()))
+        .html(|| html::render(&stats));
+    print(ctx.format, &stats, view)?;
     super::skipped(&errors)
 }

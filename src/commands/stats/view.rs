@@ -70,15 +70,8 @@ pub fn render(s: &Stats, colour: bool) -> String {
         let _ = writeln!(w, "  {:<7} {} {}", b.label, bar(b.count as f64 / hist_max as f64, BAR), b.count);
     }
 
-    let mut t = Table::new(&[
-        "owner",
-        "handed",
-        "accepted",
-        "median to accept",
-        "rejected",
-        "transferred out",
-        "escalations",
-    ]);
+    let mut t =
+        Table::new(&["owner", "handed", "accepted", "median to accept", "rejected", "transferred out", "escalations"]);
     for o in &s.by_owner {
         t.row(vec![
             name_of(&o.owner, &o.name),
