@@ -136,8 +136,11 @@ fn vbars(title: &str, cols: &[(String, usize)], label_every: usize) -> String {
     s
 }
 
-/// 100 %-stacked bars: one row per (label, segments of (count, colour), text at the right).
-fn stacked(title: &str, rows: &[(String, Vec<(usize, &str)>, String)]) -> String {
+/// One row of a stacked chart: label, segments of (count, colour), text at the right.
+type StackedRow<'a> = (String, Vec<(usize, &'a str)>, String);
+
+/// 100 %-stacked bars, one row each.
+fn stacked(title: &str, rows: &[StackedRow]) -> String {
     const ROW: usize = 24;
     const LABEL: usize = 150;
     const WIDTH: usize = 560;
@@ -246,9 +249,9 @@ pub fn render(s: &Stats) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n",
         esc(&title)
     );
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<header><h1>How the team is doing</h1><p>Leads captured {} to {} · as of {}</p></header>\n",
+        "<header><h1>How the team is doing</h1><p>Leads captured {} to {} · as of {}</p></header>",
         s.since,
         s.until,
         esc(&short_stamp(&s.as_of.to_string())),

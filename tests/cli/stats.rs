@@ -528,3 +528,27 @@ fn the_html_page_renders_in_a_real_browser() {
     let bar = px.iter().filter(|p| p[..3] == [0x25, 0x63, 0xa8]).count();
     assert!(bar > 500, "chart bars visible ({bar} bar-coloured pixels)");
 }
+
+#[test]
+fn names_stand_next_to_ids_where_people_read_but_never_in_git() {
+    let env = TestEnv::with_git();
+    let id = env.capture(&["--route"]);
+    let table = run_at(&env, "2026-11-24T07:20:00-06:00", "system", &["escalate-check"]);
+    let row = table.lines().find(|l| l.contains(&id)).unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("Maria Lopez") && row.contains("Olive Office (olive)"), "{table}");
+    let out = run_at(&env, "2026-11-24T07:21:00-06:00", "system", &["escalate-check", "--dry-run", "--json"]);
+    assert!(!out.contains("Maria Lopez"), "the escalation JSON (the --notify payload) is unchanged: {out}");
+
+    let report = run_at(&env, "2026-11-24T17:30:00-06:00", "olive", &["report"]);
+    let line = report.lines().find(|l| l.contains(&id) && l.contains("waiting")).unwrap_or_else(|| panic!("{report}"));
+    assert!(line.contains("Maria Lopez"), "{report}");
+    assert!(report.contains("Dev Dispatch"), "owner names in the per-owner block: {report}");
+    let report = json(&env, &["report", "--json", "--date", "2026-11-24"]);
+    assert_eq!(report["unaccepted"][0]["customer"], "Maria Lopez");
+    assert_eq!(report["escalations"][0]["customer"], "Maria Lopez");
+    let md = run_at(&env, "2026-11-24T17:30:00-06:00", "olive", &["report", "--format", "md"]);
+    assert!(md.contains("| unaccepted | ") && md.contains("Maria Lopez"), "{md}");
+
+    let log = env.git(&["log", "--format=%s%n%b"]);
+    assert!(log.contains(&id) && !log.contains("Maria") && !log.contains("Lopez"), "{log}");
+}
