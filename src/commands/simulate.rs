@@ -11,7 +11,7 @@ use crate::context::Ctx;
 use crate::error::refused;
 use crate::output::{Table, View, colour_enabled, print, render_table};
 use crate::rules::{MAX_RULES_BYTES, Rules};
-use crate::stats::simulate::{Escalation, Simulation, simulate};
+use crate::stats::simulate::{Escalation, Simulation, assemble, lead_sim};
 use crate::store::{Want, read_limited};
 
 /// Replay history under proposed rules: leads routed differently, escalations added or removed.
@@ -46,8 +46,11 @@ pub fn run(ctx: &Ctx, args: SimulateArgs) -> Result<()> {
         }
         None => None,
     };
-    let (leads, errors) = ctx.ws.scan_map(Want::All, Some)?;
-    let sim = simulate(&ctx.rules, &proposed, &leads, since, ctx.now.timestamp());
+    let now = ctx.now.timestamp();
+    // Leads closed before the replay starts change nothing in it: skipped unread.
+    let want = since.map_or(Want::All, Want::ActiveSince);
+    let (sims, errors) = ctx.ws.scan_map(want, |lead| Some(lead_sim(&ctx.rules, &proposed, &lead, since, now)))?;
+    let sim = assemble(&ctx.rules, &proposed, sims, now);
     print(ctx.format, &sim, View::table(|| flat(ctx, &sim)).text(|| render(ctx, &sim)))?;
     super::skipped(&errors)
 }

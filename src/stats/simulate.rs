@@ -75,22 +75,87 @@ pub struct Simulation {
     pub as_of: Stamp,
 }
 
-/// Replay `leads` captured at or after `since` under `proposed`, against what happened
-/// under `current`, up to `now`.
-pub fn simulate(
-    current: &Rules,
-    proposed: &Rules,
-    leads: &[Lead],
-    since: Option<Timestamp>,
-    now: Timestamp,
-) -> Simulation {
-    let mut chosen: Vec<&Lead> = leads
-        .iter()
-        .filter(|l| since.is_none_or(|s| l.created_at.timestamp() >= s) && l.created_at.timestamp() <= now)
-        .collect();
-    chosen.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+/// What one lead contributes to a simulation (computed while scanning, so only this is
+/// kept in memory, never the lead).
+#[derive(Debug, Clone, Default)]
+pub struct LeadSim {
+    /// Ownership changes (instant, owner, +1/−1), for least-open routing.
+    deltas: Vec<(Timestamp, String, i64)>,
+    /// The lead is in the replay (captured at or after `since`).
+    replayed: bool,
+    route: Option<RouteQuery>,
+    before: Vec<Escalation>,
+    after: Vec<Escalation>,
+}
 
-    let (routed, routed_differently) = reroute(proposed, leads, &chosen);
+/// A routed lead's first assignment, and the proposed rule for the lead as it stood then.
+#[derive(Debug, Clone)]
+struct RouteQuery {
+    id: LeadId,
+    customer: Option<String>,
+    created_at: Stamp,
+    at: Stamp,
+    actual: Option<String>,
+    actual_rule: Option<String>,
+    proposed_rule: Option<String>,
+}
+
+/// One lead's part of the simulation: its ownership changes, and when captured at or after
+/// `since`, its routing query and its escalations before (recorded, or owed under `current`)
+/// and after (under `proposed`), up to `now`.
+pub fn lead_sim(current: &Rules, proposed: &Rules, lead: &Lead, since: Option<Timestamp>, now: Timestamp) -> LeadSim {
+    let created = lead.created_at.timestamp();
+    let mut sim = LeadSim { deltas: ownership_deltas(lead), ..LeadSim::default() };
+    if since.is_some_and(|s| created < s) || created > now {
+        return sim;
+    }
+    sim.replayed = true;
+    if let Some(i) = lead.history.iter().position(|e| e.event == EventKind::Assigned)
+        && lead.history[i].rule.is_some()
+    {
+        let assigned = &lead.history[i];
+        let events: Vec<Event> =
+            lead.history[..i].iter().filter(|e| e.event != EventKind::Escalated).cloned().collect();
+        let before = as_of(lead, &events, &[]);
+        sim.route = Some(RouteQuery {
+            id: lead.id.clone(),
+            customer: lead.full_name.clone(),
+            created_at: lead.created_at,
+            at: assigned.at,
+            actual: assigned.to.clone(),
+            actual_rule: assigned.rule.clone(),
+            proposed_rule: proposed.routing_rule(&before).map(|r| r.name.clone()),
+        });
+    }
+    let mut before: BTreeMap<(String, Stamp), Escalation> = BTreeMap::new();
+    for e in lead.history.iter().filter(|e| e.event == EventKind::Escalated && e.at.timestamp() <= now) {
+        let rule = e.rule.clone().unwrap_or_default();
+        let clock = e.clock.unwrap_or(e.at);
+        before.entry((rule.clone(), clock)).or_insert_with(|| Escalation {
+            id: lead.id.clone(),
+            customer: lead.full_name.clone(),
+            rule,
+            at: e.at,
+            clock,
+            escalate_to: e.to.clone(),
+        });
+    }
+    for x in replay(current, lead, now) {
+        before.entry((x.rule.clone(), x.clock)).or_insert(x);
+    }
+    sim.before = before.into_values().collect();
+    sim.after = replay(proposed, lead, now);
+    sim
+}
+
+/// Put the leads' parts together: routing replayed in capture order, escalations diffed.
+pub fn assemble(current: &Rules, proposed: &Rules, sims: Vec<LeadSim>, now: Timestamp) -> Simulation {
+    let leads = sims.iter().filter(|s| s.replayed).count();
+    let mut deltas: Vec<(Timestamp, String, i64)> = sims.iter().flat_map(|s| s.deltas.iter().cloned()).collect();
+    deltas.sort();
+    let mut queries: Vec<&RouteQuery> = sims.iter().filter_map(|s| s.route.as_ref()).collect();
+    queries.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    let (routed, routed_differently) = reroute(proposed, &deltas, &queries);
 
     let mut added = Vec::new();
     let mut removed = Vec::new();
@@ -104,25 +169,10 @@ pub fn simulate(
             removed: 0,
         })
     }
-    for lead in &chosen {
-        let mut before: BTreeMap<(String, Stamp), Escalation> = BTreeMap::new();
-        for e in lead.history.iter().filter(|e| e.event == EventKind::Escalated && e.at.timestamp() <= now) {
-            let rule = e.rule.clone().unwrap_or_default();
-            let clock = e.clock.unwrap_or(e.at);
-            before.entry((rule.clone(), clock)).or_insert_with(|| Escalation {
-                id: lead.id.clone(),
-                customer: lead.full_name.clone(),
-                rule,
-                at: e.at,
-                clock,
-                escalate_to: e.to.clone(),
-            });
-        }
-        for x in replay(current, lead, now) {
-            before.entry((x.rule.clone(), x.clock)).or_insert(x);
-        }
-        let after: BTreeMap<(String, Stamp), Escalation> =
-            replay(proposed, lead, now).into_iter().map(|x| ((x.rule.clone(), x.clock), x)).collect();
+    for sim in sims {
+        let key = |x: &Escalation| (x.rule.clone(), x.clock);
+        let before: BTreeMap<(String, Stamp), Escalation> = sim.before.into_iter().map(|x| (key(&x), x)).collect();
+        let after: BTreeMap<(String, Stamp), Escalation> = sim.after.into_iter().map(|x| (key(&x), x)).collect();
         for (key, x) in &before {
             diff(&mut per_rule, &key.0).before += 1;
             if !after.contains_key(key) {
@@ -152,10 +202,23 @@ pub fn simulate(
         escalations_added: added,
         escalations_removed: removed,
         by_rule,
-        leads: chosen.len(),
+        leads,
         routed,
         as_of: Stamp::from_zoned(&now.to_zoned_datetime(current.tz.clone())),
     }
+}
+
+/// Replay `leads` captured at or after `since` under `proposed`, against what happened
+/// under `current`, up to `now` (`lead_sim` for each, then `assemble`).
+pub fn simulate(
+    current: &Rules,
+    proposed: &Rules,
+    leads: &[Lead],
+    since: Option<Timestamp>,
+    now: Timestamp,
+) -> Simulation {
+    let sims = leads.iter().map(|l| lead_sim(current, proposed, l, since, now)).collect();
+    assemble(current, proposed, sims, now)
 }
 
 /// The lead as it stood after `events` (plus simulated escalations): status, owner and next
@@ -255,63 +318,49 @@ pub fn replay(rules: &Rules, lead: &Lead, horizon: Timestamp) -> Vec<Escalation>
     out
 }
 
-/// Ownership changes of every lead as (instant, owner, +1/−1): the open leads each person
-/// held at any instant, for least-open routing.
-fn ownership_deltas(leads: &[Lead]) -> Vec<(Timestamp, String, i64)> {
+/// A lead's ownership changes as (instant, owner, +1/−1): summed over every lead, the open
+/// leads each person held at any instant, for least-open routing.
+fn ownership_deltas(lead: &Lead) -> Vec<(Timestamp, String, i64)> {
     let mut out = Vec::new();
-    for lead in leads {
-        let mut owner: Option<String> = None;
-        for e in &lead.history {
-            let t = e.at.timestamp();
-            match e.event {
-                EventKind::Assigned | EventKind::Transferred => {
-                    if let Some(o) = owner.take() {
-                        out.push((t, o, -1));
-                    }
-                    if let Some(to) = &e.to {
-                        out.push((t, to.clone(), 1));
-                        owner = Some(to.clone());
-                    }
+    let mut owner: Option<String> = None;
+    for e in &lead.history {
+        let t = e.at.timestamp();
+        match e.event {
+            EventKind::Assigned | EventKind::Transferred => {
+                if let Some(o) = owner.take() {
+                    out.push((t, o, -1));
                 }
-                EventKind::Rejected | EventKind::Closed => {
-                    if let Some(o) = owner.take() {
-                        out.push((t, o, -1));
-                    }
+                if let Some(to) = &e.to {
+                    out.push((t, to.clone(), 1));
+                    owner = Some(to.clone());
                 }
-                _ => {}
             }
+            EventKind::Rejected | EventKind::Closed => {
+                if let Some(o) = owner.take() {
+                    out.push((t, o, -1));
+                }
+            }
+            _ => {}
         }
     }
-    out.sort();
     out
 }
 
-/// Re-run routing for every lead the rules routed; returns (routed, routed differently).
-fn reroute(proposed: &Rules, all: &[Lead], chosen: &[&Lead]) -> (usize, Vec<Rerouted>) {
-    let deltas = ownership_deltas(all);
+/// Re-run routing for every routed lead, in capture order; returns (routed, routed differently).
+fn reroute(proposed: &Rules, deltas: &[(Timestamp, String, i64)], queries: &[&RouteQuery]) -> (usize, Vec<Rerouted>) {
     let mut applied = 0;
     let mut open: BTreeMap<String, usize> = BTreeMap::new();
     let mut turns: HashMap<String, u64> = HashMap::new();
-    let mut routed = 0;
     let mut out = Vec::new();
-    for lead in chosen {
-        let Some(i) = lead.history.iter().position(|e| e.event == EventKind::Assigned) else { continue };
-        let assigned = &lead.history[i];
-        if assigned.rule.is_none() {
-            continue; // handed to a named person (`--to`): routing was not asked
-        }
-        routed += 1;
-        let at = assigned.at.timestamp();
+    for q in queries {
+        let at = q.at.timestamp();
         while applied < deltas.len() && deltas[applied].0 < at {
             let (_, who, d) = &deltas[applied];
             let n = open.entry(who.clone()).or_insert(0);
             *n = n.saturating_add_signed(*d as isize);
             applied += 1;
         }
-        let events: Vec<Event> =
-            lead.history[..i].iter().filter(|e| e.event != EventKind::Escalated).cloned().collect();
-        let before = as_of(lead, &events, &[]);
-        let rule = proposed.routing_rule(&before);
+        let rule = q.proposed_rule.as_deref().and_then(|name| proposed.routing.iter().find(|r| r.name == name));
         let owner = rule.and_then(|r| {
             if let Some(to) = &r.to {
                 return Some(to.clone());
@@ -321,8 +370,8 @@ fn reroute(proposed: &Rules, all: &[Lead], chosen: &[&Lead]) -> (usize, Vec<Rero
             // The replay's first turn of a pool the same rule already used starts where the
             // record did (the turn counter itself is not in history).
             let turn = turns.entry(r.name.clone()).or_insert_with(|| {
-                let same_rule = assigned.rule.as_deref() == Some(r.name.as_str());
-                let start = assigned.to.as_ref().and_then(|a| pool.iter().position(|m| m == a));
+                let same_rule = q.actual_rule.as_deref() == Some(r.name.as_str());
+                let start = q.actual.as_ref().and_then(|a| pool.iter().position(|m| m == a));
                 if same_rule { start.unwrap_or(0) as u64 } else { 0 }
             });
             let pick = pick_from_pool(pool, strategy, *turn, &open);
@@ -331,17 +380,17 @@ fn reroute(proposed: &Rules, all: &[Lead], chosen: &[&Lead]) -> (usize, Vec<Rero
             }
             pick
         });
-        if owner != assigned.to {
+        if owner != q.actual {
             out.push(Rerouted {
-                id: lead.id.clone(),
-                customer: lead.full_name.clone(),
-                at: assigned.at,
-                actual: assigned.to.clone(),
-                actual_rule: assigned.rule.clone(),
+                id: q.id.clone(),
+                customer: q.customer.clone(),
+                at: q.at,
+                actual: q.actual.clone(),
+                actual_rule: q.actual_rule.clone(),
                 proposed: owner,
-                proposed_rule: rule.map(|r| r.name.clone()),
+                proposed_rule: q.proposed_rule.clone(),
             });
         }
     }
-    (routed, out)
+    (queries.len(), out)
 }
