@@ -102,8 +102,8 @@ pub struct BusinessHours {
 
 impl BusinessHours {
     pub fn of(rules: &Rules) -> Option<BusinessHours> {
-        let (days, open, close) = rules.business_hours()?;
-        Some(BusinessHours { tz: rules.tz.clone(), days, open, close })
+        let b = rules.business.as_ref()?;
+        Some(BusinessHours { tz: rules.tz.clone(), days: b.days.clone(), open: b.open, close: b.close })
     }
 
     /// Seconds of open business time in `[from, to)` (0 when `to` is not after `from`).

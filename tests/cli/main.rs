@@ -3,12 +3,14 @@
 mod bench;
 mod capture;
 mod clock;
+mod domain;
 mod everyday;
 mod git;
 mod handoff;
 mod layers;
 mod qa;
 mod reliability;
+mod snapshots;
 mod stats;
 mod workspace;
 
