@@ -327,3 +327,57 @@ fn a_looser_window_removes_escalations_and_routing_changes_show() {
         ]
     );
 }
+
+#[test]
+fn pools_are_replayed_in_capture_order() {
+    let estimate = |id: &str, t: &str| {
+        lead(
+            id,
+            &head(
+                "assigned",
+                t,
+                "Est Mate",
+                "standard",
+                "estimate",
+                "web-form",
+                "owner: sam\nfollow_up_on: 2026-11-26",
+            ),
+            &[
+                (t, "ana", "captured", ""),
+                (t, "ana", "assigned", &format!("to: sam\nrule: estimates-to-sales\n{CALL}")),
+            ],
+        )
+    };
+    let leads = [
+        estimate("20261124-aaaaaa", "09:00"),
+        estimate("20261124-bbbbbb", "09:10"),
+        estimate("20261124-cccccc", "09:20"),
+    ];
+    let with_pool = |pool: &str| {
+        let text = default_rules("America/Chicago")
+            .replace(
+                "  - id: sam\n",
+                "  - id: sue\n    name: Sue Sales\n    email: sue@example.com\n    roles: [sales]\n  - id: sam\n",
+            )
+            .replace("    pool: [sam]\n    strategy: round-robin\n", pool);
+        Rules::parse(&text).unwrap()
+    };
+    let now: Timestamp = "2026-11-24T12:00:00-06:00".parse().unwrap();
+    let moved = |proposed: &Rules| -> Vec<(String, Option<String>)> {
+        simulate(&rules(), proposed, &leads, None, now)
+            .routed_differently
+            .into_iter()
+            .map(|r| (r.id.to_string(), r.proposed))
+            .collect()
+    };
+    // Round-robin over [sam, sue] starts where the record did (sam): sam, sue, sam.
+    let rr = with_pool("    pool: [sam, sue]\n    strategy: round-robin\n");
+    assert_eq!(moved(&rr), [("20261124-bbbbbb".to_owned(), Some("sue".to_owned()))]);
+    // Least-open over [sue, sam] counts the recorded owners: sue has none all morning.
+    let lo = with_pool("    pool: [sue, sam]\n    strategy: least-open\n");
+    assert_eq!(moved(&lo).len(), 3);
+    // Least-open over [sam, sue]: sam is free at 09:00 (tie, pool order), then holds one.
+    let lo = with_pool("    pool: [sam, sue]\n    strategy: least-open\n");
+    let ids: Vec<String> = moved(&lo).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["20261124-bbbbbb", "20261124-cccccc"]);
+}
