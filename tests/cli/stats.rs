@@ -337,7 +337,8 @@ fn stats_by_key_and_in_every_format() {
     assert!(csv.contains("speed_to_accept,,,p90_minutes,16\r\n"), "{csv}");
     assert!(csv.contains("by_source,ads,,conversion,0.5\r\n"), "{csv}");
     let md = run_at(&m.env, END, "olive", &["stats", "--month", "2026-11", "--format", "md"]);
-    assert!(md.contains("| accepted_in_window |  |  | share | 0.5714 |"), "{md}");
+    assert!(md.contains("- Accepted within the SOP window: **57%** (24 of 42)"), "{md}");
+    assert!(md.contains("| Rejected Customer 00 | "), "{md}");
 }
 
 #[test]

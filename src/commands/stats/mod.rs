@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<()> {
     let stats = Stats::assemble(rules, &period, args.by.map(By::from), &all);
     let view = View::table(|| view::flat(&stats))
         .text(|| view::render(&stats, colour_enabled()))
+        .markdown(|| view::markdown(&stats))
         .html(|| html::render(&stats));
     print(ctx.format, &stats, view)?;
     super::skipped(&errors)

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::output::{Table, render_table};
+use crate::output::{Table, render_md, render_table};
 use crate::stats::chart::{bar, hm, opt_hm, percent, sparkline};
 use crate::stats::{Num, Share, Speed, Stats};
 
@@ -244,4 +244,108 @@ pub fn flat(s: &Stats) -> Table {
         }
     }
     t
+}
+
+/// A markdown document for mail and wikis: the headline figures, then the tables.
+pub fn markdown(s: &Stats) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "# How the team is doing, {} to {}\n", s.since, s.until);
+    let speed =
+        |sp: &Speed| format!("median {}, p90 {} (n={})", opt_hm(sp.median_minutes), opt_hm(sp.p90_minutes), sp.count);
+    let aw = &s.accepted_in_window;
+    let _ = writeln!(w, "- Leads captured: **{}**", s.captured);
+    let _ = writeln!(w, "- Capture → acceptance: {}", speed(&s.speed_to_accept));
+    let _ = writeln!(w, "- Capture → first movement: {}", speed(&s.speed_to_first_movement));
+    let _ = writeln!(w, "- Accepted within the SOP window: **{}** ({} of {})", percent(aw.share), aw.within, aw.total);
+    for u in &aw.by_urgency {
+        let _ = writeln!(w, "  - {}: {} ({} of {})", u.urgency, percent(u.share), u.within, u.total);
+    }
+    let eod = &s.next_action_at_eod;
+    let _ = writeln!(
+        w,
+        "- Next action at day's end: {} of {} open lead-days ({})",
+        eod.count,
+        eod.total,
+        percent(eod.share)
+    );
+    let _ = writeln!(w, "- Escalations: {}", s.escalations);
+    let mut table = |title: &str, t: Table| {
+        let _ = writeln!(w, "\n## {title}\n");
+        if t.rows.is_empty() {
+            let _ = writeln!(w, "None.");
+        } else {
+            w.push_str(&render_md(&t));
+        }
+    };
+    let mut t =
+        Table::new(&["owner", "handed", "accepted", "median to accept", "rejected", "transferred out", "escalations"]);
+    for o in &s.by_owner {
+        t.row(vec![
+            name_of(&o.owner, &o.name),
+            o.handed.to_string(),
+            o.accepted.to_string(),
+            opt_hm(o.median_minutes_to_accept),
+            o.rejections.to_string(),
+            o.transfers_out.to_string(),
+            o.escalations.to_string(),
+        ]);
+    }
+    table("By owner", t);
+    let mut t = Table::new(&["source", "captured", "open", "booked/won", "lost/no-response", "conversion"]);
+    for x in &s.by_source {
+        t.row(vec![
+            x.source.clone(),
+            x.captured.to_string(),
+            x.open.to_string(),
+            x.converted.to_string(),
+            x.lost.to_string(),
+            percent(x.conversion),
+        ]);
+    }
+    table("Outcomes by source", t);
+    let mut t = Table::new(&["question", "yes", "no", "yes-rate"]);
+    for q in s.qa.iter().filter(|q| q.yes + q.no > 0) {
+        t.row(vec![q.key.clone(), q.yes.to_string(), q.no.to_string(), percent(q.yes_rate)]);
+    }
+    table("QA answers", t);
+    let mut t = Table::new(&["customer", "id", "owner", "waited"]);
+    for x in &s.slowest {
+        t.row(vec![
+            x.customer.clone().unwrap_or_default(),
+            x.id.to_string(),
+            x.owner.as_deref().map(|o| name_of(o, &x.owner_name)).unwrap_or_default(),
+            format!("{}{}", hm(x.minutes), if x.accepted { "" } else { " (still waiting)" }),
+        ]);
+    }
+    table("Waited longest for acceptance", t);
+    let mut t = Table::new(&["customer", "id", "by", "reason", "missing"]);
+    for r in &s.rejections {
+        t.row(vec![
+            r.customer.clone().unwrap_or_default(),
+            r.id.to_string(),
+            name_of(&r.by, &r.by_name),
+            r.reason.clone().unwrap_or_default(),
+            r.missing.join(", "),
+        ]);
+    }
+    table("Rejections", t);
+    if let (Some(by), Some(groups)) = (s.by, &s.groups) {
+        let mut t =
+            Table::new(&[by.as_str(), "captured", "median to accept", "p90", "in window", "conversion", "escalations"]);
+        for g in groups {
+            t.row(vec![
+                name_of(&g.key, &g.name),
+                g.captured.to_string(),
+                opt_hm(g.speed_to_accept.median_minutes),
+                opt_hm(g.speed_to_accept.p90_minutes),
+                percent(g.accepted_in_window.share),
+                percent(g.conversion.share),
+                g.escalations.to_string(),
+            ]);
+        }
+        table(&format!("Split by {}", by.as_str()), t);
+    }
+    let _ = writeln!(w, "\nDefinitions: docs/stats.md.");
+    out
 }
