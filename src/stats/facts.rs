@@ -257,7 +257,8 @@ pub fn facts(lead: &Lead, rules: &Rules, period: &Period) -> Option<LeadFacts> {
     }
     f.owner = first_accept.as_ref().map(|(_, by)| by.clone()).or_else(|| lead.owner.clone());
     f.to_accept = first_accept.as_ref().map(|(at, _)| wait(created, *at, bh.as_ref()));
-    if first_accept.is_none() && lead.status == Status::Assigned {
+    let waiting_at_end = state_at(lead, period.as_of).is_some_and(|s| s.status == Status::Assigned);
+    if first_accept.is_none() && waiting_at_end {
         f.waiting = handed_at.map(|h| period.as_of.duration_since(h).as_secs().max(0));
     }
 
