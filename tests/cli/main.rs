@@ -12,6 +12,7 @@ mod oncall;
 mod qa;
 mod reliability;
 mod snapshots;
+mod stats;
 mod workspace;
 
 use std::path::{Path, PathBuf};
