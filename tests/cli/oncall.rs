@@ -215,6 +215,20 @@ fn away_owner_lead_goes_to_the_backup() {
 
     // A staff member's own max_open: dev holds one open lead (the emergency routed after
     // coming back); with max_open 1 the next one goes to the next holder of dev's role.
+    let rules = env
+        .rules()
+        .replace("    roles: [dispatch, on-call]\n", "    roles: [dispatch, on-call]\n    max_open: 1\n")
+        .replace("    roles: [office-lead, manager]\n", "    roles: [office-lead, manager, dispatch]\n");
+    env.set_rules(&rules);
+    let id = env.capture(&["--urgency", "emergency"]);
+    assert_eq!(env.lead_json(&id)["owner"], "olive");
+    assert!(env.ok("ana", &["show", &id]).contains("dev skipped: 1 open lead (max_open 1)"));
+}
+
+#[test]
+fn away_pool_member_is_skipped_and_the_pool_takes_its_next_member() {
+    let env = TestEnv::new();
+    env.add_sales_staff_sue();
     env.set_rules(&env.rules().replace("pool: [sam]", "pool: [sam, sue]"));
     env.ok("olive", &["away", "sam", "--from", "2026-11-23 00:00", "--until", "2026-11-30 00:00"]);
     for _ in 0..2 {
