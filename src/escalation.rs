@@ -8,11 +8,9 @@
 //! fires once per lead per clock: a new movement starts a new clock, and an escalation
 //! (recorded by `system`) is not movement.
 
-use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp, ZonedDateTime};
+use jiff::{Timestamp, ZonedDateTime};
 
-use crate::clock::{self, Stamp};
+use crate::clock::Stamp;
 use crate::lead::{EventKind, Lead};
 use crate::rules::{ClockKind, EscalationRule, Hours, Rules};
 
@@ -39,7 +37,6 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     if !rule.applies_to(lead) {
         return None;
     }
-    let tz = &rules.tz;
     let start: Stamp = match rule.clock {
         ClockKind::Capture => handed_back_or_on(lead).map_or(lead.created_at, |e| e.at),
         ClockKind::Assignment => {
@@ -47,16 +44,21 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
         }
         ClockKind::Movement => lead.last_movement().map_or(lead.created_at, |e| e.at),
         ClockKind::EndOfDay => {
-            let eod = clock::end_of_day(now.date(), rules.eod, tz).ok()?;
+            // No end-of-day review on a holiday; a half day ends at its closing time.
+            if rules.is_closed_day(now.date()) {
+                return None;
+            }
+            let eod = rules.end_of_day_on(now.date())?;
             if lead.created_at.timestamp() > eod.timestamp() {
                 return None;
             }
             Stamp::from_zoned(&eod)
         }
     };
-    let deadline = match (rule.hours, &rules.business) {
-        (Hours::Business, Some(b)) => {
-            add_business_time(start.timestamp(), rule.window(), tz, &b.days, b.open, b.close)?
+    let deadline = match rule.hours {
+        // Open hours of business days, skipping the calendar's holidays and closures.
+        Hours::Business if rules.business.is_some() => {
+            rules.business_deadline(start.timestamp(), rule.window(), rule.calendar.as_deref())?
         }
         _ => start.timestamp().checked_add(rule.window()).ok()?,
     };
@@ -64,7 +66,7 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     if now_ts < deadline {
         return None;
     }
-    let escalate_to = rules.escalation_target(rule, lead)?;
+    let escalate_to = rules.escalation_target(rule, lead, now.timestamp())?;
     // Fired for this clock: recorded with this clock's start, or recorded after it started
     // (an escalation written before the capture clock restarted at rejections carries the
     // capture time, and must not fire again).
@@ -115,59 +117,5 @@ fn reason(rule: &EscalationRule, lead: &Lead, start: Stamp, now: Timestamp) -> S
                 }
             }
         }
-    }
-}
-
-/// `start + window`, counting only the open hours of business days (DST-correct).
-pub fn add_business_time(
-    start: Timestamp,
-    window: SignedDuration,
-    tz: &TimeZone,
-    days: &[Weekday],
-    open: Time,
-    close: Time,
-) -> Option<Timestamp> {
-    let mut left = window;
-    let mut date: Date = start.to_zoned_datetime(tz.clone()).date();
-    for _ in 0..400 {
-        if days.contains(&date.weekday()) {
-            let opens = date.to_datetime(open).to_zoned_datetime(tz.clone()).ok()?.timestamp();
-            let closes = date.to_datetime(close).to_zoned_datetime(tz.clone()).ok()?.timestamp();
-            let from = opens.max(start);
-            if from < closes {
-                let available = closes.duration_since(from);
-                if left <= available {
-                    return from.checked_add(left).ok();
-                }
-                left -= available;
-            }
-        }
-        date = date.tomorrow().ok()?;
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn business_time_skips_nights_and_weekends() {
-        let tz = TimeZone::get("America/Chicago").unwrap();
-        let days = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
-        let (open, close) = (Time::constant(8, 0, 0, 0), Time::constant(17, 0, 0, 0));
-        let at = |s: &str| s.parse::<Stamp>().unwrap().timestamp();
-        // Friday 16:50 + 15 business minutes = Monday 08:05.
-        let got =
-            add_business_time(at("2026-11-27T16:50:00-06:00"), SignedDuration::from_mins(15), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-30T08:05:00-06:00")));
-        // Saturday night counts from Monday's opening.
-        let got =
-            add_business_time(at("2026-11-28T22:00:00-06:00"), SignedDuration::from_mins(60), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-30T09:00:00-06:00")));
-        // Within the day.
-        let got =
-            add_business_time(at("2026-11-24T09:00:00-06:00"), SignedDuration::from_mins(15), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-24T09:15:00-06:00")));
     }
 }

@@ -34,6 +34,7 @@ pub mod qa;
 pub mod report;
 pub mod route;
 pub mod rules;
+pub mod schedule;
 pub mod stats;
 pub mod store;
 pub mod transaction;

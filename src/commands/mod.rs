@@ -9,6 +9,9 @@ use crate::store::ScanError;
 
 mod accept;
 mod assign;
+mod away;
+mod back;
+mod calendar;
 mod capture;
 mod close;
 mod completions;
@@ -22,6 +25,8 @@ mod man;
 mod merge_driver;
 mod next;
 mod note;
+pub(crate) mod oncall;
+mod oncall_override;
 mod qa_record;
 mod qa_report;
 mod qa_sample;
@@ -57,6 +62,10 @@ pub enum Command {
     Stats(stats::StatsArgs),
     Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
+    Oncall(oncall::OncallArgs),
+    Away(away::AwayArgs),
+    Back(back::BackArgs),
+    Calendar(calendar::CalendarArgs),
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -105,6 +114,10 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Simulate(args) => simulate::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Oncall(args) => oncall::run(&ctx, args),
+        Command::Away(args) => away::run(&ctx, args),
+        Command::Back(args) => back::run(&ctx, args),
+        Command::Calendar(args) => calendar::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
+use super::duty::OnDuty;
 use super::yamlpos::{Seg, locate};
 use super::{Business, Conditions, Hours, Problem, RulesFile, parse_weekday};
 use crate::clock;
@@ -18,7 +19,7 @@ pub(super) struct Problems<'t> {
 }
 
 impl Problems<'_> {
-    fn at(&mut self, path: &[Seg], message: String) {
+    pub(super) fn at(&mut self, path: &[Seg], message: String) {
         self.list.push(Problem { line: locate(self.text, path), message });
     }
 }
@@ -29,17 +30,18 @@ pub(super) type Resolved = (TimeZone, Time, Option<Business>);
 impl RulesFile {
     /// Semantic checks after parsing, section by section. Returns the typed values (when
     /// they parse) and every problem found, each with its line.
-    pub(super) fn check(&self, text: &str) -> (Option<Resolved>, Vec<Problem>) {
+    pub(super) fn check(&self, text: &str) -> (Option<Resolved>, OnDuty, Vec<Problem>) {
         let mut p = Problems { text, list: Vec::new() };
         let resolved = self.check_basics(&mut p);
         self.check_staff(&mut p);
         self.check_vocabulary(&mut p);
         self.check_conditions(&mut p);
         self.check_ownership(&mut p);
+        let on_duty = self.check_duty(&mut p, resolved.as_ref().and_then(|r| r.2.as_ref()));
         self.check_routing(&mut p);
         self.check_escalation(&mut p);
         self.check_qa(&mut p);
-        (resolved, p.list)
+        (resolved, on_duty, p.list)
     }
 
     /// Time zone, end of day, phone country code, business hours, resolved to typed values.
@@ -218,7 +220,17 @@ impl RulesFile {
             }
             match (&r.to, &r.pool) {
                 (Some(to), None) => {
-                    if self.staff(to).is_none() {
+                    if let Some(name) = crate::schedule::schedule_target(to) {
+                        if !self.schedule_specs.iter().any(|s| s.name == name) {
+                            p.at(
+                                &at("to"),
+                                format!(
+                                    "routing rule `{}` routes to `{to}`, but no schedule `{name}` is defined",
+                                    r.name
+                                ),
+                            );
+                        }
+                    } else if self.staff(to).is_none() {
                         p.at(&at("to"), format!("routing rule `{}` routes to `{to}`, who is not in staff", r.name));
                     }
                     if r.strategy.is_some() {
@@ -251,6 +263,17 @@ impl RulesFile {
                     &at("name"),
                     format!("routing rule `{}` needs exactly one of `to: STAFF` or `pool: [STAFF, ...]`", r.name),
                 ),
+            }
+            if let Some(f) = &r.fallback
+                && (f == "owner" || !self.is_target(f))
+            {
+                p.at(
+                    &at("fallback"),
+                    format!("routing rule `{}`: fallback `{f}` is not a staff id, a role or oncall:SCHEDULE", r.name),
+                );
+            }
+            if r.max_open == Some(0) {
+                p.at(&at("max_open"), format!("routing rule `{}`: max_open must be at least 1", r.name));
             }
             if let Some(due) = &r.due
                 && clock::parse_window(due).is_none()
@@ -305,6 +328,11 @@ impl RulesFile {
                     ),
                 );
             }
+            if let Some(c) = &r.calendar
+                && !self.calendar_specs.iter().any(|spec| spec.name == *c)
+            {
+                p.at(&at("calendar"), format!("escalation rule `{}`: calendar `{c}` is not defined", r.name));
+            }
             if r.hours == Hours::Business && self.business_hours.is_none() {
                 p.at(
                     &at("hours"),
@@ -314,7 +342,10 @@ impl RulesFile {
             if !self.is_target(&r.to) {
                 p.at(
                     &at("to"),
-                    format!("escalation rule `{}`: `to: {}` is not a staff id, a role, or `owner`", r.name, r.to),
+                    format!(
+                        "escalation rule `{}`: `to: {}` is not a staff id, a role, oncall:SCHEDULE, or `owner`",
+                        r.name, r.to
+                    ),
                 );
             }
             match (&r.fallback, r.to.as_str()) {

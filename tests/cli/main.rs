@@ -8,6 +8,7 @@ mod everyday;
 mod git;
 mod handoff;
 mod layers;
+mod oncall;
 mod qa;
 mod reliability;
 mod snapshots;
