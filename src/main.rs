@@ -16,6 +16,7 @@ mod import;
 mod intake;
 mod lead;
 mod merge;
+mod notify;
 mod output;
 mod phone;
 mod phone_index;
