@@ -10,14 +10,25 @@ use anyhow::{Context, Result};
 use jiff::ZonedDateTime;
 use jiff::civil::Date;
 
-use crate::cli::GlobalArgs;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
-use crate::lead::{Lead, SYSTEM};
+use crate::lead::{Lead, LeadId, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
-use crate::store::Workspace;
+use crate::store::{Entropy, Workspace};
+
+/// The global options as given (`--root`, `--as`, `--now`, `--format`), parsed by the
+/// command line and handed down; nothing below reads clap's types.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub root: Option<std::path::PathBuf>,
+    pub actor: Option<String>,
+    pub now: Option<String>,
+    pub format: Format,
+    /// Whether --format/--json was given (commands with another natural default check it).
+    pub format_given: bool,
+}
 
 pub struct Ctx {
     pub ws: Workspace,
@@ -27,12 +38,15 @@ pub struct Ctx {
     pub format: Format,
     /// Whether --format/--json was given (commands with another natural default check it).
     pub format_given: bool,
-    /// Standard input is a terminal: prompts and confirmations may be asked.
+    /// Standard input is a terminal (or `HANDOFF_INTERACTIVE=1`): prompts and
+    /// confirmations may be asked.
     pub interactive: bool,
+    /// Where new ids' random parts come from (`HANDOFF_SEED` pins it).
+    entropy: Entropy,
 }
 
 impl Ctx {
-    pub fn load(g: &GlobalArgs) -> Result<Ctx> {
+    pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
         let rules = ws.load_rules()?;
@@ -51,9 +65,13 @@ impl Ctx {
             rules,
             now,
             actor: g.actor.clone().filter(|a| !a.is_empty()),
-            format: g.format(),
-            format_given: g.json || g.format.is_some(),
-            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            format: g.format,
+            format_given: g.format_given,
+            interactive: interactive(),
+            entropy: match std::env::var("HANDOFF_SEED").ok().and_then(|s| s.parse().ok()) {
+                Some(seed) => Entropy::Seeded(std::sync::atomic::AtomicU64::new(seed)),
+                None => Entropy::Os,
+            },
         })
     }
 
@@ -71,6 +89,11 @@ impl Ctx {
                 self.rules.staff_ids().join(", ")
             ))
         })
+    }
+
+    /// A fresh lead id for a lead captured now (not yet checked against the files).
+    pub fn new_lead_id(&self) -> Result<LeadId> {
+        Ok(LeadId::new(self.now.date(), &self.entropy.bytes()?))
     }
 
     /// The current instant as stored.
@@ -101,32 +124,11 @@ impl Ctx {
         self.ws.read(&id)
     }
 
-    /// The one way a command changes an existing lead: lock the workspace, read the lead,
-    /// let `change` edit it (returning the commit summary), write it atomically, commit it.
-    /// A refusal from `change` leaves the file untouched.
-    pub fn change_lead(
-        &self,
-        arg: &str,
-        command: &str,
-        change: impl FnOnce(&mut Lead) -> Result<String>,
-    ) -> Result<Lead> {
-        let actor = self.actor()?.id.clone();
-        let _lock = self.ws.lock()?;
-        let id = self.ws.resolve(arg)?;
-        let mut lead = self.ws.read(&id)?;
-        let appended_from = lead.history.len();
-        let summary = change(&mut lead)?;
-        lead.keep_history_ordered(appended_from);
-        let path = self.ws.write(&lead)?;
-        self.commit(&[path], &actor, &format!("{command} {id}: {summary}"));
-        Ok(lead)
-    }
-
     /// Commit files when the workspace is a git work tree and rules.yaml allows it.
     ///
     /// A git failure never undoes the write: it is reported, and the next command's
     /// commit picks the file up.
-    pub fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
+    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
         if !self.rules.git {
             return;
         }
@@ -145,6 +147,16 @@ impl Ctx {
         };
         let at = Stamp::from_zoned(&self.now).to_string();
         git::commit(&top, &rel, &git::Author { name, email, at: Some(&at) }, message)
+    }
+}
+
+/// Whether prompts may be asked: `HANDOFF_INTERACTIVE=1` or `0` decides (tests, scripts),
+/// else whether standard input and standard error are a terminal.
+fn interactive() -> bool {
+    match std::env::var("HANDOFF_INTERACTIVE").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
     }
 }
 

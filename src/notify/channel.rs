@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::config::{Channel, ChannelKind, WebhookTarget};
+use crate::rules::notifications::{Channel, ChannelKind, WebhookTarget};
 use super::payload::{Payload, Person};
 
 /// One message on its way: the payload, its JSON, and who it is for.
@@ -163,7 +163,7 @@ fn mail(from: &str, out: &Outgoing) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notify::config::{NoticeKind, Notifications};
+    use crate::rules::notifications::{NoticeKind, Notifications};
     use crate::notify::payload::{Customer, EventRef};
 
     #[test]

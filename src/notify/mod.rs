@@ -10,8 +10,6 @@
 //! that dies repeats at most the message it was sending.
 
 pub mod channel;
-pub mod config;
-pub mod ledger;
 pub mod notice;
 pub mod payload;
 
@@ -24,8 +22,8 @@ use serde::Serialize;
 
 use crate::clock::Stamp;
 use crate::lead::Lead;
-use config::{Channel, Notifications};
-use ledger::Ledger;
+use crate::rules::notifications::{self as config, Channel, Notifications};
+use crate::store::notify_ledger::{self as ledger, Ledger};
 use notice::Notice;
 use payload::{Payload, Person};
 

@@ -9,7 +9,7 @@
 
 use jiff::Timestamp;
 
-use super::config::NoticeKind;
+use crate::rules::notifications::NoticeKind;
 use crate::clock::Stamp;
 use crate::lead::{Event, EventKind, Lead, LeadId, SYSTEM, Status};
 

@@ -10,7 +10,7 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use super::config::{Contacts, NoticeKind};
+use crate::rules::notifications::{Contacts, NoticeKind};
 use super::notice::Notice;
 use crate::clock::{self, Stamp};
 use crate::lead::Lead;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
 
-use crate::store::{LEAD_FILE_MODE, read_limited, write_atomic_mode};
+use super::{LEAD_FILE_MODE, read_limited, write_atomic_mode};
 
 const DELIVERED: &str = "delivered.tsv";
 const RETRY: &str = "retry.tsv";

@@ -1,0 +1,73 @@
+//! Atomic writes (temp file beside the target, fsync, rename, fsync the directory) and
+//! the entropy new ids are made from.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+/// Write `bytes` to `path` atomically: temp file beside it, fsync, rename, fsync the dir.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// Lead files hold customer phone numbers: owner-only by default (docs/threat-model.md).
+pub const LEAD_FILE_MODE: u32 = 0o600;
+
+/// [`write_atomic`] with the permissions a new file gets (before the umask).
+///
+/// The temp file is `.NAME.tmp` beside the target: writers hold the workspace lock, so one
+/// name per file is enough, and a temp file left by a killed process is simply replaced
+/// by the next write of that file (scans ignore dot files).
+pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let result = (|| -> std::io::Result<()> {
+        // A leftover from a crash may have other permissions: start afresh.
+        match fs::remove_file(&tmp) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let mut f = OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Where the random part of new ids comes from: the OS, or (tests, replays) a seed.
+#[derive(Debug)]
+pub enum Entropy {
+    Os,
+    /// `HANDOFF_SEED`: the same seed gives the same ids, in order, in every run.
+    Seeded(std::sync::atomic::AtomicU64),
+}
+
+impl Entropy {
+    /// Sixteen random bytes.
+    pub fn bytes(&self) -> Result<[u8; 16]> {
+        let mut buf = [0u8; 16];
+        match self {
+            Entropy::Os => getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?,
+            Entropy::Seeded(state) => {
+                for chunk in buf.chunks_mut(8) {
+                    // SplitMix64: a tiny, well-mixed sequence from any seed.
+                    use std::sync::atomic::Ordering::Relaxed;
+                    let mut z = state.fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                    chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+                }
+            }
+        }
+        Ok(buf)
+    }
+}
