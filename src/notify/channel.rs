@@ -6,8 +6,8 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::rules::notifications::{Channel, ChannelKind, WebhookTarget};
 use super::payload::{Payload, Person};
+use crate::rules::notifications::{Channel, ChannelKind, WebhookTarget};
 
 /// One message on its way: the payload, its JSON, and who it is for.
 pub struct Outgoing<'a> {
@@ -163,8 +163,8 @@ fn mail(from: &str, out: &Outgoing) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::notifications::{NoticeKind, Notifications};
     use crate::notify::payload::{Customer, EventRef};
+    use crate::rules::notifications::{NoticeKind, Notifications};
 
     #[test]
     fn webhook_urls_are_shown_without_their_secret_path() {

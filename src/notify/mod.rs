@@ -240,3 +240,82 @@ pub fn deliver(
     }
     Ok(out)
 }
+
+/// The staff of rules.yaml as recipients.
+pub fn person(rules: &crate::rules::Rules, id: &str) -> Option<Person> {
+    rules.staff(id).map(|s| Person {
+        id: s.id.clone(),
+        name: s.name.clone(),
+        email: s.email.clone(),
+        contacts: s.contacts.clone(),
+    })
+}
+
+/// What a `handoff notify` run did (or, dry, would do).
+pub struct Run {
+    pub plan: Plan,
+    pub sent: Vec<Sent>,
+    /// Another run holds the ledger; this one sent nothing.
+    pub busy: bool,
+    pub errors: Vec<crate::store::ScanError>,
+}
+
+/// Derive the undelivered notices of the workspace (of `only` those leads, when given) and,
+/// unless `dry_run`, deliver the due ones. `report` sees each delivery as it happens.
+pub fn run(
+    ctx: &crate::context::Ctx,
+    only: Option<&[crate::lead::LeadId]>,
+    dry_run: bool,
+    report: impl FnMut(&Sent),
+) -> Result<Run> {
+    let lookup = |id: &str| person(&ctx.rules, id);
+    let setup = Setup { notifications: &ctx.rules.notifications, person: &lookup, tz: &ctx.rules.tz };
+    let since = setup.since(ctx.now.timestamp());
+    let recent = |lead: Lead| {
+        let wanted = only.is_none_or(|ids| ids.contains(&lead.id));
+        (wanted && lead.history.iter().any(|e| e.at.timestamp() >= since)).then_some(lead)
+    };
+    let (leads, errors) = match only {
+        Some(ids) => (ids.iter().filter_map(|id| ctx.ws.read(id).ok()).filter_map(recent).collect(), Vec::new()),
+        None => ctx.ws.scan_map(crate::store::Want::ActiveSince(since), recent)?,
+    };
+    let dir = ctx.ws.notify_dir();
+    let taken = if dry_run { None } else { Ledger::take(&dir)? };
+    let busy = !dry_run && taken.is_none();
+    let ledger = match &taken {
+        Some(l) => l,
+        None => &Ledger::read(&dir)?,
+    };
+    let mut plan = plan(&leads, &setup, ledger, &ctx.now);
+    let mut sent = Vec::new();
+    if let Some(mut ledger) = taken {
+        sent = deliver(&plan, &ctx.rules.notifications.channels, &mut ledger, &ctx.now, report)?;
+        // What went out is no longer pending; what failed waits for its retry.
+        let failed: BTreeMap<(&str, &str), &Sent> =
+            sent.iter().filter(|s| s.error.is_some()).map(|s| ((s.key.as_str(), s.channel.as_str()), s)).collect();
+        let channels = &ctx.rules.notifications.channels;
+        plan.messages.retain_mut(|m| {
+            let name = channels.get(m.channel).map_or("", |c| c.name.as_str());
+            match (&m.wait, failed.get(&(m.payload.key.as_str(), name))) {
+                (Wait::Due, None) => false,
+                (Wait::Due, Some(s)) => {
+                    let attempts = ledger.retry(&m.notices[0].0, name).map_or(1, |r| r.attempts);
+                    m.wait = Wait::Retry {
+                        attempts,
+                        next_try: s.next_try.unwrap_or_else(|| Stamp::from_zoned(&ctx.now)),
+                        error: s.error.clone().unwrap_or_default(),
+                    };
+                    true
+                }
+                _ => true,
+            }
+        });
+        if only.is_none() {
+            // A full run knows every live notice: forget older deliveries and dead retries.
+            ledger.finish(since.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(since), &plan.live)?;
+        } else {
+            ledger.save()?;
+        }
+    }
+    Ok(Run { plan, sent, busy, errors })
+}

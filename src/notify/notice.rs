@@ -9,9 +9,9 @@
 
 use jiff::Timestamp;
 
-use crate::rules::notifications::NoticeKind;
 use crate::clock::Stamp;
 use crate::lead::{Event, EventKind, Lead, LeadId, SYSTEM, Status};
+use crate::rules::notifications::NoticeKind;
 
 /// One event addressed to one person.
 #[derive(Debug, Clone, PartialEq, Eq)]

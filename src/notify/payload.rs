@@ -10,10 +10,10 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::rules::notifications::{Contacts, NoticeKind};
 use super::notice::Notice;
 use crate::clock::{self, Stamp};
 use crate::lead::Lead;
+use crate::rules::notifications::{Contacts, NoticeKind};
 
 /// A recipient as rules.yaml describes them.
 #[derive(Debug, Clone, Default)]

@@ -20,7 +20,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use jiff::{SignedDuration, Timestamp};
 
-use super::{LEAD_FILE_MODE, read_limited, write_atomic_mode};
+use super::{LEAD_FILE_MODE, Workspace, read_limited, write_atomic_mode};
+
+impl Workspace {
+    /// Where the delivery ledger lives (`.handoff/notify/`).
+    pub fn notify_dir(&self) -> PathBuf {
+        self.state_dir().join("notify")
+    }
+}
 
 const DELIVERED: &str = "delivered.tsv";
 const RETRY: &str = "retry.tsv";
@@ -154,6 +161,11 @@ impl Ledger {
     pub fn finish(mut self, keep_from: Timestamp, live: &HashSet<String>) -> Result<()> {
         self.delivered.retain(|_, at| *at >= keep_from);
         self.retries.retain(|(key, _), _| live.contains(key));
+        self.save()
+    }
+
+    /// End a delivering run that saw only some leads: keep everything, save the retries.
+    pub fn save(self) -> Result<()> {
         let mut text = String::new();
         for ((key, channel), at) in &self.delivered {
             text.push_str(&format!("{at}\t{channel}\t{key}\n"));
