@@ -7,6 +7,7 @@ mod everyday;
 mod git;
 mod handoff;
 mod layers;
+mod notify;
 mod qa;
 mod reliability;
 mod workspace;
