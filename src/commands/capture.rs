@@ -6,6 +6,7 @@ use clap::Args;
 use super::assign::HandoffArgs;
 use super::record::RecordArgs;
 use crate::context::Ctx;
+use crate::output::{Table, View, print};
 use crate::{intake, prompt};
 
 /// Capture a new lead; prints its id on stdout's first line.
@@ -46,10 +47,13 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
         saved
     };
     let lead = &saved.lead;
-    match ctx.format {
-        crate::output::Format::Json => println!("{}", serde_json::json!({ "id": lead.id })),
-        _ => println!("{}", lead.id),
-    }
+    let id = serde_json::json!({ "id": lead.id });
+    let table = || {
+        let mut t = Table::new(&["id"]);
+        t.row(vec![lead.id.to_string()]);
+        t
+    };
+    print(ctx.format, &id, View::table(table).text(|| format!("{}\n", lead.id)).one_line_json())?;
     intake::warn_same_phone(ctx, lead, &saved.same_phone);
     if lead.owner.is_some() {
         eprintln!("{}", crate::route::handoff_summary(ctx, lead));
