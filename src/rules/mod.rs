@@ -507,7 +507,7 @@ mod tests {
     fn default_rules_are_valid() {
         let rules = Rules::parse(&default_rules("America/Chicago")).unwrap();
         assert_eq!(rules.staff_ids(), ["ana", "dev", "olive", "sam"]);
-        assert_eq!(rules.escalation.len(), 5);
+        assert_eq!(rules.escalation.len(), 6);
         assert_eq!(rules.resolve_target("on-call"), Some("dev"));
         assert_eq!(rules.resolve_target("office-lead"), Some("olive"));
     }

@@ -109,9 +109,18 @@ pub fn mails(env: &TestEnv) -> Vec<String> {
     text.split("----\n").filter(|m| !m.trim().is_empty()).map(str::to_owned).collect()
 }
 
-/// Add a `notifications:` section (YAML lines, indented two spaces under it).
+/// rules.yaml without its `notifications:` section (the last one in the default file).
+pub fn rules_without_notifications(env: &TestEnv) -> String {
+    let rules = env.rules();
+    match rules.find("\nnotifications:\n") {
+        Some(at) => rules[..=at].to_owned(),
+        None => rules,
+    }
+}
+
+/// Set the `notifications:` section (YAML lines, indented two spaces under it).
 pub fn add_notifications(env: &TestEnv, body: &str) {
-    env.set_rules(&format!("{}\nnotifications:\n{body}", env.rules()));
+    env.set_rules(&format!("{}\nnotifications:\n{body}", rules_without_notifications(env)));
 }
 
 /// Give a staff member contacts (YAML lines under `contacts:`, four-space indented).
@@ -193,7 +202,7 @@ fn failing_and_hanging_webhooks_exit_3_and_are_retried_with_backoff() {
     let failing = Hook::start(Answer::Fail);
     let hanging = Hook::start(Answer::Hang(Duration::from_secs(20)));
     let good = Hook::start(Answer::Ok);
-    let rules_before = env.rules();
+    let rules_before = rules_without_notifications(&env);
     let channels = |fail: &str, hang: &str| {
         format!(
             "  channels:\n    - name: flaky\n      type: webhook\n      url: {fail}\n    - name: slow\n      type: webhook\n      url: {hang}\n      timeout_seconds: 1\n    - name: good\n      type: webhook\n      url: {}\n",
