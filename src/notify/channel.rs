@@ -86,9 +86,12 @@ fn redact(url: &str) -> String {
 /// exit 0 within `timeout` (it is killed after that).
 fn run_with_input(cmd: &str, out: &Outgoing, input: &[u8], timeout: Duration) -> Result<(), String> {
     let p = out.payload;
+    use std::os::unix::process::CommandExt;
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
+        // Its own process group, so a timeout stops what it started too.
+        .process_group(0)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -122,6 +125,7 @@ fn run_with_input(cmd: &str, out: &Outgoing, input: &[u8], timeout: Duration) ->
                 return Err(format!("`{cmd}` exited with {status}{tail}"));
             }
             Ok(None) if started.elapsed() >= timeout => {
+                let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(format!("`{cmd}` took longer than {} s and was stopped", timeout.as_secs()));

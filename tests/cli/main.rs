@@ -2,6 +2,7 @@
 
 mod bench;
 mod capture;
+mod climb;
 mod clock;
 mod everyday;
 mod git;

@@ -342,7 +342,10 @@ fn a_run_killed_mid_delivery_loses_nothing_and_repeats_nothing_delivered() {
     let marker = env.root().join("paged.jsonl");
     std::fs::write(
         &script,
-        format!("#!/bin/sh\nif [ -e '{0}.slow' ]; then sleep 20; fi\ncat >> '{0}'\necho >> '{0}'\n", marker.display()),
+        format!(
+            "#!/bin/sh\nif [ -e '{0}.slow' ]; then sleep 20; exit 75; fi\ncat >> '{0}'\necho >> '{0}'\n",
+            marker.display()
+        ),
     )
     .expect("script");
     use std::os::unix::fs::PermissionsExt;
@@ -406,4 +409,143 @@ fn bad_notification_settings_are_named_with_their_line() {
     assert!(err.contains("not an http:// or https:// URL"), "{err}");
     let line = env.rules().lines().position(|l| l.contains("url: hooks.example.com")).expect("line") + 1;
     assert!(err.contains(&format!("rules.yaml:{line}:")), "{err}");
+}
+
+/// `escalate-check` then `notify`, as cron runs them, at `now`; `notify`'s exit code.
+fn cron_minute(env: &TestEnv) -> i32 {
+    let out = env.run("ana", &["escalate-check", "--json"]);
+    assert!(out.status.success(), "escalate-check at {}: {}", env.now, stderr(&out));
+    env.run("ana", &["notify", "--json"]).status.code().unwrap_or(-1)
+}
+
+#[test]
+fn a_saturday_night_emergency_climbs_and_is_rerouted_each_step_told_once() {
+    let mut env = TestEnv::new();
+    let hook = Hook::start(Answer::Ok);
+    let sendmail = fake_sendmail(&env);
+    // Everyone sleeps at night; an emergency overrides quiet hours (the default override).
+    for (who, roles) in [("dev", "    roles: [dispatch, on-call]\n"), ("olive", "    roles: [office-lead, manager]\n")]
+    {
+        add_contacts(&env, who, roles, "      quiet_hours: {from: \"22:00\", until: \"07:00\"}\n");
+    }
+    let slow_mail = env.root().join("mail.slow");
+    add_notifications(
+        &env,
+        &format!(
+            "  channels:\n    - name: office-chat\n      type: webhook\n      url: {}\n    - name: mail\n      type: email\n      sendmail: \"if [ -e '{}' ]; then sleep 20; exit 75; fi; {sendmail}\"\n      timeout_seconds: 60\n",
+            hook.url,
+            slow_mail.display()
+        ),
+    );
+    let minute = |m: u32| format!("2026-11-28T02:{m:02}:00-06:00");
+    env.now = minute(0);
+    let id = env.capture(&[
+        "--urgency",
+        "emergency",
+        "--name",
+        "Night Caller",
+        "--notes",
+        "Water pouring through the ceiling",
+    ]);
+
+    for m in 0..=36 {
+        env.now = minute(m);
+        if m == 15 {
+            // The 02:15 run is killed while the mail server hangs: the chat got olive's
+            // message, the mail did not go. The next minute's run sends the mail, once.
+            assert_eq!(env.run("ana", &["escalate-check"]).status.code(), Some(0));
+            std::fs::write(&slow_mail, "").expect("slow mail");
+            let mut run = std::process::Command::new(assert_cmd::cargo::cargo_bin("handoff"))
+                .current_dir(env.root())
+                .env_clear()
+                .env("PATH", crate::path_with_handoff())
+                .env("HANDOFF_NOW", &env.now)
+                .arg("notify")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn notify");
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while hook.received().len() < 3 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            run.kill().expect("kill");
+            run.wait().expect("reap");
+            std::fs::remove_file(&slow_mail).expect("mail back");
+            continue;
+        }
+        assert_eq!(cron_minute(&env), 0, "notify at 02:{m:02}");
+    }
+
+    // What the chat saw, in order: each step once, the re-route collapsed with its alert.
+    let seen: Vec<(String, String, Vec<String>)> = hook
+        .received()
+        .iter()
+        .map(|p| {
+            let events = p["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .map(|e| e["event"].as_str().unwrap_or("").to_owned())
+                .collect();
+            (p["at"].as_str().unwrap_or("").to_owned(), p["to"].as_str().unwrap_or("").to_owned(), events)
+        })
+        .collect();
+    let step = |m: u32, to: &str, events: &[&str]| {
+        (minute(m), to.to_owned(), events.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        seen,
+        [
+            step(0, "dev", &["assigned"]),                 // on-call told at 0 min (the handoff)
+            step(5, "dev", &["escalated"]),                // reminded at 5
+            step(15, "olive", &["escalated"]),             // the manager at 15
+            step(30, "olive", &["escalated", "assigned"]), // re-routed at 30, in one message
+            step(35, "dev", &["escalated"]),               // olive has not accepted: on-call told
+        ],
+        "{:#?}",
+        hook.received()
+    );
+    let keys: std::collections::BTreeSet<String> =
+        hook.received().iter().map(|p| p["key"].as_str().unwrap_or("").to_owned()).collect();
+    assert_eq!(keys.len(), 5, "no key twice");
+    for p in hook.received() {
+        assert_eq!(p["customer"]["name"], "Night Caller");
+        assert_eq!(p["urgency"], "emergency");
+    }
+    // The mail went to the same people the same number of times, the killed run's included.
+    let to: Vec<String> =
+        mails(&env).iter().filter_map(|m| m.lines().find_map(|l| l.strip_prefix("To: ")).map(str::to_owned)).collect();
+    assert_eq!(to, ["dev@example.com", "dev@example.com", "olive@example.com", "olive@example.com", "dev@example.com"]);
+
+    // The history records each step, the re-route as an assignment by system with its reason.
+    let lead = env.lead_json(&id);
+    let history = lead["history"].as_array().expect("history");
+    let steps: Vec<(String, String, String)> = history
+        .iter()
+        .filter(|e| e["by"] == "system")
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap_or("").to_owned(),
+                e["rule"].as_str().unwrap_or("").to_owned(),
+                e["to"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let s = |e: &str, r: &str, t: &str| (e.to_owned(), r.to_owned(), t.to_owned());
+    assert_eq!(
+        steps,
+        [
+            s("escalated", "hot-unaccepted", "dev"),
+            s("escalated", "hot-climb", "olive"),
+            s("escalated", "hot-climb/2", "olive"),
+            s("assigned", "hot-climb/2", "olive"),
+            s("escalated", "hot-unaccepted", "dev"),
+        ]
+    );
+    let reroute = history.iter().find(|e| e["event"] == "assigned" && e["by"] == "system").expect("re-route");
+    assert_eq!(reroute["from"], "dev");
+    assert!(reroute["reason"].as_str().is_some_and(|r| r.starts_with("re-routed from dev to olive")), "{reroute}");
+    assert_eq!(lead["owner"], "olive");
 }
