@@ -549,3 +549,55 @@ fn a_saturday_night_emergency_climbs_and_is_rerouted_each_step_told_once() {
     assert!(reroute["reason"].as_str().is_some_and(|r| r.starts_with("re-routed from dev to olive")), "{reroute}");
     assert_eq!(lead["owner"], "olive");
 }
+
+#[test]
+fn an_event_pulled_from_another_clone_is_delivered_once_by_the_machine_that_runs_notify() {
+    let mut office = TestEnv::with_git();
+    let hook = Hook::start(Answer::Ok);
+    add_notifications(
+        &office,
+        &format!("  channels:\n    - name: chat\n      type: webhook\n      url: {}\n", hook.url),
+    );
+    office.git(&["commit", "--quiet", "-am", "notifications"]);
+    let bare = tempfile::tempdir().expect("bare");
+    crate::git_in(bare.path(), &["init", "--quiet", "--bare", "-b", "main"]);
+    office.git(&["remote", "add", "origin", bare.path().to_str().expect("path")]);
+    office.git(&["push", "--quiet", "-u", "origin", "main"]);
+    let laptop_dir = tempfile::tempdir().expect("laptop");
+    crate::git_in(laptop_dir.path(), &["clone", "--quiet", bare.path().to_str().expect("path"), "ws"]);
+    let laptop = laptop_dir.path().join("ws");
+    crate::git_in(&laptop, &["config", "user.name", "Laptop"]);
+    crate::git_in(&laptop, &["config", "user.email", "laptop@example.com"]);
+
+    // Intake on the laptop hands a lead to sam and pushes; the laptop runs no deliveries.
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("handoff"))
+        .current_dir(&laptop)
+        .env_clear()
+        .env("PATH", crate::path_with_handoff())
+        .env("HOME", &laptop)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HANDOFF_USER", "ana")
+        .env("HANDOFF_NOW", "2026-11-24T07:05:00-06:00")
+        .args(office.capture_args(&["--to", "sam", "--name", "Laptop Caller"]))
+        .output()
+        .expect("capture on the laptop");
+    assert!(out.status.success(), "{}", stderr(&out));
+    crate::git_in(&laptop, &["push", "--quiet", "origin", "main"]);
+
+    office.now = "2026-11-24T07:06:00-06:00".into();
+    assert_eq!(notify(&office, &[]).0, 0);
+    assert!(hook.received().is_empty(), "not pulled yet");
+    office.git(&["pull", "--quiet", "--no-rebase", "origin", "main"]);
+    office.now = "2026-11-24T07:07:00-06:00".into();
+    let (code, out, err) = notify(&office, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out["delivered"].as_array().map(Vec::len), Some(1), "{out}");
+    assert_eq!(hook.received()[0]["customer"]["name"], "Laptop Caller");
+    assert_eq!(hook.received()[0]["at"], "2026-11-24T07:05:00-06:00");
+    office.now = "2026-11-24T07:08:00-06:00".into();
+    notify(&office, &[]);
+    assert_eq!(hook.received().len(), 1, "delivered once");
+    // Deliveries stay local: nothing of them is tracked or left to commit.
+    assert!(!office.git(&["ls-files"]).contains(".handoff"));
+    assert_eq!(office.git(&["status", "--porcelain"]), "");
+}
