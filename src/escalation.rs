@@ -72,10 +72,8 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
             Stamp::from_zoned(&eod)
         }
     };
-    let deadline_after = |window: SignedDuration| match (rule.hours, rules.business_hours()) {
-        (Hours::Business, Some((days, open, close))) => {
-            add_business_time(start.timestamp(), window, tz, &days, open, close)
-        }
+    let deadline_after = |window: SignedDuration| match (rule.hours, &rules.business) {
+        (Hours::Business, Some(b)) => add_business_time(start.timestamp(), window, tz, &b.days, b.open, b.close),
         _ => start.timestamp().checked_add(window).ok(),
     };
     // The step in force: the latest of the rule's steps (levels, and their repeats) whose

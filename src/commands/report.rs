@@ -6,7 +6,7 @@ use clap::Args;
 use crate::clock::{self, Stamp};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::output::{Table, View, print};
+use crate::output::{Table, View, cut, print};
 use crate::report::{Report, Window, facts};
 use crate::store::Want;
 
@@ -51,11 +51,6 @@ fn hm(minutes: i64) -> String {
         m if m < 48 * 60 => format!("{}h{:02}m", m / 60, m % 60),
         m => format!("{}d", m / (24 * 60)),
     }
-}
-
-fn cut(s: &str, n: usize) -> String {
-    let s = s.replace('\n', " ");
-    if s.chars().count() <= n { s } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 fn time(ctx: &Ctx, s: &Stamp) -> String {

@@ -4,6 +4,7 @@ mod bench;
 mod capture;
 mod climb;
 mod clock;
+mod domain;
 mod everyday;
 mod git;
 mod handoff;
@@ -11,6 +12,7 @@ mod layers;
 mod notify;
 mod qa;
 mod reliability;
+mod snapshots;
 mod workspace;
 
 use std::path::{Path, PathBuf};
