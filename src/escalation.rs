@@ -1,7 +1,7 @@
 //! The escalation clock: which of rules.yaml's escalation rules are due for a lead at `now`.
 //!
 //! Pure. A rule watches leads by status and conditions; its clock starts at capture (or at
-//! the last assignment, rejection or transfer, when the lead waits for an owner or an
+//! the last rejection, transfer or re-assignment, when the lead waits for an owner or an
 //! acceptance anew), at the last assignment, at the last movement (a person's event, or a
 //! booked next action's due time), at the next action's due time, or at the end of the
 //! business day; it fires `after` its window (counting only business hours when `hours: business`).
@@ -149,14 +149,31 @@ fn has_next_action(lead: &Lead) -> bool {
     lead.next_action.as_deref().is_some_and(|a| !a.trim().is_empty())
 }
 
-/// The last assignment, rejection or transfer: the lead waits for an owner, or for an
-/// owner's acceptance, anew, so the capture clock counts from there (a rule fires once per
-/// clock, so it fires again for the new wait).
+/// Where the current wait for an owner or an acceptance began: capture, the last rejection
+/// or transfer, or a new assignment, meaning any but the first handoff after capture or a
+/// rejection (a re-assignment, a re-route, or a handoff after the lead was escalated). The
+/// first handoff keeps the capture clock, as the SOP counts from capture; every later one
+/// starts a new wait, so a rule fires again for it (once per clock).
 fn handed_back_or_on(lead: &Lead) -> Option<&crate::lead::Event> {
-    lead.history
-        .iter()
-        .rev()
-        .find(|e| matches!(e.event, EventKind::Assigned | EventKind::Rejected | EventKind::Transferred))
+    let mut start = None;
+    let mut first_handoff = true;
+    for e in &lead.history {
+        match e.event {
+            EventKind::Rejected => {
+                start = Some(e);
+                first_handoff = true;
+            }
+            EventKind::Transferred => {
+                start = Some(e);
+                first_handoff = false;
+            }
+            EventKind::Assigned if first_handoff => first_handoff = false,
+            EventKind::Assigned => start = Some(e),
+            EventKind::Escalated => first_handoff = false,
+            _ => {}
+        }
+    }
+    start
 }
 
 /// Why, in words without customer data.
@@ -177,7 +194,6 @@ fn reason(rule: &EscalationRule, after: &str, lead: &Lead, start: Stamp, now: Ti
                 (ClockKind::Assignment, _) => "assignment",
                 (_, Some(e)) if e.event == EventKind::Rejected => "rejection",
                 (_, Some(e)) if e.event == EventKind::Transferred => "transfer",
-                (_, Some(e)) if e.at == lead.created_at => "capture",
                 (_, Some(e)) if e.by == crate::lead::SYSTEM => "re-route",
                 (_, Some(_)) => "assignment",
                 _ => "capture",

@@ -312,7 +312,8 @@ impl RulesFile {
                     format!("escalation rule `{}` counts business hours; define business_hours", r.name),
                 );
             }
-            if !self.is_target(&r.to) && !(r.to == super::NEXT_IN_POOL && r.action == super::Action::Reassign) {
+            let rerouted_in_pool = r.to == super::NEXT_IN_POOL && r.action == super::Action::Reassign;
+            if !self.is_target(&r.to) && !rerouted_in_pool {
                 p.at(
                     &at("to"),
                     format!("escalation rule `{}`: `to: {}` is not a staff id, a role, or `owner`", r.name, r.to),

@@ -179,7 +179,7 @@ impl Ledger {
         if text.is_empty() {
             match fs::remove_file(&retry) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(e).with_context(|| format!("cannot remove {}", retry.display()));
+                    Err(e).with_context(|| format!("cannot remove {}", retry.display()))
                 }
                 _ => Ok(()),
             }
