@@ -54,7 +54,10 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
             eprintln!("warning: {} to {} over {} failed: {err}", s.key, s.to, s.channel);
         }
     };
-    let result = notify::run(ctx, None, dry, progress)?;
+    if ctx.rules.notifications.channels.is_empty() {
+        eprintln!("note: rules.yaml has no notifications.channels; nothing is delivered (see `handoff notify --help`)");
+    }
+    let result = notify::run(ctx, dry, progress)?;
     if result.busy {
         eprintln!("another `handoff notify` is delivering right now; this run leaves it to that one");
     }

@@ -109,6 +109,8 @@ fn run_with_input(cmd: &str, out: &Outgoing, input: &[u8], timeout: Duration) ->
         let _ = stdin.write_all(input);
     }
     let started = Instant::now();
+    // Most programs finish in milliseconds: look often at first, then every 50 ms.
+    let mut pause = Duration::from_millis(1);
     loop {
         match child.try_wait() {
             Ok(Some(status)) => {
@@ -130,7 +132,10 @@ fn run_with_input(cmd: &str, out: &Outgoing, input: &[u8], timeout: Duration) ->
                 let _ = child.wait();
                 return Err(format!("`{cmd}` took longer than {} s and was stopped", timeout.as_secs()));
             }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
             Err(err) => return Err(format!("`{cmd}`: {err}")),
         }
     }

@@ -95,6 +95,10 @@ pub fn plan<'l>(
     let cfg = setup.notifications;
     let since = setup.since(now.timestamp());
     let mut out = Plan::default();
+    if cfg.channels.is_empty() {
+        // Notifications are not set up: nothing is owed to anyone.
+        return out;
+    }
     for lead in leads {
         let current: Vec<Notice> = notice::notices(lead, &cfg.tell_assigner, since)
             .into_iter()
@@ -164,11 +168,10 @@ pub fn plan<'l>(
                     key: n.key.clone(),
                     id: lead.id.to_string(),
                     to: to.to_owned(),
-                    why: if cfg.channels.is_empty() {
-                        "no channel in notifications.channels".to_owned()
-                    } else {
-                        format!("no channel carries a {} to {to} (add contacts to their staff entry?)", n.kind.as_str())
-                    },
+                    why: format!(
+                        "no channel carries a {} to {to} (add contacts to their staff entry?)",
+                        n.kind.as_str()
+                    ),
                 }));
             }
         }
@@ -251,6 +254,12 @@ pub fn person(rules: &crate::rules::Rules, id: &str) -> Option<Person> {
     })
 }
 
+/// How many messages wait to be delivered (due, in quiet hours, or to be retried): what
+/// `handoff status` reports as `pending_notifications`.
+pub fn pending_count(ctx: &crate::context::Ctx) -> Result<usize> {
+    Ok(run(ctx, true, |_| {})?.plan.messages.len())
+}
+
 /// What a `handoff notify` run did (or, dry, would do).
 pub struct Run {
     pub plan: Plan,
@@ -260,25 +269,14 @@ pub struct Run {
     pub errors: Vec<crate::store::ScanError>,
 }
 
-/// Derive the undelivered notices of the workspace (of `only` those leads, when given) and,
-/// unless `dry_run`, deliver the due ones. `report` sees each delivery as it happens.
-pub fn run(
-    ctx: &crate::context::Ctx,
-    only: Option<&[crate::lead::LeadId]>,
-    dry_run: bool,
-    report: impl FnMut(&Sent),
-) -> Result<Run> {
+/// Derive the undelivered notices of the workspace and, unless `dry_run`, deliver the due
+/// ones. `report` sees each delivery as it happens.
+pub fn run(ctx: &crate::context::Ctx, dry_run: bool, report: impl FnMut(&Sent)) -> Result<Run> {
     let lookup = |id: &str| person(&ctx.rules, id);
     let setup = Setup { notifications: &ctx.rules.notifications, person: &lookup, tz: &ctx.rules.tz };
     let since = setup.since(ctx.now.timestamp());
-    let recent = |lead: Lead| {
-        let wanted = only.is_none_or(|ids| ids.contains(&lead.id));
-        (wanted && lead.history.iter().any(|e| e.at.timestamp() >= since)).then_some(lead)
-    };
-    let (leads, errors) = match only {
-        Some(ids) => (ids.iter().filter_map(|id| ctx.ws.read(id).ok()).filter_map(recent).collect(), Vec::new()),
-        None => ctx.ws.scan_map(crate::store::Want::ActiveSince(since), recent)?,
-    };
+    let recent = |lead: Lead| lead.history.iter().any(|e| e.at.timestamp() >= since).then_some(lead);
+    let (leads, errors) = ctx.ws.scan_map(crate::store::Want::ActiveSince(since), recent)?;
     let dir = ctx.ws.notify_dir();
     let taken = if dry_run { None } else { Ledger::take(&dir)? };
     let busy = !dry_run && taken.is_none();
@@ -310,12 +308,8 @@ pub fn run(
                 _ => true,
             }
         });
-        if only.is_none() {
-            // A full run knows every live notice: forget older deliveries and dead retries.
-            ledger.finish(since.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(since), &plan.live)?;
-        } else {
-            ledger.save()?;
-        }
+        // The run saw every live notice: forget older deliveries and dead retries.
+        ledger.finish(since.checked_sub(jiff::SignedDuration::from_hours(24)).unwrap_or(since), &plan.live)?;
     }
     Ok(Run { plan, sent, busy, errors })
 }

@@ -161,11 +161,6 @@ impl Ledger {
     pub fn finish(mut self, keep_from: Timestamp, live: &HashSet<String>) -> Result<()> {
         self.delivered.retain(|_, at| *at >= keep_from);
         self.retries.retain(|(key, _), _| live.contains(key));
-        self.save()
-    }
-
-    /// End a delivering run that saw only some leads: keep everything, save the retries.
-    pub fn save(self) -> Result<()> {
         let mut text = String::new();
         for ((key, channel), at) in &self.delivered {
             text.push_str(&format!("{at}\t{channel}\t{key}\n"));
