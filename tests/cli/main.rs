@@ -13,6 +13,7 @@ mod notify;
 mod qa;
 mod reliability;
 mod snapshots;
+mod stats;
 mod workspace;
 
 use std::path::{Path, PathBuf};
