@@ -241,6 +241,46 @@ pub fn add_business_time(
 mod tests {
     use super::*;
 
+    fn climbing_rules(extra: &str) -> Rules {
+        let text = crate::rules::default_rules("America/Chicago").replace(
+            "escalation:\n",
+            &format!("escalation:\n  - name: climb\n    status: [assigned]\n    clock: capture\n    after: 10m\n    to: owner\n    fallback: dispatch\n{extra}"),
+        );
+        Rules::parse(&text).unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    fn assigned_lead(at: &str) -> Lead {
+        let yaml = format!(
+            "id: 20261124-k3f9qx2ab\nstatus: assigned\ncreated_at: {at}\ncaptured_by: ana\nurgency: low\nowner: sam\nhistory:\n- at: {at}\n  by: ana\n  event: assigned\n  to: sam\n"
+        );
+        serde_norway::from_str(&yaml).unwrap()
+    }
+
+    fn climb(rules: &Rules, lead: &Lead, now: &str) -> Option<(String, String, bool)> {
+        let now = clock::parse_now(now, &rules.tz).unwrap();
+        evaluate(rules, lead, &now)
+            .into_iter()
+            .find(|d| d.rule.starts_with("climb"))
+            .map(|d| (d.rule, d.escalate_to, d.reassign))
+    }
+
+    #[test]
+    fn the_step_in_force_is_the_latest_due_and_a_reassign_never_picks_the_owner() {
+        let rules = climbing_rules(
+            "    repeat: 5m\n    limit: 2\n    levels:\n      - after: 20m\n        to: manager\n      - after: 30m\n        action: reassign\n        to: sales\n        fallback: dispatch\n",
+        );
+        let lead = assigned_lead("2026-11-24T07:00:00-06:00");
+        let at = |hm: &str| format!("2026-11-24T{hm}:00-06:00");
+        assert_eq!(climb(&rules, &lead, &at("07:09")), None);
+        assert_eq!(climb(&rules, &lead, &at("07:10")), Some(("climb".into(), "sam".into(), false)));
+        assert_eq!(climb(&rules, &lead, &at("07:15")), Some(("climb#2".into(), "sam".into(), false)));
+        assert_eq!(climb(&rules, &lead, &at("07:19")), Some(("climb#2".into(), "sam".into(), false)), "limit 2");
+        assert_eq!(climb(&rules, &lead, &at("07:20")), Some(("climb/2".into(), "olive".into(), false)));
+        // Level 3 re-routes to sales, who is sam, the owner: its fallback (dispatch) instead.
+        assert_eq!(climb(&rules, &lead, &at("09:00")), Some(("climb/3".into(), "dev".into(), true)));
+        assert_eq!(step_name("x", 2, 3), "x/2#3");
+    }
+
     #[test]
     fn business_time_skips_nights_and_weekends() {
         let tz = TimeZone::get("America/Chicago").unwrap();
