@@ -25,6 +25,7 @@ mod man;
 mod merge_driver;
 mod next;
 mod note;
+mod notify;
 pub(crate) mod oncall;
 mod oncall_override;
 mod qa_record;
@@ -55,6 +56,7 @@ pub enum Command {
     Next(next::NextArgs),
     Close(close::CloseArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
+    Notify(notify::NotifyArgs),
     Report(report::ReportArgs),
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
@@ -106,6 +108,7 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Close(args) => close::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
         Command::QaSample(args) => qa_sample::run(&ctx, args),
         Command::QaRecord(args) => qa_record::run(&ctx, args),

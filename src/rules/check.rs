@@ -41,6 +41,7 @@ impl RulesFile {
         self.check_routing(&mut p);
         self.check_escalation(&mut p);
         self.check_qa(&mut p);
+        self.check_notifications(&mut p);
         (resolved, on_duty, p.list)
     }
 
@@ -339,7 +340,8 @@ impl RulesFile {
                     format!("escalation rule `{}` counts business hours; define business_hours", r.name),
                 );
             }
-            if !self.is_target(&r.to) {
+            let rerouted_in_pool = r.to == super::NEXT_IN_POOL && r.action == super::Action::Reassign;
+            if !self.is_target(&r.to) && !rerouted_in_pool {
                 p.at(
                     &at("to"),
                     format!(
@@ -363,6 +365,133 @@ impl RulesFile {
                     ),
                 ),
                 _ => {}
+            }
+            self.check_steps(p, i, r);
+        }
+    }
+
+    /// An escalation rule's climb: repeats, levels in rising order, reassign targets.
+    fn check_steps(&self, p: &mut Problems, i: usize, r: &super::EscalationRule) {
+        use super::{Action, MAX_REPEAT_LIMIT, NEXT_IN_POOL};
+        let mut last = None;
+        for step in r.steps() {
+            let at = |k: &'static str| {
+                let mut path = vec![Seg::Key("escalation"), Seg::Index(i)];
+                if step.level > 1 {
+                    path.extend([Seg::Key("levels"), Seg::Index(step.level as usize - 2)]);
+                }
+                path.push(Seg::Key(k));
+                path
+            };
+            let name =
+                if step.level > 1 { format!("`{}` level {}", r.name, step.level) } else { format!("`{}`", r.name) };
+            if step.level > 1 {
+                match clock::parse_window(step.after) {
+                    None => p.at(
+                        &at("after"),
+                        format!("escalation rule {name}: after `{}` is not a window such as 15m", step.after),
+                    ),
+                    Some(w) if last.is_some_and(|l| w <= l) => p.at(
+                        &at("after"),
+                        format!(
+                            "escalation rule {name}: after `{}` must be later than the level before it",
+                            step.after
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+                let target_ok = self.is_target(step.to) || (step.to == NEXT_IN_POOL && step.action == Action::Reassign);
+                if !target_ok {
+                    p.at(
+                        &at("to"),
+                        format!("escalation rule {name}: `to: {}` is not a staff id, a role, or `owner`", step.to),
+                    );
+                }
+                if let Some(f) = step.fallback
+                    && (f == "owner" || !self.is_target(f))
+                {
+                    p.at(
+                        &at("fallback"),
+                        format!("escalation rule {name}: fallback `{f}` is not a staff id or a role"),
+                    );
+                }
+            }
+            last = clock::parse_window(step.after).or(last);
+            if let Some(every) = step.repeat
+                && clock::parse_window(every).is_none_or(|w| w.is_zero())
+            {
+                p.at(&at("repeat"), format!("escalation rule {name}: repeat `{every}` is not a window such as 5m"));
+            }
+            if let Some(limit) = step.limit {
+                if step.repeat.is_none() {
+                    p.at(
+                        &at("limit"),
+                        format!("escalation rule {name}: limit goes with repeat (how many times in all)"),
+                    );
+                } else if limit == 0 || limit > MAX_REPEAT_LIMIT {
+                    p.at(&at("limit"), format!("escalation rule {name}: limit must be 1 to {MAX_REPEAT_LIMIT}"));
+                }
+            }
+            if step.action == Action::Reassign {
+                if step.to == "owner" {
+                    p.at(&at("to"), format!("escalation rule {name}: a reassign step re-routes away from the owner; name a staff id, a role or {NEXT_IN_POOL}"));
+                }
+                if step.repeat.is_some() {
+                    p.at(
+                        &at("repeat"),
+                        format!("escalation rule {name}: a reassign step happens once; leave out repeat"),
+                    );
+                }
+                if r.status.contains(&Status::Accepted) {
+                    p.at(
+                        &[Seg::Key("escalation"), Seg::Index(i), Seg::Key("status")],
+                        format!("escalation rule {name}: reassign re-routes unaccepted leads; watch intake and assigned only"),
+                    );
+                }
+            }
+        }
+        if (!r.levels.is_empty() || r.repeat.is_some() || r.levels.iter().any(|l| l.repeat.is_some()))
+            && r.name.contains(['/', '#'])
+        {
+            p.at(
+                &[Seg::Key("escalation"), Seg::Index(i), Seg::Key("name")],
+                format!("escalation rule `{}`: a rule that climbs or repeats names its steps NAME/LEVEL#N; leave '/' and '#' out of its name", r.name),
+            );
+        }
+    }
+
+    /// Staff contacts and the `notifications` section (channels, quiet hours, vocabularies).
+    fn check_notifications(&self, p: &mut Problems) {
+        fn segs<'a>(prefix: &[Seg<'a>], path: &'a [String]) -> Vec<Seg<'a>> {
+            let mut out = prefix.to_vec();
+            out.extend(path.iter().map(|k| k.parse().map_or(Seg::Key(k.as_str()), Seg::Index)));
+            out
+        }
+        for (i, s) in self.staff.iter().enumerate() {
+            for problem in s.contacts.check() {
+                let at = segs(&[Seg::Key("staff"), Seg::Index(i), Seg::Key("contacts")], &problem.path);
+                p.at(&at, format!("staff `{}` contacts: {}", s.id, problem.message));
+            }
+        }
+        let n = &self.notifications;
+        for problem in n.check() {
+            p.at(&segs(&[Seg::Key("notifications")], &problem.path), format!("notifications: {}", problem.message));
+        }
+        let urgencies = &self.vocabulary.urgency;
+        for value in &n.quiet_hours_override {
+            if !urgencies.contains(value) {
+                p.at(
+                    &[Seg::Key("notifications"), Seg::Key("quiet_hours_override")],
+                    format!("notifications: `{value}` is not in vocabulary.urgency ({})", urgencies.join(", ")),
+                );
+            }
+        }
+        for (i, c) in n.channels.iter().enumerate() {
+            for value in c.urgency.iter().flatten().filter(|v| !urgencies.contains(v)) {
+                p.at(
+                    &[Seg::Key("notifications"), Seg::Key("channels"), Seg::Index(i), Seg::Key("urgency")],
+                    format!("notifications: channel `{}`: `{value}` is not in vocabulary.urgency", c.name),
+                );
             }
         }
     }

@@ -13,9 +13,11 @@ use crate::schedule::{Calendar, CalendarSpec, Duty, Schedule, ScheduleSpec};
 mod check;
 mod conditions;
 mod duty;
+pub mod notifications;
 pub mod yamlpos;
 
 pub use conditions::{Condition, Conditions};
+pub use notifications::{Contacts, Notifications};
 
 /// The default `rules.yaml` written by `init`; `{{TIMEZONE}}` is filled in.
 pub const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
@@ -50,6 +52,9 @@ pub struct RulesFile {
     /// On-call schedules, as written (checked into `Rules::schedules`).
     #[serde(default, rename = "schedules")]
     pub schedule_specs: Vec<ScheduleSpec>,
+    /// Who is told about the events addressed to them, and through which channels.
+    #[serde(default)]
+    pub notifications: Notifications,
 }
 
 /// rules.yaml parsed once and checked: what is written (`RulesFile`, reached through
@@ -112,6 +117,9 @@ pub struct Staff {
     pub active: bool,
     /// Most open leads routing gives this person at once.
     pub max_open: Option<usize>,
+    /// Where notifications reach this person, and their quiet hours.
+    #[serde(default)]
+    pub contacts: Contacts,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,7 +211,70 @@ pub enum ClockKind {
     Assignment,
     Movement,
     EndOfDay,
+    /// From the recorded next action's due time: an overdue next action.
+    NextActionDue,
 }
+
+/// What an escalation step does besides telling its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Tell the target (an `escalated` event addressed to them).
+    #[default]
+    Notify,
+    /// Re-route an unaccepted lead to the target (an acknowledgement timeout): recorded as
+    /// an `escalated` and an `assigned` event by `system`, with the reason.
+    Reassign,
+}
+
+/// The `to:` of a reassign step that picks the member after the owner in the lead's
+/// routing pool.
+pub const NEXT_IN_POOL: &str = "next-in-pool";
+
+/// A further level of an escalation rule: it fires `after` from the same clock start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub after: String,
+    pub to: String,
+    pub fallback: Option<String>,
+    #[serde(default)]
+    pub action: Action,
+    pub repeat: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// One step of a rule's climb, as escalation evaluates it.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'r> {
+    /// 1 for the rule's own `after`/`to`, 2… for its `levels`.
+    pub level: u32,
+    pub after: &'r str,
+    pub to: &'r str,
+    pub fallback: Option<&'r str>,
+    pub action: Action,
+    pub repeat: Option<&'r str>,
+    pub limit: Option<u32>,
+}
+
+impl Step<'_> {
+    pub fn window(&self) -> SignedDuration {
+        clock::parse_window(self.after).unwrap_or(SignedDuration::ZERO)
+    }
+
+    /// The repeat interval and the number of firings in all (1 without `repeat`).
+    pub fn repeats(&self) -> (SignedDuration, u32) {
+        match self.repeat.and_then(clock::parse_window) {
+            Some(every) if !every.is_zero() => (every, self.limit.unwrap_or(DEFAULT_REPEAT_LIMIT).max(1)),
+            _ => (SignedDuration::ZERO, 1),
+        }
+    }
+}
+
+/// How many times a repeating step fires in all when the rule sets no `limit`.
+pub const DEFAULT_REPEAT_LIMIT: u32 = 3;
+/// The most firings one step may have (`limit`).
+pub const MAX_REPEAT_LIMIT: u32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -230,9 +301,41 @@ pub struct EscalationRule {
     pub fallback: Option<String>,
     /// The calendar a `hours: business` clock skips closed days of (default: the business one).
     pub calendar: Option<String>,
+    /// `reassign`: re-route an unaccepted lead instead of only telling someone.
+    #[serde(default)]
+    pub action: Action,
+    /// Fire again every this long (`5m`) while the lead still waits, `limit` times in all.
+    pub repeat: Option<String>,
+    pub limit: Option<u32>,
+    /// Climb: further steps from the same clock start, each `after` longer.
+    #[serde(default)]
+    pub levels: Vec<Level>,
 }
 
 impl EscalationRule {
+    /// The rule's steps: its own `after`/`to`, then its `levels`, in order.
+    pub fn steps(&self) -> Vec<Step<'_>> {
+        let first = Step {
+            level: 1,
+            after: &self.after,
+            to: &self.to,
+            fallback: self.fallback.as_deref(),
+            action: self.action,
+            repeat: self.repeat.as_deref(),
+            limit: self.limit,
+        };
+        let more = self.levels.iter().zip(2..).map(|(l, level)| Step {
+            level,
+            after: &l.after,
+            to: &l.to,
+            fallback: l.fallback.as_deref(),
+            action: l.action,
+            repeat: l.repeat.as_deref(),
+            limit: l.limit,
+        });
+        std::iter::once(first).chain(more).collect()
+    }
+
     /// The rule's window (checked by `Rules::check`, so this never fails on loaded rules).
     pub fn window(&self) -> SignedDuration {
         clock::parse_window(&self.after).unwrap_or(SignedDuration::ZERO)
@@ -333,19 +436,28 @@ impl Rules {
 }
 
 impl Rules {
-    /// Who an escalation goes to for this lead at `at` (an `oncall:NAME` target is whoever
-    /// is on call then; a person away goes to their backup; a role to its first member who
-    /// is not away). With nobody available, the rule's fallback, else who it is on paper:
-    /// an escalation is never dropped.
+    /// Who an escalation's first step goes to for this lead at `at`.
     pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
-        let fallback = || rule.fallback.as_deref().and_then(|f| self.resolve_target_at(f, at));
-        if rule.to == "owner" {
-            if let Some(owner) = &lead.owner {
-                return Some(owner.clone());
-            }
-            return fallback().or_else(|| rule.fallback.as_deref().and_then(|f| self.on_paper(f, at)));
+        self.step_target(&rule.steps()[0], lead, at)
+    }
+
+    /// Who one step of an escalation goes to for this lead at `at`: an `oncall:NAME` target
+    /// is whoever is on call then; a person away goes to their backup; a role to its first
+    /// member who is not away. With nobody available, the step's fallback, else who it is
+    /// on paper: an escalation is never dropped. A reassign step never picks the owner it
+    /// re-routes from: then its `fallback` (the backup), else nobody.
+    pub fn step_target(&self, step: &Step, lead: &Lead, at: jiff::Timestamp) -> Option<String> {
+        let fallback = || step.fallback.and_then(|f| self.resolve_target_at(f, at));
+        if step.to == "owner" {
+            return lead.owner.clone().or_else(fallback).or_else(|| step.fallback.and_then(|f| self.on_paper(f, at)));
         }
-        self.resolve_target_at(&rule.to, at).or_else(fallback).or_else(|| self.on_paper(&rule.to, at))
+        let primary =
+            if step.to == NEXT_IN_POOL { self.next_in_pool(lead) } else { self.resolve_target_at(step.to, at) };
+        if step.action == Action::Reassign {
+            let not_owner = |t: &String| lead.owner.as_ref() != Some(t);
+            return primary.filter(not_owner).or_else(|| fallback().filter(not_owner));
+        }
+        primary.or_else(fallback).or_else(|| self.on_paper(step.to, at))
     }
 }
 
@@ -373,6 +485,17 @@ impl RulesFile {
             return Some(&s.id);
         }
         self.staff.iter().find(|s| s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
+    }
+
+    /// The member after the owner in the pool of the routing rule the lead matches.
+    pub fn next_in_pool(&self, lead: &Lead) -> Option<String> {
+        let pool = self.routing_rule(lead)?.pool.as_ref()?;
+        let at = lead.owner.as_ref().and_then(|o| pool.iter().position(|m| m == o));
+        let next = match at {
+            Some(i) => pool.get((i + 1) % pool.len())?,
+            None => pool.first()?,
+        };
+        Some(next.clone())
     }
 
     /// The policy-dependent requirements for a lead.
@@ -446,7 +569,7 @@ mod tests {
     fn default_rules_are_valid() {
         let rules = Rules::parse(&default_rules("America/Chicago")).unwrap();
         assert_eq!(rules.staff_ids(), ["ana", "dev", "olive", "sam"]);
-        assert_eq!(rules.escalation.len(), 5);
+        assert_eq!(rules.escalation.len(), 6);
         assert_eq!(rules.resolve_target("on-call"), Some("dev"));
         assert_eq!(rules.resolve_target("office-lead"), Some("olive"));
         let monday = "2026-11-23T03:00:00-06:00".parse::<crate::clock::Stamp>().unwrap().timestamp();

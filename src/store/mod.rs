@@ -17,6 +17,7 @@ mod atomic;
 mod duty;
 mod fast_reader;
 pub mod format;
+pub mod notify_ledger;
 pub mod notify_queue;
 pub mod phone_index;
 pub mod scan;

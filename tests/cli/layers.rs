@@ -34,6 +34,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("import", 3),
     ("prompt", 3),
     ("output", 3),
+    ("notify", 3),
     // the command line
     ("commands", 4),
     ("cli", 5),
