@@ -35,6 +35,9 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Per row, how to colour it on a terminal.
     pub tones: Vec<Tone>,
+    /// Wrap to this width when neither a terminal nor `$COLUMNS` gives one (long text
+    /// such as `log`'s event descriptions).
+    pub wrap_at: Option<u16>,
 }
 
 impl Table {
@@ -80,14 +83,19 @@ pub fn render_table(t: &Table, colour: bool) -> String {
     }
     let mut c = Comfy::new();
     c.load_style(STYLE);
+    // Fit the terminal's width (or `$COLUMNS`, as a pager or `watch` sets it); a width
+    // nobody gave, or a silly one, gets the natural width rather than a column per letter.
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
     if std::io::stdout().is_terminal() {
-        // Fit the terminal's width; a terminal that reports none (or a silly one) gets
-        // the natural width rather than a column per letter.
         if c.width().is_some_and(|w| w >= 40) {
             c.set_content_arrangement(ContentArrangement::Dynamic);
         }
     } else {
         c.force_no_tty();
+        if let Some(w) = columns.or(t.wrap_at).filter(|w| *w >= 40) {
+            c.set_width(w);
+            c.set_content_arrangement(ContentArrangement::Dynamic);
+        }
     }
     c.set_header(&t.headers);
     for (row, tone) in t.rows.iter().zip(t.tones.iter()) {

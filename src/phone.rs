@@ -6,8 +6,8 @@ use anyhow::{Result, bail};
 ///
 /// Separators (spaces, `-`, `.`, `(`, `)`, `/`) are dropped. A leading `+` or `00` marks an
 /// international number (8–15 digits). Otherwise a national number with `country_code`'s
-/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits, or 7 (a local number, kept
-/// as digits); anything else is a typo. For other countries, numbers that fit no rule but
+/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits; anything else (a 7-digit
+/// local number without its area code, a digit too many or too few) is refused. For other countries, numbers that fit no rule but
 /// have 7–15 digits are kept as digits, as E.164 cannot be derived.
 pub fn normalize(input: &str, country_code: &str) -> Result<String> {
     let raw = input.trim();
@@ -44,14 +44,20 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
         if digits.len() == 11 && digits.starts_with('1') && !digits[1..].starts_with(['0', '1']) {
             return Ok(format!("+{digits}"));
         }
-        // A slipped finger on the phone makes 9 or 11 digits: refuse rather than store a
-        // number nobody can call back.
-        if digits.len() != 7 {
+        // A slipped finger on the phone makes 9 or 11 digits, and a 7-digit local number
+        // has lost its area code (stored as typed it would never match the same caller
+        // given in full): refuse rather than store a number nobody can match or call back.
+        if digits.len() == 7 {
             bail!(
-                "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
-                 not start with 0 or 1 (or 7 without the area code); for another country start with +"
+                "`{raw}` has no area code; give all 10 digits, e.g. (312) {}-{}",
+                &digits[..3],
+                &digits[3..]
             );
         }
+        bail!(
+            "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
+             not start with 0 or 1; for another country start with +"
+        );
     } else if let Some(national) = digits.strip_prefix('0')
         && (6..=13).contains(&national.len())
     {
@@ -83,7 +89,6 @@ mod tests {
         assert_eq!(normalize("+44 20 7946 0018", "1").unwrap(), "+442079460018");
         assert_eq!(normalize("0044 20 7946 0018", "1").unwrap(), "+442079460018");
         assert_eq!(normalize("020 7946 0018", "44").unwrap(), "+442079460018");
-        assert_eq!(normalize("555-0142", "1").unwrap(), "5550142");
     }
 
     #[test]
@@ -92,6 +97,12 @@ mod tests {
             let err = normalize(typo, "1").unwrap_err().to_string();
             assert!(err.contains("US/Canada") || err.contains("digits"), "{typo}: {err}");
         }
+    }
+
+    #[test]
+    fn a_local_number_needs_its_area_code() {
+        let err = normalize("555-0142", "1").unwrap_err().to_string();
+        assert!(err.contains("area code") && err.contains("(312) 555-0142"), "{err}");
     }
 
     #[test]

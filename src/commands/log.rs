@@ -5,7 +5,6 @@ use clap::Args;
 use serde::Serialize;
 
 use super::show::describe;
-use crate::clock;
 use crate::context::{Ctx, relative_to};
 use crate::git::{self, FileCommit};
 use crate::lead::Event;
@@ -59,7 +58,7 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
             let (hash, author) =
                 e.commit.map_or((String::from("-"), String::new()), |c| (c.hash[..10].to_owned(), c.author.clone()));
             t.row(vec![
-                clock::short(&ctx.local(&e.event.at)),
+                ctx.show_time(&e.event.at),
                 e.event.by.clone(),
                 describe(ctx, e.event),
                 hash,

@@ -11,6 +11,7 @@ mod accept;
 mod assign;
 mod capture;
 mod close;
+mod edit;
 mod completions;
 mod escalate_check;
 mod export;
@@ -25,9 +26,12 @@ mod note;
 mod qa_record;
 mod qa_report;
 mod qa_sample;
+mod queue;
 mod record;
 mod reject;
+mod reopen;
 mod report;
+mod search;
 mod show;
 mod transfer;
 mod update;
@@ -47,6 +51,10 @@ pub enum Command {
     Transfer(transfer::TransferArgs),
     Next(next::NextArgs),
     Close(close::CloseArgs),
+    Reopen(reopen::ReopenArgs),
+    Queue(queue::QueueArgs),
+    Search(search::SearchArgs),
+    Edit(edit::EditArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
     Report(report::ReportArgs),
     QaSample(qa_sample::QaSampleArgs),
@@ -91,6 +99,10 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Transfer(args) => transfer::run(&ctx, args),
         Command::Next(args) => next::run(&ctx, args),
         Command::Close(args) => close::run(&ctx, args),
+        Command::Reopen(args) => reopen::run(&ctx, args),
+        Command::Queue(args) => queue::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Edit(args) => edit::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
