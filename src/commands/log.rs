@@ -54,9 +54,10 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let data = serde_json::json!({ "id": lead.id, "entries": entries, "commits": commits });
     emit(ctx.format, &data, || {
         let mut t = Table::new(&["at", "by", "event", "commit", "author"]);
+        t.wrap_at = Some(80);
         for e in &entries {
             let (hash, author) =
-                e.commit.map_or((String::from("-"), String::new()), |c| (c.hash[..10].to_owned(), c.author.clone()));
+                e.commit.map_or((String::from("-"), String::new()), |c| (c.hash.chars().take(7).collect(), c.author.clone()));
             t.row(vec![
                 ctx.show_time(&e.event.at),
                 e.event.by.clone(),

@@ -3,6 +3,7 @@
 mod bench;
 mod capture;
 mod clock;
+mod desk;
 mod everyday;
 mod git;
 mod handoff;
