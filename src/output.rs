@@ -60,6 +60,12 @@ pub fn colour_enabled() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
+/// Print text to stdout; a reader that went away (`| head`) is an error the caller can
+/// recognise (a broken pipe), never a panic.
+pub fn print(text: &str) -> Result<()> {
+    std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")
+}
+
 /// Print `data` as json/yaml, or `table()` as table/csv/md.
 pub fn emit<T: Serialize>(format: Format, data: &T, table: impl FnOnce() -> Table) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -105,7 +105,9 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
-    emit(ctx.format, &output, || table(&escalations))?;
+    let short = ctx.short_ids()?;
+    let short = (ctx.format != crate::output::Format::Csv).then_some(&short);
+    emit(ctx.format, &output, || table(&escalations, short))?;
     super::skipped(&errors)?;
     if failed > 0 {
         return Err(workspace(format!(
@@ -198,13 +200,14 @@ fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{cmd}` exited with {status}")) }
 }
 
-fn table(escalations: &[Escalation]) -> Table {
+/// The escalations as a table; ids shortened when `short` is given (not for CSV).
+fn table(escalations: &[Escalation], short: Option<&crate::short_id::ShortIds>) -> Table {
     let mut t = Table::new(&["", "lead", "to", "rule", "overdue", "why"]);
     for e in escalations {
         t.push(
             vec![
                 if e.new { "NEW" } else { "" }.to_owned(),
-                e.id.to_string(),
+                short.map_or(e.id.as_str(), |s| s.get(&e.id)).to_owned(),
                 e.escalate_to.clone(),
                 e.rule.clone(),
                 format!("{} min", e.overdue_minutes),

@@ -77,8 +77,8 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
     }
     let data = serde_json::json!({ "week": week_name, "sample": &sample });
     match ctx.format {
-        Format::Md => print!("{}", checklist(&week_name, &sample)),
-        Format::Table => print!("{}", text(&sample)),
+        Format::Md => crate::output::print(&checklist(&week_name, &sample))?,
+        Format::Table => crate::output::print(&text(&sample))?,
         _ => emit(ctx.format, &data, || flat(&sample))?,
     }
     super::skipped(&errors)

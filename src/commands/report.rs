@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     let as_of_text = Stamp::from_zoned(&as_of.to_zoned_datetime(tz.clone())).to_string();
     let report = Report::assemble(date.to_string(), as_of_text, &ctx.rules.staff_ids(), all);
     if ctx.format == Format::Table {
-        print!("{}", render(ctx, &report));
+        crate::output::print(&render(ctx, &report))?;
     } else {
         emit(ctx.format, &report, || flat_table(ctx, &report))?;
     }

@@ -87,7 +87,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     for e in &lead.history {
         out.push_str(&format!("  {}  {:<6} {}\n", ctx.show_time(&e.at), e.by, describe(ctx, e)));
     }
-    print!("{out}");
+    crate::output::print(&out)?;
     Ok(())
 }
 

@@ -550,21 +550,22 @@ fn list_csv_has_data_not_display_text() {
 #[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     let env = TestEnv::new();
-    env.capture(&[]);
-    for args in [&["man"][..], &["list"], &["completions", "bash"]] {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("handoff"))
+    let id = env.capture(&[]);
+    for args in [&["man"][..], &["list"], &["completions", "bash"], &["show", &id], &["report"], &["search", "lopez"]] {
+        // The reading end is closed before the command starts: every write hits EPIPE.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("handoff"))
             .args(args)
             .current_dir(env.root())
             .env_clear()
             .env("HOME", env.root())
             .env("HANDOFF_NOW", crate::NOW)
             .env("HANDOFF_USER", "ana")
-            .stdout(Stdio::piped())
+            .stdout(Stdio::from(writer))
             .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        drop(child.stdout.take()); // `| head` gone before the first write
-        let out = child.wait_with_output().expect("wait");
+            .output()
+            .expect("run");
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
     }
 }
