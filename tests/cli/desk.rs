@@ -719,12 +719,26 @@ fn every_help_example_runs() {
     assert!(ran >= 50, "only {ran} examples found");
 }
 
-/// The ```sh blocks of README.md under `heading`.
+/// The ```sh blocks of README.md under `heading` (up to the next `## `), joined.
 fn readme_block(heading: &str) -> String {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
-    let section = readme.split(heading).nth(1).unwrap_or_else(|| panic!("README has no {heading}"));
-    let block = section.split("```sh\n").nth(1).expect("a sh block");
-    block.split("```").next().expect("closed block").to_owned()
+    let section = readme.split(&format!("{heading}\n")).nth(1).unwrap_or_else(|| panic!("README has no {heading}"));
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let blocks: Vec<&str> =
+        section.split("```sh\n").skip(1).map(|b| b.split("```").next().expect("closed block")).collect();
+    assert!(!blocks.is_empty(), "no sh block under {heading}");
+    blocks.concat()
+}
+
+/// Every `## ` heading of README.md that holds a ```sh block.
+fn readme_sections_with_sh() -> Vec<String> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README");
+    readme
+        .split("\n## ")
+        .skip(1)
+        .filter(|s| s.contains("```sh\n"))
+        .map(|s| format!("## {}", s.lines().next().unwrap_or_default()))
+        .collect()
 }
 
 fn run_shell(env: &TestEnv, script_text: &str) -> std::process::Output {
@@ -740,6 +754,7 @@ fn run_shell(env: &TestEnv, script_text: &str) -> std::process::Output {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env("EDITOR", "true")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -770,4 +785,37 @@ fn readme_first_session_runs() {
     let out = run_shell(&env, &block);
     assert!(out.status.success(), "{block}\n{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(env.root().join("leads/rules.yaml").is_file());
+}
+
+#[test]
+fn readme_desk_and_qa_blocks_run() {
+    // Which sections are run where: a new section with a sh block must be placed here.
+    let sections = readme_sections_with_sh();
+    let in_workspace = ["## The desk: your queue, search, corrections", "## Weekly QA"];
+    let elsewhere = [
+        "## Install",                                     // readme_install_lines_work_in_a_fresh_home
+        "## A first session",                             // readme_first_session_runs
+        "## Git: the audit log, shared between machines", // needs a server: tests/cli/git.rs does it
+    ];
+    for s in &sections {
+        assert!(in_workspace.contains(&s.as_str()) || elsewhere.contains(&s.as_str()), "README section {s} is run by no test");
+    }
+    let env = TestEnv::new();
+    let id = accepted(&env, &[], "sam", "16:00");
+    rename_lead(&env, &id, "20261124-k3f9qx2ab");
+    std::fs::write(env.root().join("crm-export.csv"), CRM.replace("Referral", "Phone")).unwrap();
+    std::fs::write(
+        env.root().join("leads.csv"),
+        "Given,Family,Tel,Created,Address,Notes\nAda,King,312-555-0177,2026-01-02,1 Main St,Dripping tap\n",
+    )
+    .unwrap();
+    for heading in in_workspace {
+        let block = readme_block(heading);
+        let out = run_shell(&env, &block);
+        assert!(out.status.success(), "{heading}:\n{block}\n{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    }
+    let lead = env.lead_json("k3f9");
+    assert_eq!(events(&lead).iter().filter(|e| *e == "reopened").count(), 1);
+    assert_eq!(events(&lead).last().map(String::as_str), Some("qa-review"));
+    assert_eq!(env.lead_files().len(), 2, "the import block writes one lead");
 }
