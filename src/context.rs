@@ -13,10 +13,10 @@ use jiff::civil::Date;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
-use crate::lead::{Lead, SYSTEM};
+use crate::lead::{Lead, LeadId, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
-use crate::store::Workspace;
+use crate::store::{Entropy, Workspace};
 
 /// The global options as given (`--root`, `--as`, `--now`, `--format`), parsed by the
 /// command line and handed down; nothing below reads clap's types.
@@ -38,8 +38,11 @@ pub struct Ctx {
     pub format: Format,
     /// Whether --format/--json was given (commands with another natural default check it).
     pub format_given: bool,
-    /// Standard input is a terminal: prompts and confirmations may be asked.
+    /// Standard input is a terminal (or `HANDOFF_INTERACTIVE=1`): prompts and
+    /// confirmations may be asked.
     pub interactive: bool,
+    /// Where new ids' random parts come from (`HANDOFF_SEED` pins it).
+    entropy: Entropy,
 }
 
 impl Ctx {
@@ -64,7 +67,11 @@ impl Ctx {
             actor: g.actor.clone().filter(|a| !a.is_empty()),
             format: g.format,
             format_given: g.format_given,
-            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            interactive: interactive(),
+            entropy: match std::env::var("HANDOFF_SEED").ok().and_then(|s| s.parse().ok()) {
+                Some(seed) => Entropy::Seeded(std::sync::atomic::AtomicU64::new(seed)),
+                None => Entropy::Os,
+            },
         })
     }
 
@@ -82,6 +89,11 @@ impl Ctx {
                 self.rules.staff_ids().join(", ")
             ))
         })
+    }
+
+    /// A fresh lead id for a lead captured now (not yet checked against the files).
+    pub fn new_lead_id(&self) -> Result<LeadId> {
+        Ok(LeadId::new(self.now.date(), &self.entropy.bytes()?))
     }
 
     /// The current instant as stored.
@@ -158,6 +170,16 @@ impl Ctx {
         };
         let at = Stamp::from_zoned(&self.now).to_string();
         git::commit(&top, &rel, &git::Author { name, email, at: Some(&at) }, message)
+    }
+}
+
+/// Whether prompts may be asked: `HANDOFF_INTERACTIVE=1` or `0` decides (tests, scripts),
+/// else whether standard input and standard error are a terminal.
+fn interactive() -> bool {
+    match std::env::var("HANDOFF_INTERACTIVE").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
     }
 }
 

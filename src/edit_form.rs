@@ -133,7 +133,10 @@ pub fn apply(
     by: &str,
 ) -> Result<Vec<Field>, Vec<String>> {
     if lead.status == Status::Closed {
-        return Err(vec![format!("lead {} is closed; reopen it first with `handoff reopen ID --reason TEXT`", lead.id)]);
+        return Err(vec![format!(
+            "lead {} is closed; reopen it first with `handoff reopen ID --reason TEXT`",
+            lead.id
+        )]);
     }
     let mut next = lead.clone();
     let mut problems = Vec::new();

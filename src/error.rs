@@ -46,9 +46,8 @@ pub fn is_quiet(err: &anyhow::Error) -> bool {
 
 /// Whether the error is stdout's reader having gone away (`handoff man | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    err.chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// Return early with a refusal (exit 1): `refuse!("lead {id} is closed")`.

@@ -90,7 +90,7 @@ pub fn import(
             let value = mapping.value(field, cells)?;
             Some(vocabulary_spelling(ctx, field, value))
         };
-        let record: Vec<(Field, String)> = Field::INTAKE.into_iter().filter_map(|f| get(f).map(|v| (f, v))).collect();
+        let record: Vec<(Field, String)> = Field::INTAKE.iter().filter_map(|&f| get(f).map(|v| (f, v))).collect();
         let handoff = HandoffRequest {
             to: get(Field::Owner),
             next_action: get(Field::NextAction),
@@ -99,7 +99,7 @@ pub fn import(
             allow_past: true,
         };
         let result = (|| {
-            let mut lead = intake::blank(ctx, by);
+            let mut lead = intake::blank(ctx, by)?;
             intake::apply_fields(ctx, &mut lead, &record)?;
             intake::save(ctx, tx, lead, by, &handoff, false, partial, dry_run)
         })();

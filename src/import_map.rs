@@ -89,7 +89,10 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(Vec<String>, Option<Field>)>, Strin
         pairs.push((cols, field));
     }
     if pairs.is_empty() {
-        return Err("--map is empty; write COLUMN=FIELD pairs, e.g. 'First Name+Last Name=full_name,Phone=primary_phone'".into());
+        return Err(
+            "--map is empty; write COLUMN=FIELD pairs, e.g. 'First Name+Last Name=full_name,Phone=primary_phone'"
+                .into(),
+        );
     }
     Ok(pairs)
 }
@@ -236,7 +239,8 @@ mod tests {
     fn crm_headers_are_recognised() {
         let h = header(&["First Name", "Last Name", "Phone", "Email", "Address", "Lead Source", "Notes"]);
         let m = build(&h, &[], &[]).unwrap();
-        let row = cells(&["Maria", "Lopez", "(312) 555-0142", "maria@example.com", "12 Elm St", "Web Form", "Leaky tap"]);
+        let row =
+            cells(&["Maria", "Lopez", "(312) 555-0142", "maria@example.com", "12 Elm St", "Web Form", "Leaky tap"]);
         assert_eq!(m.value(Field::FullName, &row).as_deref(), Some("Maria Lopez"));
         assert_eq!(m.value(Field::PrimaryPhone, &row).as_deref(), Some("(312) 555-0142"));
         assert_eq!(m.value(Field::ServiceAddress, &row).as_deref(), Some("12 Elm St"));
@@ -266,6 +270,8 @@ mod tests {
         assert!(parse_spec("Phone=telephone").unwrap_err().contains("primary_phone"));
         assert!(parse_set("colour=red").is_err());
         let h = header(&["Phone"]);
-        assert!(build(&h, &parse_spec("Mobile=primary_phone").unwrap(), &[]).unwrap_err().contains("no column `Mobile`"));
+        assert!(
+            build(&h, &parse_spec("Mobile=primary_phone").unwrap(), &[]).unwrap_err().contains("no column `Mobile`")
+        );
     }
 }

@@ -48,11 +48,7 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
         // has lost its area code (stored as typed it would never match the same caller
         // given in full): refuse rather than store a number nobody can match or call back.
         if digits.len() == 7 {
-            bail!(
-                "`{raw}` has no area code; give all 10 digits, e.g. (312) {}-{}",
-                &digits[..3],
-                &digits[3..]
-            );
+            bail!("`{raw}` has no area code; give all 10 digits, e.g. (312) {}-{}", &digits[..3], &digits[3..]);
         }
         bail!(
             "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \

@@ -146,10 +146,7 @@ mod tests {
         let mut items: Vec<Item> = leads.iter().filter_map(|l| item(l, &now())).collect();
         sort(&mut items, &urg, false, now().time_zone());
         let got: Vec<(&str, Reason)> = items.iter().map(|i| (i.id.random_part(), i.reason)).collect();
-        assert_eq!(
-            got,
-            [("cccccc", Reason::DueToday), ("aaaaaa", Reason::Overdue), ("bbbbbb", Reason::Accept)]
-        );
+        assert_eq!(got, [("cccccc", Reason::DueToday), ("aaaaaa", Reason::Overdue), ("bbbbbb", Reason::Accept)]);
     }
 
     #[test]

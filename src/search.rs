@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(q.matches(&lead()), Some(vec![Field::ServiceAddress, Field::Notes]));
         assert_eq!(Query::parse("lópez").unwrap().matches(&lead()), Some(vec![Field::FullName]));
         assert_eq!(Query::parse("elm oak").unwrap().matches(&lead()), None);
-        assert_eq!(Query::parse("12").unwrap().matches(&lead()), Some(vec![Field::PrimaryPhone, Field::ServiceAddress]));
+        assert_eq!(
+            Query::parse("12").unwrap().matches(&lead()),
+            Some(vec![Field::PrimaryPhone, Field::ServiceAddress])
+        );
         assert!(Query::parse("   ").is_none());
         assert!(!Query::parse("oak").unwrap().may_match("full_name: maria\n"));
     }

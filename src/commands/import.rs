@@ -8,9 +8,9 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{refused, workspace};
-use crate::{import, import_map};
 use crate::output::{Format, Table, emit};
 use crate::store::read_limited;
+use crate::{import, import_map};
 
 /// Import leads from CSV (record-field columns, common CRM headers, or --map); each row
 /// checked like capture.

@@ -8,7 +8,7 @@ use crate::clock::Stamp;
 use crate::context::Ctx;
 use crate::error::refused;
 use crate::lead::{Lead, LeadId, Status};
-use crate::output::{Format, Table, Tone, emit};
+use crate::output::{Format, Table, Tone, View, print};
 use crate::store::Want;
 
 /// List leads, oldest first.
@@ -115,11 +115,8 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         })
     })?;
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-    if rows.is_empty() && ctx.format == crate::output::Format::Table {
-        eprintln!("no leads match");
-    }
     let short = ctx.short_ids()?;
-    emit(ctx.format, &rows, || {
+    let table = || {
         if ctx.format == Format::Csv {
             return machine_table(&rows);
         }
@@ -142,6 +139,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             );
         }
         t
-    })?;
+    };
+    print(ctx.format, &rows, View::table(table).when_empty("no leads match"))?;
     super::skipped(&errors)
 }

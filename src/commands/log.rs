@@ -53,13 +53,15 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         lead.history.iter().zip(&owner_of).map(|(event, n)| Entry { event, commit: n.map(|n| &commits[n]) }).collect();
     let data = serde_json::json!({ "id": lead.id, "entries": entries, "commits": commits });
     emit(ctx.format, &data, || {
-        // `by` already names who acted (the commit's author is in the JSON): the event
-        // gets the width, wrapped to fit 80 columns.
-        let mut t = Table::new(&["at", "by", "event", "commit"]);
+        // Wrapped to fit 80 columns: the event description takes what is left.
+        let mut t = Table::new(&["at", "by", "event", "commit", "author"]);
         t.wrap_at = Some(80);
         for e in &entries {
-            let hash = e.commit.map_or_else(|| String::from("-"), |c| c.hash.chars().take(7).collect());
-            t.row(vec![ctx.show_time(&e.event.at), e.event.by.clone(), describe(ctx, e.event), hash]);
+            let (hash, author) = e.commit.map_or_else(
+                || (String::from("-"), String::new()),
+                |c| (c.hash.chars().take(7).collect(), c.author.clone()),
+            );
+            t.row(vec![ctx.show_time(&e.event.at), e.event.by.clone(), describe(ctx, e.event), hash, author]);
         }
         t
     })

@@ -26,10 +26,6 @@ pub fn run(ctx: &Ctx, args: ReopenArgs) -> Result<()> {
         Ok(format!("reopened by {by}, back to {}", lead.status))
     })?;
     println!("{}", lead.id);
-    eprintln!(
-        "reopened: {} (owner {})",
-        lead.status,
-        lead.owner.as_deref().unwrap_or("none")
-    );
+    eprintln!("reopened: {} (owner {})", lead.status, lead.owner.as_deref().unwrap_or("none"));
     Ok(())
 }

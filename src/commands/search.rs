@@ -71,7 +71,8 @@ pub fn run(ctx: &Ctx, args: SearchArgs) -> Result<()> {
     )?;
     hits.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
     if hits.is_empty() && ctx.format == Format::Table {
-        let scope = if args.all || args.status.is_some() { "" } else { " (open leads; --all searches closed ones too)" };
+        let scope =
+            if args.all || args.status.is_some() { "" } else { " (open leads; --all searches closed ones too)" };
         eprintln!("no lead matches `{}`{scope}", args.text);
     }
     let short = ctx.short_ids()?;

@@ -112,7 +112,10 @@ fn queue_count_gives_a_number_and_a_status_for_a_shell_prompt() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "0\n");
     assert_eq!(stderr(&out), "");
-    assert_eq!(json(&env.run("dev", &["queue", "--count", "--json"]).stdout.iter().map(|b| *b as char).collect::<String>())["count"], 0);
+    assert_eq!(
+        json(&env.run("dev", &["queue", "--count", "--json"]).stdout.iter().map(|b| *b as char).collect::<String>())["count"],
+        0
+    );
 
     // Whose queue? Without --as (and without --all) it is refused.
     let out = env.cmd(&["queue"]).output().expect("run");
@@ -125,7 +128,8 @@ fn queue_all_is_a_managers_view_by_person() {
     let env = TestEnv::new();
     let s = assigned(&env, &["--name", "For Sam"], "sam", "+1h");
     let d = assigned(&env, &["--name", "For Dev"], "dev", "+1h");
-    let q = json(&env.cmd(&["queue", "--all", "--json"]).output().map(|o| String::from_utf8(o.stdout).unwrap()).unwrap());
+    let q =
+        json(&env.cmd(&["queue", "--all", "--json"]).output().map(|o| String::from_utf8(o.stdout).unwrap()).unwrap());
     assert_eq!(q["count"], 2);
     let owners: Vec<&str> = q["items"].as_array().unwrap().iter().map(|i| i["owner"].as_str().unwrap()).collect();
     assert_eq!(owners, ["dev", "sam"]);
@@ -142,7 +146,14 @@ fn search_finds_a_caller_by_phone_as_they_say_it_name_address_and_notes() {
     let env = TestEnv::new();
     let maria = env.capture(&[]); // Maria Lopez, (312) 555-0142, 12 Elm St, "Kitchen sink drains slowly"
     let tom = env.capture(&[
-        "--name", "Tom Becker", "--phone", "708-555-0199", "--address", "9 Oak Ave", "--notes", "Water heater",
+        "--name",
+        "Tom Becker",
+        "--phone",
+        "708-555-0199",
+        "--address",
+        "9 Oak Ave",
+        "--notes",
+        "Water heater",
     ]);
     let ids = |q: &[&str]| -> Vec<String> {
         let mut args = vec!["search"];
@@ -199,7 +210,8 @@ fn search_skips_nothing_it_should_find_in_hand_written_yaml() {
 fn edit_saves_a_changed_record_as_an_updated_event_with_old_and_new_values() {
     let env = TestEnv::new();
     let id = env.capture(&[]);
-    let editor = script(&env, "ed.sh", "sed -i 's/^urgency: standard$/urgency: urgent/; s/^market:$/market: North/' \"$1\"");
+    let editor =
+        script(&env, "ed.sh", "sed -i 's/^urgency: standard$/urgency: urgent/; s/^market:$/market: North/' \"$1\"");
     let out = env.as_("ana", &["edit", &id]).env("EDITOR", &editor).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let lead = env.lead_json(&id);
@@ -264,7 +276,11 @@ fn edit_abandoned_writes_nothing() {
     // Emptied form, failing editor, and a form saved again unchanged after an error.
     let emptied = script(&env, "empty.sh", ": > \"$1\"");
     let failing = script(&env, "fail.sh", "exit 1");
-    let stubborn = script(&env, "stubborn.sh", "grep -q '^# ERROR' \"$1\" || sed -i 's/^urgency: standard$/urgency: soonish/' \"$1\"");
+    let stubborn = script(
+        &env,
+        "stubborn.sh",
+        "grep -q '^# ERROR' \"$1\" || sed -i 's/^urgency: standard$/urgency: soonish/' \"$1\"",
+    );
     for editor in [emptied, failing, stubborn] {
         let out = env.as_("ana", &["edit", &id]).env("EDITOR", &editor).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{}: {}", editor.display(), stderr(&out));
@@ -355,8 +371,15 @@ fn import_recognises_a_crm_export_and_sets_constants() {
     let out = env.ok(
         "ana",
         &[
-            "import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--set",
-            "source=ads", "--json",
+            "import",
+            "crm.csv",
+            "--set",
+            "service_type=repair",
+            "--set",
+            "urgency=standard",
+            "--set",
+            "source=ads",
+            "--json",
         ],
     );
     let v = json(&out);
@@ -373,7 +396,8 @@ fn import_recognises_a_crm_export_and_sets_constants() {
     // Without --set source, 'Web Form' is read as web-form; referral needs its context.
     let env = TestEnv::new();
     std::fs::write(env.root().join("crm.csv"), CRM).unwrap();
-    let out = env.run("ana", &["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--json"]);
+    let out =
+        env.run("ana", &["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--json"]);
     let v = json(&String::from_utf8_lossy(&out.stdout));
     let maria = v["imported"][0]["id"].as_str().unwrap();
     assert_eq!(env.lead_json(maria)["source"], "web-form");
@@ -386,7 +410,16 @@ fn import_map_names_columns_and_unknown_ones_are_refused_with_the_fix() {
     let env = TestEnv::new();
     let csv = "Given,Family,Tel,Created,Where\nAda,King,312-555-0177,2026-01-02,North\n";
     std::fs::write(env.root().join("x.csv"), csv).unwrap();
-    let set = ["--set", "service_type=repair", "--set", "urgency=low", "--set", "source=ads", "--set", "notes=From the old CRM"];
+    let set = [
+        "--set",
+        "service_type=repair",
+        "--set",
+        "urgency=low",
+        "--set",
+        "source=ads",
+        "--set",
+        "notes=From the old CRM",
+    ];
     let mut args = vec!["import", "x.csv"];
     args.extend_from_slice(&set);
     let out = env.run("ana", &args);
@@ -404,7 +437,8 @@ fn import_map_names_columns_and_unknown_ones_are_refused_with_the_fix() {
     assert!(text.contains("full_name: Ada King") && text.contains("market: North"), "{text}");
 
     // A bad spec or --set is refused before anything is read.
-    for bad in [&["--map", "Given"][..], &["--map", "Given=colour"], &["--set", "colour=red"], &["--map", "Nope=notes"]] {
+    for bad in [&["--map", "Given"][..], &["--map", "Given=colour"], &["--set", "colour=red"], &["--map", "Nope=notes"]]
+    {
         let mut args = vec!["import", "x.csv"];
         args.extend_from_slice(bad);
         assert_eq!(env.run("ana", &args).status.code(), Some(1), "{bad:?}");
@@ -417,7 +451,8 @@ fn import_dry_run_previews_the_records_and_the_same_phone_check() {
     let open = env.capture(&[]); // (312) 555-0142
     let csv = format!("{CRM}Maria,L.,312 555 0142,,12 Elm St,Phone,Second call\r\n");
     std::fs::write(env.root().join("crm.csv"), csv).unwrap();
-    let args = ["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--set", "source=phone"];
+    let args =
+        ["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--set", "source=phone"];
     let mut dry = args.to_vec();
     dry.extend(["--dry-run", "--json"]);
     let out = env.run("ana", &dry);
@@ -430,7 +465,10 @@ fn import_dry_run_previews_the_records_and_the_same_phone_check() {
     assert_eq!(v["imported"][2]["same_phone"], serde_json::json!([open.clone(), "row 2"]));
     assert_eq!(env.lead_files().len(), 1, "a dry run writes nothing");
     let table = env.ok("ana", &dry[..dry.len() - 1]);
-    assert!(table.contains("would import") && table.contains("Maria Lopez") && table.contains("same phone as"), "{table}");
+    assert!(
+        table.contains("would import") && table.contains("Maria Lopez") && table.contains("same phone as"),
+        "{table}"
+    );
 
     // The real import warns as capture does, naming the open lead.
     let out = env.run("ana", &args);
@@ -464,7 +502,17 @@ fn tables_show_short_unique_ids_that_resolve() {
 fn log_wraps_at_80_columns() {
     let env = TestEnv::with_git();
     let id = assigned(&env, &["--notes", "A long story"], "sam", "+1h");
-    env.ok("sam", &["reject", &id, "--reason", "The address is missing the unit number and the customer wants a callback after five", "--missing", "service_address,notes"]);
+    env.ok(
+        "sam",
+        &[
+            "reject",
+            &id,
+            "--reason",
+            "The address is missing the unit number and the customer wants a callback after five",
+            "--missing",
+            "service_address,notes",
+        ],
+    );
     env.ok("ana", &["note", &id, "Called back, left a voicemail about the unit number and the preferred time window"]);
     let log = env.ok("ana", &["log", &id]);
     for line in log.lines() {
@@ -651,7 +699,11 @@ fn write_example_files(dir: &Path) {
                Ada King,312-555-0177,1 Main St,repair,standard,web-form,Dripping tap\n";
     std::fs::write(dir.join("web-leads.csv"), web).unwrap();
     std::fs::write(dir.join("crm.csv"), CRM.replace("Referral", "Phone")).unwrap();
-    std::fs::write(dir.join("export.csv"), "Given,Family,Tel,Created,Address,Notes\nAda,King,312-555-0177,2026-01-02,1 Main St,Dripping tap\n").unwrap();
+    std::fs::write(
+        dir.join("export.csv"),
+        "Given,Family,Tel,Created,Address,Notes\nAda,King,312-555-0177,2026-01-02,1 Main St,Dripping tap\n",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -772,7 +824,9 @@ fn readme_install_lines_work_in_a_fresh_home() {
     assert!(lines.contains("mkdir -p"), "{lines}");
     let out = run_shell(&env, &lines);
     assert!(out.status.success(), "{lines}\n{}", stderr(&out));
-    for file in [".local/share/bash-completion/completions/handoff", ".zfunc/_handoff", ".local/share/man/man1/handoff.1"] {
+    for file in
+        [".local/share/bash-completion/completions/handoff", ".zfunc/_handoff", ".local/share/man/man1/handoff.1"]
+    {
         let len = std::fs::metadata(env.root().join(file)).map(|m| m.len()).unwrap_or(0);
         assert!(len > 100, "{file} missing or empty");
     }
@@ -798,7 +852,10 @@ fn readme_desk_and_qa_blocks_run() {
         "## Git: the audit log, shared between machines", // needs a server: tests/cli/git.rs does it
     ];
     for s in &sections {
-        assert!(in_workspace.contains(&s.as_str()) || elsewhere.contains(&s.as_str()), "README section {s} is run by no test");
+        assert!(
+            in_workspace.contains(&s.as_str()) || elsewhere.contains(&s.as_str()),
+            "README section {s} is run by no test"
+        );
     }
     let env = TestEnv::new();
     let id = accepted(&env, &[], "sam", "16:00");
