@@ -38,7 +38,7 @@ pub struct Imported {
 /// How the file's columns become fields: `--map` pairs and `--set` values.
 #[derive(Debug, Default, Clone)]
 pub struct Columns {
-    pub map: Vec<(Vec<String>, Option<Field>)>,
+    pub map: Vec<import_map::MapRule>,
     pub set: Vec<(Field, String)>,
 }
 

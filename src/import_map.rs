@@ -70,9 +70,16 @@ fn is_notes_column(header: &str) -> bool {
     matches!(key(header).as_str(), "notes" | "note" | "comments" | "comment" | "description" | "message" | "details")
 }
 
+/// One `--map` pair: these columns (joined) fill this field, or are left out (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapRule {
+    pub columns: Vec<String>,
+    pub field: Option<Field>,
+}
+
 /// Parse `--map`: `COLUMN[+COLUMN…]=FIELD` pairs separated by commas; `COLUMN=-` ignores a
 /// column. Column names are compared ignoring case and surrounding spaces.
-pub fn parse_spec(spec: &str) -> Result<Vec<(Vec<String>, Option<Field>)>, String> {
+pub fn parse_spec(spec: &str) -> Result<Vec<MapRule>, String> {
     let mut pairs = Vec::new();
     for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((cols, field)) = part.rsplit_once('=') else {
@@ -86,7 +93,7 @@ pub fn parse_spec(spec: &str) -> Result<Vec<(Vec<String>, Option<Field>)>, Strin
         if cols.iter().any(String::is_empty) {
             return Err(format!("--map: `{part}` names an empty column"));
         }
-        pairs.push((cols, field));
+        pairs.push(MapRule { columns: cols, field });
     }
     if pairs.is_empty() {
         return Err(
@@ -110,14 +117,14 @@ pub fn parse_set(s: &str) -> Result<(Field, String), String> {
 /// refused (naming it) rather than dropped unseen.
 pub fn build(
     header: &[String],
-    map: &[(Vec<String>, Option<Field>)],
+    map: &[MapRule],
     set: &[(Field, String)],
 ) -> Result<Mapping, String> {
     let header: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut mapping = Mapping { header: header.clone(), ..Mapping::default() };
     let mut explicit = vec![false; header.len()];
-    for (cols, field) in map {
+    for MapRule { columns: cols, field } in map {
         let mut idx = Vec::new();
         for c in cols {
             let i = find(c).ok_or_else(|| {
@@ -142,7 +149,7 @@ pub fn build(
             continue;
         }
         match recognise(h) {
-            Some(f) if !map.iter().any(|(_, mf)| *mf == Some(f)) => match mapping.fields.get_mut(&f) {
+            Some(f) if !map.iter().any(|rule| rule.field == Some(f)) => match mapping.fields.get_mut(&f) {
                 Some(Source::Columns(existing)) => existing.push(i),
                 _ => {
                     mapping.fields.insert(f, Source::Columns(vec![i]));
