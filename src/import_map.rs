@@ -115,11 +115,7 @@ pub fn parse_set(s: &str) -> Result<(Field, String), String> {
 /// Build the mapping of a file from its header row, `--map` pairs and `--set` values.
 /// Every column must be a field, recognised, mapped or ignored: an unknown column is
 /// refused (naming it) rather than dropped unseen.
-pub fn build(
-    header: &[String],
-    map: &[MapRule],
-    set: &[(Field, String)],
-) -> Result<Mapping, String> {
+pub fn build(header: &[String], map: &[MapRule], set: &[(Field, String)]) -> Result<Mapping, String> {
     let header: Vec<String> = header.iter().map(|h| h.trim().to_owned()).collect();
     let find = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut mapping = Mapping { header: header.clone(), ..Mapping::default() };
