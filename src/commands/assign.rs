@@ -21,8 +21,7 @@ pub struct AssignArgs {
 /// The handoff flags shared by `assign` and `capture`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct HandoffArgs {
-    /// Hand it to this owner (staff id). assign: without --to the routing rules pick;
-    /// capture: without --to (or --route) the lead stays in intake.
+    /// Hand it to this owner (staff id); without --to the routing rules pick one.
     #[arg(long, value_name = "STAFF")]
     pub to: Option<String>,
     /// The promised next step (default: the routing rule's).
