@@ -1,9 +1,10 @@
 //! The text `handoff edit` puts in the editor: the lead's editable fields as YAML, with a
 //! comment header, and reading it back. Pure: no files, no editor, no clock.
 //!
-//! Only the record (the intake fields and the follow-up date) is editable; the id, status,
-//! owner, next action and history move through their own commands, so the SOP's checks
-//! and the audit trail cannot be bypassed by an edit.
+//! The record is editable (the intake fields, the next action and its due time, the
+//! follow-up date); the id, status, owner and history move only through their own
+//! commands (assign, accept, transfer, close…), so the SOP's checks and the audit trail
+//! cannot be bypassed by an edit.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,7 @@ use crate::lead::{Event, EventKind, Lead, Status};
 use crate::rules::Rules;
 
 /// The fields `edit` offers, in record order.
-pub const EDITABLE: [Field; 11] = [
+pub const EDITABLE: [Field; 13] = [
     Field::FullName,
     Field::PrimaryPhone,
     Field::ServiceAddress,
@@ -25,6 +26,8 @@ pub const EDITABLE: [Field; 11] = [
     Field::Source,
     Field::Referral,
     Field::Notes,
+    Field::NextAction,
+    Field::NextActionDue,
     Field::FollowUpOn,
 ];
 
@@ -64,11 +67,16 @@ fn line(field: Field, value: Option<&str>) -> String {
 pub fn with_errors(text: &str, errors: &[String]) -> String {
     let mut out: String = errors.iter().map(|e| format!("{ERROR_PREFIX}{}\n", e.replace('\n', " "))).collect();
     out.push_str("# Fix the values below and save again, or delete everything to abandon the edit.\n");
-    for l in text.lines().filter(|l| !l.starts_with(ERROR_PREFIX) && !l.starts_with("# Fix the values below")) {
-        out.push_str(l);
-        out.push('\n');
-    }
+    out.push_str(&without_errors(text));
     out
+}
+
+/// The form without the problem comments of an earlier round (to compare two saves).
+pub fn without_errors(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with(ERROR_PREFIX) && !l.starts_with("# Fix the values below"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 /// Whether the user emptied the form (nothing but comments and blank lines): abandon.
@@ -122,6 +130,50 @@ pub fn changes(
     edited.iter().filter(|(f, v)| original.get(*f) != Some(*v)).map(|(f, v)| (*f, v.clone())).collect()
 }
 
+/// Check one value and set it on `lead`: whether it changed, and the value as stored.
+fn set_value(
+    lead: &mut Lead,
+    field: Field,
+    value: Option<&str>,
+    rules: &Rules,
+    now: &ZonedDateTime,
+) -> Result<(bool, Option<String>), String> {
+    Ok(match field {
+        Field::FollowUpOn => {
+            let date =
+                value.map(|v| crate::clock::parse_date(v, now)).transpose().map_err(|e| format!("{field}: {e:#}"))?;
+            let did = lead.follow_up_on != date;
+            lead.follow_up_on = date;
+            (did, date.map(|d| d.to_string()))
+        }
+        Field::NextActionDue => {
+            let due = value
+                .map(|v| crate::clock::parse_time(v, now, rules.eod).map(|z| crate::clock::Stamp::from_zoned(&z)))
+                .transpose()
+                .map_err(|e| format!("{field}: {e:#}"))?;
+            let did = lead.next_action_due != due;
+            lead.next_action_due = due;
+            (did, due.map(|d| d.to_string()))
+        }
+        Field::NextAction => {
+            let value = value
+                .map(|v| field.check(rules, v))
+                .transpose()
+                .map_err(|e| e.replacen(field.flag(), field.name(), 1))?;
+            let did = lead.next_action != value;
+            lead.next_action = value.clone();
+            (did, value)
+        }
+        _ => {
+            let value = value
+                .map(|v| field.check(rules, v))
+                .transpose()
+                .map_err(|e| e.replacen(field.flag(), field.name(), 1))?;
+            (field.set_opt(lead, value.clone()), value)
+        }
+    })
+}
+
 /// Check every change against the rules and the SOP, then apply them all to `lead` and
 /// record one `updated` event by `by` with the old and new values; or list every problem
 /// and leave `lead` untouched.
@@ -144,30 +196,12 @@ pub fn apply(
     let mut event = Event::new(crate::clock::Stamp::from_zoned(now), by, EventKind::Updated);
     for (field, value) in changes {
         let old = field.get(lead);
-        let value = match value {
-            None => None,
-            Some(v) if *field == Field::FollowUpOn => match crate::clock::parse_date(v, now) {
-                Ok(d) => Some(d.to_string()),
-                Err(e) => {
-                    problems.push(format!("{field}: {e:#}"));
-                    continue;
-                }
-            },
-            Some(v) => match field.check(rules, v) {
-                Ok(v) => Some(v),
-                Err(e) => {
-                    problems.push(e.replacen(field.flag(), field.name(), 1));
-                    continue;
-                }
-            },
-        };
-        let did = if *field == Field::FollowUpOn {
-            let date = value.as_deref().and_then(|d| d.parse().ok());
-            let did = next.follow_up_on != date;
-            next.follow_up_on = date;
-            did
-        } else {
-            field.set_opt(&mut next, value.clone())
+        let (did, value) = match set_value(&mut next, *field, value.as_deref(), rules, now) {
+            Ok(done) => done,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
         };
         if did {
             changed.push(*field);
@@ -188,6 +222,9 @@ pub fn apply(
         }
         if req.follow_up && next.follow_up_on.is_none() {
             problems.push(format!("follow_up_on is required for this service type once a lead is {}", next.status));
+        }
+        if next.next_action.is_none() || next.next_action_due.is_none() {
+            problems.push(format!("next_action and next_action_due are required once a lead is {}", next.status));
         }
     }
     if !problems.is_empty() {

@@ -11,7 +11,7 @@ use crate::error::refused;
 /// reopened with the problems as comments until it is valid or you abandon the edit.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff edit k3f9\n  EDITOR=nano handoff edit k3f9\n\nThe record's fields only (name, phone, address, market, service, urgency, fit, source,\nreferral, notes, follow-up date); owner, status and next action have their own commands.\nTo abandon, delete everything in the editor and save, or quit the editor with an error\n(`:cq` in vi). Saved as one `updated` event with the old and new values.\nExit 0 when saved (or nothing changed), 1 when abandoned or refused."
+    after_help = "Examples:\n  handoff edit k3f9\n  EDITOR=nano handoff edit k3f9\n\nThe record's fields (name, phone, address, market, service, urgency, fit, source, referral,\nnotes, next action and its due time, follow-up date); owner and status have their own commands.\nTo abandon, delete everything in the editor and save, or quit the editor with an error\n(`:cq` in vi). Saved as one `updated` event with the old and new values.\nExit 0 when saved (or nothing changed), 1 when abandoned or refused."
 )]
 pub struct EditArgs {
     /// Lead id, or a unique prefix (4+ characters) of the part after the dash.
@@ -66,7 +66,8 @@ fn edit_loop(
     editor: &str,
     mut shown: String,
 ) -> Result<()> {
-    loop {
+    let mut last_saved: Option<String> = None;
+    for _ in 0..MAX_ROUNDS {
         if !run_editor(editor, path)? {
             return Err(refused(format!("the editor exited with an error; edit of {id} abandoned, nothing changed")));
         }
@@ -106,7 +107,8 @@ fn edit_loop(
             }
             Err(problems) => problems,
         };
-        if text == shown {
+        let saved = edit_form::without_errors(&text);
+        if text == shown || last_saved.as_deref() == Some(saved.as_str()) {
             // Saved again without touching the problems: the user gave up.
             return Err(refused(format!(
                 "edit of {id} abandoned, nothing changed; the problems were:\n  {}",
@@ -117,10 +119,16 @@ fn edit_loop(
             eprintln!("error: {p}");
         }
         eprintln!("reopening the editor with the problems at the top");
+        last_saved = Some(saved);
         shown = edit_form::with_errors(&text, &problems);
         ctx.ws.write_scratch(&scratch_name(id), &shown)?;
     }
+    Err(refused(format!("edit of {id} abandoned after {MAX_ROUNDS} rounds with problems, nothing changed")))
 }
+
+/// How often the form is reopened before the edit is given up (an editor script that
+/// never fixes the form must not loop forever).
+const MAX_ROUNDS: usize = 20;
 
 /// The scratch file of an edit of `id` in the state directory.
 fn scratch_name(id: &crate::lead::LeadId) -> String {

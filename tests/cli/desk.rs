@@ -296,6 +296,34 @@ fn edit_abandoned_writes_nothing() {
 }
 
 #[test]
+fn edit_corrects_the_next_action_with_old_and_new_values() {
+    let env = TestEnv::new();
+    let id = accepted(&env, &[], "sam", "+1h");
+    let editor = script(
+        &env,
+        "ed.sh",
+        "sed -i 's/^next_action: .*/next_action: Call after 5pm/; s/^next_action_due: .*/next_action_due: tomorrow 17:30/' \"$1\"",
+    );
+    let out = env.as_("sam", &["edit", &id]).env("EDITOR", &editor).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lead = env.lead_json(&id);
+    assert_eq!(lead["next_action"], "Call after 5pm");
+    assert_eq!(lead["next_action_due"], "2026-11-25T17:30:00-06:00");
+    let last = lead["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["old"]["next_action"], "Call the customer");
+    assert_eq!(last["new"]["next_action_due"], "2026-11-25T17:30:00-06:00");
+    // The owner, status and history are not in the form.
+    let show_form = script(&env, "cat.sh", &format!("cp \"$1\" {}", env.root().join("form.yaml").display()));
+    env.as_("sam", &["edit", &id]).env("EDITOR", &show_form).assert().success();
+    let form = std::fs::read_to_string(env.root().join("form.yaml")).unwrap();
+    assert!(
+        !form.lines().any(|l| l.starts_with("owner:") || l.starts_with("status:") || l.starts_with("history:")),
+        "{form}"
+    );
+    assert!(form.contains(&format!("lead {id} (accepted, owner sam)")), "{form}");
+}
+
+#[test]
 fn edit_keeps_the_contract_of_an_owned_lead_and_refuses_closed_ones() {
     let env = TestEnv::new();
     let id = accepted(&env, &[], "sam", "+1h");
