@@ -8,8 +8,8 @@
 //! - storage and git: [`store`] (the only code that touches workspace files), [`git`]
 //!   (the only code that runs git);
 //! - the domain, pure: [`lead`], [`field`], [`clock`], [`phone`], [`rules`], [`handoff`],
-//!   [`escalation`], [`report`], [`qa`], [`merge`], [`queue`], [`search`], [`short_id`],
-//!   [`edit_form`], [`import_map`];
+//!   [`escalation`], [`report`], [`qa`], [`stats`], [`merge`], [`queue`], [`search`],
+//!   [`short_id`], [`edit_form`], [`import_map`];
 //! - [`error`]: the error kinds that choose an exit code, used by every layer.
 
 use std::process::ExitCode;
@@ -40,6 +40,7 @@ pub mod route;
 pub mod rules;
 pub mod search;
 pub mod short_id;
+pub mod stats;
 pub mod store;
 pub mod transaction;
 
