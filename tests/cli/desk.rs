@@ -648,11 +648,11 @@ fn a_reader_that_stops_early_is_not_an_error() {
 
 // ---------------------------------------------------------------- every example runs
 
-/// Fake `mail`, `nano` and `vi` so examples that mail or open an editor run offline.
+/// Fake `mail`, `nano`, `vi` and `jq` so examples that mail or open an editor run offline.
 fn fake_tools(env: &TestEnv) -> PathBuf {
     let bin = env.root().join("fake-bin");
     std::fs::create_dir_all(&bin).unwrap();
-    for tool in ["mail", "nano", "vi"] {
+    for tool in ["mail", "nano", "vi", "jq"] {
         let path = bin.join(tool);
         std::fs::write(&path, "#!/bin/sh\ncat >/dev/null 2>&1 </dev/null; exit 0\n").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -723,6 +723,9 @@ fn seed_example_lead(env: &TestEnv, state: &str) {
 }
 
 fn write_example_files(dir: &Path) {
+    if let Ok(rules) = std::fs::read_to_string(dir.join("rules.yaml")) {
+        std::fs::write(dir.join("proposed.yaml"), rules).unwrap();
+    }
     let web = "full_name,primary_phone,service_address,service_type,urgency,source,notes\n\
                Ada King,312-555-0177,1 Main St,repair,standard,web-form,Dripping tap\n";
     std::fs::write(dir.join("web-leads.csv"), web).unwrap();
@@ -873,7 +876,11 @@ fn readme_first_session_runs() {
 fn readme_desk_and_qa_blocks_run() {
     // Which sections are run where: a new section with a sh block must be placed here.
     let sections = readme_sections_with_sh();
-    let in_workspace = ["## The desk: your queue, search, corrections", "## Weekly QA"];
+    let in_workspace = [
+        "## The desk: your queue, search, corrections",
+        "## Weekly QA",
+        "## How the team is doing: stats and simulate",
+    ];
     let elsewhere = [
         "## Install",                                     // readme_install_lines_work_in_a_fresh_home
         "## A first session",                             // readme_first_session_runs
