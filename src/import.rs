@@ -110,7 +110,9 @@ pub fn import(
                     .map(|l| l.id.to_string())
                     .collect();
                 if let Some(digits) = saved.lead.primary_phone.as_deref().map(crate::phone::digits) {
-                    match phones_seen.get(&digits) {
+                    let earlier =
+                        phones_seen.iter().find(|(d, _)| crate::phone::same_number(d, &digits)).map(|(_, r)| r);
+                    match earlier {
                         // Written rows are found through the index above; a dry run's are not.
                         Some(earlier) if dry_run => same_phone.push(format!("row {earlier}")),
                         Some(_) => {}

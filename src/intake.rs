@@ -139,12 +139,22 @@ pub fn open_with_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) -> Ve
         .iter()
         .filter(|id| **id != lead.id)
         .filter_map(|id| ctx.ws.read(id).ok())
-        .filter(|other| other.is_open() && other.primary_phone.as_deref().is_some_and(|p| phone::digits(p) == digits))
+        .filter(|other| {
+            other.is_open()
+                && other.primary_phone.as_deref().is_some_and(|p| phone::same_number(&phone::digits(p), &digits))
+        })
         .collect()
 }
 
 /// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
+/// A number without its area code is matched against full numbers, and flagged.
 pub fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
+    if let Some(p) = lead.primary_phone.as_deref().filter(|p| phone::is_local(p)) {
+        eprintln!(
+            "note: the phone number {p} has no area code; add it when you can with `handoff update {} --phone NUMBER`",
+            lead.id
+        );
+    }
     for other in open_with_same_phone(ctx, lead, candidates) {
         eprintln!(
             "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",

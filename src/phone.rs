@@ -6,8 +6,8 @@ use anyhow::{Result, bail};
 ///
 /// Separators (spaces, `-`, `.`, `(`, `)`, `/`) are dropped. A leading `+` or `00` marks an
 /// international number (8–15 digits). Otherwise a national number with `country_code`'s
-/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits; anything else (a 7-digit
-/// local number without its area code, a digit too many or too few) is refused. For other countries, numbers that fit no rule but
+/// length rules: for `1` (NANP), 10 digits or `1` + 10 digits, or 7 (a local number, kept
+/// as digits); anything else is a typo. For other countries, numbers that fit no rule but
 /// have 7–15 digits are kept as digits, as E.164 cannot be derived.
 pub fn normalize(input: &str, country_code: &str) -> Result<String> {
     let raw = input.trim();
@@ -44,16 +44,15 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
         if digits.len() == 11 && digits.starts_with('1') && !digits[1..].starts_with(['0', '1']) {
             return Ok(format!("+{digits}"));
         }
-        // A slipped finger on the phone makes 9 or 11 digits, and a 7-digit local number
-        // has lost its area code (stored as typed it would never match the same caller
-        // given in full): refuse rather than store a number nobody can match or call back.
-        if digits.len() == 7 {
-            bail!("`{raw}` has no area code; give all 10 digits, e.g. (312) {}-{}", &digits[..3], &digits[3..]);
+        // A slipped finger on the phone makes 9 or 11 digits: refuse rather than store a
+        // number nobody can call back. A 7-digit local number is kept as its digits
+        // (`same_number` matches it against the full number).
+        if digits.len() != 7 {
+            bail!(
+                "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
+                 not start with 0 or 1 (or 7 without the area code); for another country start with +"
+            );
         }
-        bail!(
-            "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
-             not start with 0 or 1; for another country start with +"
-        );
     } else if let Some(national) = digits.strip_prefix('0')
         && (6..=13).contains(&national.len())
     {
@@ -67,6 +66,23 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
          e.g. (312) 555-0142",
         digits.len()
     )
+}
+
+/// The digits of a local number without its area code (7 digits, as NANP local numbers
+/// are): such a number is the same as any full number ending in those digits.
+pub const LOCAL_DIGITS: usize = 7;
+
+/// Whether two numbers' digits are the same number: equal, or one is a local number
+/// (no area code) that the other ends with. `5550142` and `13125550142` are the same caller.
+pub fn same_number(a: &str, b: &str) -> bool {
+    a == b
+        || (a.len() == LOCAL_DIGITS && b.len() > LOCAL_DIGITS && b.ends_with(a))
+        || (b.len() == LOCAL_DIGITS && a.len() > LOCAL_DIGITS && a.ends_with(b))
+}
+
+/// Whether a stored number lacks its area code (a 7-digit local number).
+pub fn is_local(phone: &str) -> bool {
+    !phone.starts_with('+') && digits(phone).len() == LOCAL_DIGITS
 }
 
 /// The digits of a stored number, for comparing two numbers.
@@ -96,9 +112,14 @@ mod tests {
     }
 
     #[test]
-    fn a_local_number_needs_its_area_code() {
-        let err = normalize("555-0142", "1").unwrap_err().to_string();
-        assert!(err.contains("area code") && err.contains("(312) 555-0142"), "{err}");
+    fn a_local_number_is_the_same_caller_as_the_full_number() {
+        assert_eq!(normalize("555-0142", "1").unwrap(), "5550142");
+        assert!(super::same_number("5550142", "13125550142"));
+        assert!(super::same_number("13125550142", "5550142"));
+        assert!(super::same_number("5550142", "5550142"));
+        assert!(!super::same_number("5550142", "13125550143"));
+        assert!(!super::same_number("13125550142", "17085550142"));
+        assert!(super::is_local("5550142") && !super::is_local("+13125550142"));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Query {
             Query::Phone(digits) => lower
                 .lines()
                 .find_map(|l| l.strip_prefix("primary_phone:"))
-                .is_none_or(|v| phone::digits(v).contains(digits.as_str())),
+                .is_none_or(|v| phone_matches(&phone::digits(v), digits)),
             // A word with a quote or backslash may be escaped in the file: always parse.
             Query::Words(words) => {
                 words.iter().all(|w| w.contains(['\'', '"', '\\']) || !w.is_ascii() || lower.contains(w.as_str()))
@@ -61,7 +61,7 @@ impl Query {
         let hit: Vec<Field> = match self {
             Query::Phone(digits) => values
                 .iter()
-                .filter(|(f, v)| *f == Field::PrimaryPhone && phone::digits(v).contains(digits.as_str()))
+                .filter(|(f, v)| *f == Field::PrimaryPhone && phone_matches(&phone::digits(v), digits))
                 .map(|(f, _)| *f)
                 .collect(),
             Query::Words(words) => {
@@ -82,6 +82,12 @@ impl Query {
         };
         (!hit.is_empty()).then_some(hit)
     }
+}
+
+/// Whether a stored number's digits match a phone query: they contain the query, or the
+/// stored number is a local one (no area code) that the query's full number ends with.
+fn phone_matches(stored: &str, query: &str) -> bool {
+    stored.contains(query) || (stored.len() == phone::LOCAL_DIGITS && phone::same_number(stored, query))
 }
 
 #[cfg(test)]
@@ -109,6 +115,11 @@ mod tests {
         }
         assert_eq!(Query::parse("555-0199").unwrap().matches(&lead()), None);
         assert!(!Query::parse("555-0199").unwrap().may_match("primary_phone: '+13125550142'\n"));
+        // A number stored without its area code is found by the full number.
+        let mut local = lead();
+        local.primary_phone = Some("5550142".into());
+        assert!(Query::parse("(312) 555-0142").unwrap().matches(&local).is_some());
+        assert!(Query::parse("(312) 555-0142").unwrap().may_match("primary_phone: '5550142'\n"));
     }
 
     #[test]

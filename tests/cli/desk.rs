@@ -601,12 +601,26 @@ fn to_help_says_what_capture_does_without_it() {
 }
 
 #[test]
-fn a_seven_digit_number_is_refused_not_stored_short() {
+fn a_seven_digit_number_is_the_same_caller_as_the_full_number() {
     let env = TestEnv::new();
-    let out = env.capture_output(&["--phone", "555-0142"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("area code"), "{}", stderr(&out));
-    assert!(env.lead_files().is_empty());
+    let full = env.capture(&[]); // (312) 555-0142
+    // Captured without the area code: saved, flagged, and matched with the open lead.
+    let out = env.capture_output(&["--name", "M. Lopez", "--phone", "555-0142"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let local = String::from_utf8_lossy(&out.stdout).lines().next().unwrap().to_owned();
+    let err = stderr(&out);
+    assert!(err.contains(&format!("open lead {full}")) && err.contains("same phone number"), "{err}");
+    assert!(err.contains("no area code"), "{err}");
+    // And the other way round: the full number finds the local one.
+    let out = env.capture_output(&["--name", "Maria L.", "--phone", "312.555.0142"]);
+    assert!(stderr(&out).contains(&format!("open lead {local}")), "{}", stderr(&out));
+    // Search finds both from either form.
+    for q in ["555-0142", "(312) 555-0142"] {
+        let v = json(&env.ok("ana", &["search", q, "--json"]));
+        assert_eq!(v["count"], 3, "{q}: {v}");
+    }
+    // A number that is neither 7 nor 10 digits is still refused.
+    assert_eq!(env.capture_output(&["--phone", "555-01423"]).status.code(), Some(1));
 }
 
 #[test]
