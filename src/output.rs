@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
 use serde::Serialize;
 
 use crate::error::Failure;
@@ -179,6 +179,9 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
     Ok(())
 }
 
+/// Columns at most this wide are never wrapped when a table is fitted to the terminal.
+const KEEP_WIDTH: usize = 10;
+
 /// Column gaps and one rule under the header: compact enough for an 80×40 terminal.
 const STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
@@ -212,6 +215,22 @@ pub fn render_table(t: &Table, colour: bool) -> String {
             Some(col) => Cell::new(cell).fg(col),
             None => Cell::new(cell),
         }));
+    }
+    // When the table must wrap, short columns (ids, statuses, owners, urgencies) keep
+    // their width and the long text (names, next actions, reasons) wraps instead.
+    if !matches!(c.content_arrangement(), ContentArrangement::Disabled) {
+        for i in 0..t.headers.len() {
+            let widest = std::iter::once(&t.headers[i])
+                .chain(t.rows.iter().filter_map(|r| r.get(i)))
+                .flat_map(|s| s.lines().map(unicode_width::UnicodeWidthStr::width))
+                .max()
+                .unwrap_or(0);
+            if widest <= KEEP_WIDTH
+                && let Some(col) = c.column_mut(i)
+            {
+                col.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
     }
     format!("{c}\n")
 }

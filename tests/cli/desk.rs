@@ -550,6 +550,20 @@ fn log_wraps_at_80_columns() {
 }
 
 #[test]
+fn tables_fit_the_width_columns_gives_and_keep_short_words_whole() {
+    let env = TestEnv::new();
+    accepted(&env, &["--urgency", "emergency", "--name", "Maria Lopez-Hernandez"], "dev", "+10m");
+    env.capture(&["--notes", "A very long note that nobody would want to read in a table anyway"]);
+    let out = env.as_("ana", &["list"]).env("COLUMNS", "80").output().unwrap();
+    let list = String::from_utf8(out.stdout).unwrap();
+    for line in list.lines() {
+        assert!(line.chars().count() <= 80, "{} columns: {line}\n{list}", line.chars().count());
+    }
+    // Short columns are never broken mid-word; the long text wraps instead.
+    assert!(list.contains(" emergency ") && list.contains(" accepted "), "{list}");
+}
+
+#[test]
 fn times_of_another_year_show_the_year() {
     let env = TestEnv::new();
     let id = accepted(&env, &[], "sam", "2027-01-05 10:00");
