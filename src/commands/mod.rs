@@ -4,7 +4,9 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::context::{Ctx, Options};
+use crate::error::Failure;
 use crate::error::workspace;
+use crate::output::Format;
 use crate::store::ScanError;
 
 mod accept;
@@ -98,6 +100,14 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Complete(args) => return completions::complete(global, args),
         other => other,
     };
+    // A format the command cannot print is refused before anything runs, so a command
+    // that writes never saves and then fails at the end.
+    if global.format == Format::Html && !matches!(command, Command::Stats(_)) {
+        return Err(Failure::Usage(
+            "--format html is a page for `handoff stats`; this command prints table, json, yaml, csv or md".to_owned(),
+        )
+        .into());
+    }
     let ctx = Ctx::load(global)?;
     match command {
         Command::Init(_)
