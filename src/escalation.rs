@@ -84,6 +84,45 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     })
 }
 
+/// What [`may_be_due`] needs of a lead: its status and where its clocks start (Unix
+/// seconds, rounded down), as the scan index keeps them.
+pub struct ClockStarts {
+    pub status: crate::lead::Status,
+    /// Capture, or the last rejection or transfer.
+    pub capture: i64,
+    /// The last assignment or transfer.
+    pub assignment: Option<i64>,
+    /// The last movement (else capture).
+    pub movement: i64,
+}
+
+/// Whether any rule could be due for a lead whose clocks start at `s`: a cheap first
+/// filter that never says no to a lead [`evaluate`] would return. It ignores the
+/// conditions and counts every window in wall-clock time (business hours only ever push a
+/// deadline later), and the clocks start where `due` starts them.
+pub fn may_be_due(rules: &Rules, s: &ClockStarts, now: &ZonedDateTime) -> bool {
+    let now_s = now.timestamp().as_second();
+    rules.escalation.iter().any(|rule| {
+        if !rule.status.contains(&s.status) {
+            return false;
+        }
+        let start = match rule.clock {
+            ClockKind::Capture => s.capture,
+            ClockKind::Assignment => match s.assignment {
+                Some(at) => at,
+                None => return false,
+            },
+            ClockKind::Movement => s.movement,
+            ClockKind::EndOfDay => match clock::end_of_day(now.date(), rules.eod, &rules.tz) {
+                Ok(eod) => eod.timestamp().as_second(),
+                Err(_) => return true,
+            },
+        };
+        // Start times are rounded down to the second: one second of slack.
+        start.saturating_add(rule.window().as_secs()) <= now_s.saturating_add(1)
+    })
+}
+
 /// The last rejection or transfer: the lead is waiting for an owner, or for a new owner's
 /// acceptance, again, so the capture clock counts from there (a rule fires once per clock,
 /// so it can fire again for the new wait).

@@ -9,6 +9,7 @@ use crate::store::ScanError;
 
 mod accept;
 mod assign;
+mod bench_generate;
 mod capture;
 mod close;
 mod completions;
@@ -20,6 +21,7 @@ mod list;
 mod log;
 mod man;
 mod merge_driver;
+mod migrate;
 mod next;
 mod note;
 mod qa_record;
@@ -56,8 +58,11 @@ pub enum Command {
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Migrate(migrate::MigrateArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    #[command(hide = true)]
+    BenchGenerate(bench_generate::BenchGenerateArgs),
     #[command(hide = true)]
     MergeDriver(merge_driver::MergeDriverArgs),
     #[command(name = "__complete", hide = true)]
@@ -102,6 +107,8 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::BenchGenerate(args) => bench_generate::run(&ctx, args),
     }
 }
 
