@@ -9,6 +9,7 @@ mod handoff;
 mod layers;
 mod qa;
 mod reliability;
+mod scale;
 mod workspace;
 
 use std::path::{Path, PathBuf};
