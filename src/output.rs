@@ -56,9 +56,32 @@ impl Table {
     }
 }
 
-/// Whether stdout gets colour: a terminal and no NO_COLOR.
+/// Whether stdout gets colour: anstream's choice (a terminal, no `NO_COLOR`, not
+/// `TERM=dumb`; `CLICOLOR_FORCE` forces it).
 pub fn colour_enabled() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// `s` on one line, cut to at most `width` terminal columns, with `…` where it was cut
+/// (wide characters such as CJK count as two columns, combining marks as none).
+pub fn cut(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let s = s.replace('\n', " ");
+    if s.width() <= width {
+        return s;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 /// What a command hands the output layer besides its data (which json and yaml print):
@@ -202,4 +225,18 @@ pub fn render_md(t: &Table) -> String {
         out.push_str(&format!("| {} |\n", row.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cut_counts_terminal_columns() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("two\nlines", 20), "two lines");
+        assert_eq!(cut("abcdefghij", 5), "abcd…");
+        // Each CJK character takes two columns: four of them fill 8, the ellipsis one more.
+        assert_eq!(cut("漏水漏水漏水", 9), "漏水漏水…");
+    }
 }

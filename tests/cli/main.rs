@@ -3,6 +3,7 @@
 mod bench;
 mod capture;
 mod clock;
+mod domain;
 mod everyday;
 mod git;
 mod handoff;
@@ -10,6 +11,8 @@ mod layers;
 mod qa;
 mod reliability;
 mod scale;
+mod snapshots;
+mod stats;
 mod workspace;
 
 use std::path::{Path, PathBuf};
