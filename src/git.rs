@@ -121,6 +121,37 @@ pub fn file_log(top: &Path, path: &str) -> Result<Vec<FileCommit>> {
         .collect())
 }
 
+/// The commits that changed `path` (relative to `top`), oldest first, following renames
+/// (`handoff migrate` moved flat lead files): each with the file's path in that commit.
+pub fn file_log_follow(top: &Path, path: &str) -> Result<Vec<(FileCommit, String)>> {
+    let out = git(top)
+        .args(["log", "--follow", "--name-only", "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path])
+        .output()
+        .context("cannot run git log")?;
+    if !out.status.success() {
+        bail!("git log failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut commits: Vec<(FileCommit, String)> = text
+        .split('\x1e')
+        .filter_map(|record| {
+            let mut lines = record.lines();
+            let mut f = lines.next()?.split('\x1f');
+            let commit = FileCommit {
+                hash: f.next()?.to_owned(),
+                author: f.next()?.to_owned(),
+                email: f.next()?.to_owned(),
+                date: f.next()?.to_owned(),
+                subject: f.next()?.to_owned(),
+            };
+            let at = lines.find(|l| !l.trim().is_empty()).unwrap_or(path).to_owned();
+            Some((commit, at))
+        })
+        .collect();
+    commits.reverse();
+    Ok(commits)
+}
+
 /// A file's content at a commit.
 pub fn show_file(top: &Path, hash: &str, path: &str) -> Option<String> {
     let out = git(top).arg("show").arg(format!("{hash}:{path}")).stderr(Stdio::null()).output().ok()?;

@@ -45,7 +45,7 @@ fn new_leads_are_written_under_their_capture_month() {
 fn a_flat_workspace_works_until_migrate_moves_it_in_one_commit_that_keeps_history() {
     let env = TestEnv::with_git();
     let a = env.capture(&["--to", "dev", "--next-action", "Call", "--due", "+1h"]);
-    let b = env.capture_standard();
+    let b = env.capture(&["--name", "Tom Becker", "--phone", "312-555-0199", "--notes", "Furnace bangs at start-up"]);
     let ids = flatten(&env, true);
     assert_eq!(ids.len(), 2);
     // Every command still finds the flat files, and rewrites them where they are.
@@ -84,6 +84,11 @@ fn a_flat_workspace_works_until_migrate_moves_it_in_one_commit_that_keeps_histor
     assert_eq!(env.git(&["rev-list", "--count", "HEAD"]).trim().parse::<usize>().unwrap(), commits_after);
     env.ok("ana", &["note", &a, "after the move"]);
     env.cmd(&["validate"]).assert().success();
+    // `handoff log` still joins the events from before the move with their commits.
+    let v: serde_json::Value = serde_json::from_str(&env.ok("ana", &["log", &b, "--json"])).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries[0]["event"], "captured");
+    assert!(entries[0]["commit"]["subject"].as_str().unwrap().starts_with(&format!("capture {b}")), "{v}");
 }
 
 #[test]
