@@ -23,6 +23,9 @@ use anyhow::{Context, Result, bail};
 
 use super::Author;
 
+/// An index larger than this (about 10k entries) is put in split mode.
+const SPLIT_ABOVE: u64 = 1 << 20;
+
 /// A git object name (SHA-1).
 type Oid = [u8; 20];
 
@@ -46,15 +49,30 @@ pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> R
         return Ok(false);
     }
     let out = git(top)
-        .args(["rev-parse", "--show-object-format", "--git-path", "objects", "--verify", "-q", "HEAD"])
+        .args([
+            "rev-parse",
+            "--show-object-format",
+            "--git-path",
+            "objects",
+            "--git-path",
+            "index",
+            "--verify",
+            "-q",
+            "HEAD",
+        ])
         .stderr(Stdio::null())
         .output()
         .context("cannot run git rev-parse")?;
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    let (Some("sha1"), Some(objects), Some(head)) = (lines.next(), lines.next(), lines.next()) else {
+    let (Some("sha1"), Some(objects), Some(index), Some(head)) =
+        (lines.next(), lines.next(), lines.next(), lines.next())
+    else {
         return Ok(false);
     };
+    // A big index not yet in split mode is split once (git then keeps it so, re-splitting
+    // by itself now and then); asking on every commit would rewrite the shared part each time.
+    let split = std::fs::metadata(top.join(index)).is_ok_and(|m| m.len() > SPLIT_ABOVE);
     if !out.status.success() || head.len() != 40 {
         return Ok(false);
     }
@@ -121,7 +139,7 @@ pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> R
     let new = commit_tree(top, &hex(&root), head, author, message)?;
     // The index first, as `git add` then `git commit` would: if git is busy (its index is
     // locked), nothing is committed and the next command's commit picks the file up.
-    sync_index(top, files)?;
+    sync_index(top, files, split)?;
     let mut update = git(top);
     update.args(["update-ref", "-m", &format!("commit: {}", message.lines().next().unwrap_or("")), "HEAD", &new, head]);
     run(&mut update, "git update-ref")?;
@@ -299,9 +317,11 @@ fn commit_tree(top: &Path, tree: &str, parent: &str, author: &Author, message: &
 /// Bring the user's index in step with the new HEAD for `files` (hashing them again fills
 /// in the stat data, so `git status` stays clean and fast). Split index mode keeps this a
 /// small write however many leads the workspace has.
-fn sync_index(top: &Path, files: &[String]) -> Result<()> {
+fn sync_index(top: &Path, files: &[String], split: bool) -> Result<()> {
     let mut child = git(top)
-        .args(["update-index", "--split-index", "--add", "--remove", "-z", "--stdin"])
+        .arg("update-index")
+        .args(split.then_some("--split-index"))
+        .args(["--add", "--remove", "-z", "--stdin"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -163,6 +163,7 @@ impl Workspace {
             (known, changed)
         });
         let changed = old.len() != files.len() || fresh.iter().any(|(_, c)| *c);
+        drop(old);
         let out: Vec<(LeadFile, Known)> = files.into_iter().zip(fresh).map(|(f, (k, _))| (f, k)).collect();
         if changed {
             let entries: Vec<Entry> = out
