@@ -14,7 +14,7 @@
 
 use std::fs::{self, File, Metadata};
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -201,8 +201,15 @@ impl Workspace {
         // Scans run without the lock: each writes its own temp file; the last rename wins,
         // and every version is whole.
         let tmp = self.state_dir().join(format!(".{FILE}.{}.tmp", std::process::id()));
-        let result =
-            File::create(&tmp).and_then(|mut f| f.write_all(&bytes)).and_then(|()| fs::rename(&tmp, self.index_path()));
+        // Owner-only, like the lead files: it holds customers' phone numbers.
+        let result = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(super::LEAD_FILE_MODE)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|()| fs::rename(&tmp, self.index_path()));
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
         }

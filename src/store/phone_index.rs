@@ -15,6 +15,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -166,6 +167,7 @@ pub fn add(ws: &Workspace, id: &LeadId, phone: &str) -> Result<()> {
     let mut f = OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(super::LEAD_FILE_MODE)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     writeln!(f, "{digits} {id}").context("cannot append to the phone index")
@@ -192,7 +194,13 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
         let name = format!("{n:02}");
         // A cache (rebuilt whenever the stamp disagrees): no fsync for 100 small files.
         let path = dir.join(&name);
-        fs::write(&path, buckets.get(&name).map_or("", |t| t.as_str()))
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(super::LEAD_FILE_MODE)
+            .open(&path)
+            .and_then(|mut f| f.write_all(buckets.get(&name).map_or("", |t| t.as_str()).as_bytes()))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     if !stamp.is_empty() {

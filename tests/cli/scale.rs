@@ -136,6 +136,9 @@ fn the_scan_index_sees_hand_edits_deletions_and_survives_damage() {
     assert_eq!(listed(&env), both);
     let index = env.root().join(".handoff/index");
     assert!(index.is_file(), "a scan leaves the index");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&index).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the index holds phone numbers: owner-only, not {mode:o}");
     // A hand edit that keeps the size: only the stat's times tell.
     let text = env.lead_text(&a);
     std::fs::write(env.lead_path(&a), text.replace("owner: dev", "owner: sam")).unwrap();
