@@ -2,12 +2,15 @@
 
 mod bench;
 mod capture;
+mod climb;
 mod clock;
 mod domain;
 mod everyday;
 mod git;
 mod handoff;
 mod layers;
+mod notify;
+mod oncall;
 mod qa;
 mod reliability;
 mod scale;
