@@ -137,7 +137,8 @@ pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
     }
 }
 
-/// Ids of leads that may have this phone number (confirm each against the lead).
+/// Ids of leads that may have this phone number, a local number (no area code) matching
+/// the full numbers ending in it (confirm each against the lead).
 /// The caller holds the workspace lock.
 pub fn candidates(ws: &Workspace, phone: &str) -> Result<Vec<LeadId>> {
     let digits = phone::digits(phone);
@@ -151,7 +152,7 @@ pub fn candidates(ws: &Workspace, phone: &str) -> Result<Vec<LeadId>> {
     Ok(text
         .lines()
         .filter_map(|line| line.split_once(' '))
-        .filter(|(d, _)| *d == digits)
+        .filter(|(d, _)| phone::same_number(d, &digits))
         .filter_map(|(_, id)| id.parse().ok())
         .collect())
 }

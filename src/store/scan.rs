@@ -55,7 +55,7 @@ impl Workspace {
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_where(want, |_| true, f)
+        self.scan_filtered(want, |_| true, |_| true, f)
     }
 
     /// [`Workspace::scan_map`] that also passes over every lead whose index summary
@@ -65,6 +65,29 @@ impl Workspace {
         &self,
         want: Want,
         keep: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_filtered(want, keep, |_| true, f)
+    }
+
+    /// [`Workspace::scan_map`], parsing only the files whose text `may_match` admits (a
+    /// search passes most files over on a substring test, without a YAML parse).
+    pub fn scan_map_where<T: Send>(
+        &self,
+        want: Want,
+        may_match: impl Fn(&str) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_filtered(want, |_| true, may_match, f)
+    }
+
+    /// The scan behind the others: the index's summary first (`want`, `keep`), then the
+    /// file's text (`may_match`), then the parsed lead (`f`).
+    fn scan_filtered<T: Send>(
+        &self,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        may_match: impl Fn(&str) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
         let indexed = self.indexed_files()?;
@@ -80,7 +103,8 @@ impl Workspace {
             if let Known::Bad(message) = known {
                 return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
             }
-            let parsed = read_into(file, buf).and_then(|text| self.parse_file(&file.path, text).map(&f));
+            let parsed = read_into(file, buf)
+                .and_then(|text| if may_match(text) { self.parse_file(&file.path, text).map(&f) } else { Ok(None) });
             match parsed {
                 Ok(Some(value)) => Some(Ok(value)),
                 Ok(None) => None,
