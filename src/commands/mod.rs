@@ -13,6 +13,7 @@ mod accept;
 mod assign;
 mod away;
 mod back;
+mod bench_generate;
 mod calendar;
 mod capture;
 mod close;
@@ -26,6 +27,7 @@ mod list;
 mod log;
 mod man;
 mod merge_driver;
+mod migrate;
 mod next;
 mod note;
 mod notify;
@@ -81,8 +83,11 @@ pub enum Command {
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Migrate(migrate::MigrateArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    #[command(hide = true)]
+    BenchGenerate(bench_generate::BenchGenerateArgs),
     #[command(hide = true)]
     MergeDriver(merge_driver::MergeDriverArgs),
     #[command(name = "__complete", hide = true)]
@@ -146,6 +151,8 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::BenchGenerate(args) => bench_generate::run(&ctx, args),
     }
 }
 
