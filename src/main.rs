@@ -11,11 +11,14 @@ mod csv;
 mod error;
 mod escalation;
 mod git;
+mod gitsync;
 mod handoff;
+mod history;
 mod import;
 mod intake;
 mod lead;
 mod merge;
+mod notify_seam;
 mod output;
 mod phone;
 mod phone_index;
@@ -24,6 +27,7 @@ mod qa;
 mod report;
 mod rules;
 mod store;
+mod sync;
 mod yamlpos;
 
 fn main() -> ExitCode {

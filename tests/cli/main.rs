@@ -5,9 +5,11 @@ mod capture;
 mod clock;
 mod everyday;
 mod git;
+mod gitsafety;
 mod handoff;
 mod qa;
 mod reliability;
+mod sync;
 mod workspace;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,379 @@
+//! A team on several machines: `handoff sync` (fetch, merge with the lead merge driver,
+//! commit, push; never rebase), the git safety checks every mutating command runs first,
+//! and the health each machine keeps (last sync, last escalate-check) for `handoff status`.
+//!
+//! Modelled on `dstask sync` (pull with a merge commit, then push; the user never sees
+//! git) and git-bug (refs outside the branches for data that is not history: here each
+//! machine's health, so a heartbeat every minute never clutters `git log`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::error::workspace;
+use crate::gitsync::{self as g, Identity, LockCheck, Merged, RemoteError};
+use crate::store::{MAX_LEAD_BYTES, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode};
+
+/// How often a push that lost the race to another machine is retried (fetch, merge, push).
+pub const PUSH_ATTEMPTS: u32 = 5;
+
+/// What `handoff sync` did (the `--json` output).
+#[derive(Debug, Default, Serialize)]
+pub struct SyncReport {
+    /// Commits brought in from the remote.
+    pub pulled: u64,
+    /// Commits the remote received from this machine.
+    pub pushed: u64,
+    /// Leads the merge changed here, by id.
+    pub changed: Vec<String>,
+    /// Of the changed leads, those flagged by a merge for someone to review.
+    pub needs_review: Vec<String>,
+    pub remote: String,
+    pub branch: String,
+    /// Lead files merged here by handoff itself (the merge driver did not run, e.g. off PATH).
+    pub resolved: Vec<String>,
+    /// Hand edits found uncommitted and committed on their own first.
+    pub hand_edits: Vec<String>,
+    /// Push attempts that lost the race to another machine.
+    pub retries: u32,
+}
+
+/// The workspace's git repository: its work tree and git directory.
+pub struct Repo {
+    pub top: PathBuf,
+    pub git_dir: PathBuf,
+}
+
+impl Repo {
+    pub fn open(top: PathBuf) -> Result<Repo> {
+        let git_dir = g::git_dir(&top)?;
+        Ok(Repo { top, git_dir })
+    }
+}
+
+/// Refuse (exit 3) while a lead file is unmerged: committing it would drop the other
+/// clone's events. Cheap when no merge is in progress (one file test).
+pub fn refuse_unmerged(repo: &Repo, leads: &str) -> Result<()> {
+    if !g::merging(&repo.git_dir) && !repo.git_dir.join("CHERRY_PICK_HEAD").exists() {
+        return Ok(());
+    }
+    let files = g::unmerged(&repo.top, &[leads])?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    Err(workspace(format!(
+        "{} {} unmerged (a git merge stopped half way, e.g. the lead merge driver was not found); \
+         nothing was changed. Fix: run `handoff sync`, which merges lead files itself and finishes the merge \
+         (or `git merge --abort` to undo the pull)",
+        files.join(", "),
+        if files.len() == 1 { "is" } else { "are" }
+    )))
+}
+
+/// Remove a lock git left behind when provably stale; exit 3 when a git process may hold it.
+pub fn clear_stale_lock(repo: &Repo) -> Result<()> {
+    match g::recover_stale_lock(&repo.top, &repo.git_dir)? {
+        LockCheck::Free => Ok(()),
+        LockCheck::Recovered(path) => {
+            eprintln!(
+                "warning: removed a stale {} (left by a git process that was killed; none is running now)",
+                path.display()
+            );
+            Ok(())
+        }
+        LockCheck::Busy(path, pid) => Err(workspace(format!(
+            "{} exists and {}; nothing was changed. Wait for it to finish and run the command again; \
+             if no git is running, remove {} and retry",
+            path.display(),
+            if pid == 0 {
+                "a git process of another user may be using the repository".to_owned()
+            } else {
+                format!("git process {pid} may be using the repository")
+            },
+            path.display()
+        ))),
+    }
+}
+
+/// Commit each lead file found changed but uncommitted (a hand edit, or a write whose
+/// commit was interrupted) on its own, as "hand edit ID", before a command commits its
+/// own change, so nobody's commit carries someone else's edit. Files that do not parse are
+/// left alone (validate and the scans report them). Returns the committed paths.
+pub fn commit_hand_edits(repo: &Repo, leads: &str, by: &Identity, command: &str) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    for path in g::dirty(&repo.top, leads)? {
+        let Some(id) = Path::new(&path).file_stem().and_then(|s| s.to_str()).map(str::to_owned) else { continue };
+        if !path.ends_with(".yaml") || id.starts_with('.') {
+            continue;
+        }
+        let Ok(text) = read_limited(&repo.top.join(&path), MAX_LEAD_BYTES) else { continue };
+        if parse_lead(&text).is_err() {
+            continue;
+        }
+        let author = crate::git::Author { name: &by.name, email: &by.email, at: None };
+        crate::git::commit(
+            &repo.top,
+            std::slice::from_ref(&path),
+            &author,
+            &format!("hand edit {id}: found uncommitted by `handoff {command}`"),
+        )?;
+        done.push(path);
+    }
+    Ok(done)
+}
+
+/// Merge each unmerged lead file with the lead merge (from the index's base, ours and
+/// theirs), write it and mark it resolved. A lead deleted on one side keeps the other
+/// side's version: a lead is never lost. Returns the files it could not merge.
+pub fn resolve_leads(repo: &Repo, files: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut resolved, mut failed) = (Vec::new(), Vec::new());
+    for path in files {
+        let read = |n: u8| g::stage(&repo.top, n, path).map(|t| parse_lead(&t));
+        let merged = match (read(1), read(2), read(3)) {
+            (base, Some(Ok(ours)), Some(Ok(theirs))) => {
+                let base = match base {
+                    Some(Ok(b)) => b,
+                    _ => ours.clone(),
+                };
+                crate::merge::merge(&base, &ours, &theirs)
+            }
+            (_, Some(Ok(one)), None) | (_, None, Some(Ok(one))) => one,
+            _ => {
+                failed.push(path.clone());
+                continue;
+            }
+        };
+        let text = serialize_lead(&merged)?;
+        write_atomic_mode(&repo.top.join(path), text.as_bytes(), crate::store::LEAD_FILE_MODE)?;
+        resolved.push(path.clone());
+    }
+    if !resolved.is_empty() {
+        g::add(&repo.top, &resolved)?;
+    }
+    Ok((resolved, failed))
+}
+
+/// The remote to sync with: the branch's upstream remote, else `origin`, else the only one.
+pub fn pick_remote(repo: &Repo, branch: &str) -> Result<String> {
+    let remotes = g::remotes(&repo.top)?;
+    let configured = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&repo.top)
+        .args(["config", "--get", &format!("branch.{branch}.remote")])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| remotes.contains(s));
+    if let Some(r) = configured {
+        return Ok(r);
+    }
+    if remotes.iter().any(|r| r == "origin") {
+        return Ok("origin".to_owned());
+    }
+    match remotes.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(workspace(
+            "this workspace has no git remote to sync with; add the shared repository with \
+             `git remote add origin URL` (or start from it with `handoff clone URL`)",
+        )),
+        many => Err(workspace(format!(
+            "this workspace has several remotes ({}) and none is `origin` or the branch's upstream; \
+             set one with `git branch --set-upstream-to REMOTE/BRANCH`",
+            many.join(", ")
+        ))),
+    }
+}
+
+fn remote_failure(e: RemoteError, remote: &str, done: &str) -> anyhow::Error {
+    match e {
+        RemoteError::Offline(msg) => workspace(format!(
+            "cannot reach `{remote}` (offline?): {msg}\n{done}; run `handoff sync` again when the network is back"
+        )),
+        RemoteError::Auth(msg) => workspace(format!(
+            "`{remote}` refused this machine's credentials: {msg}\n{done}; fix the SSH key or token for the \
+             remote, then run `handoff sync`"
+        )),
+        RemoteError::Race(msg) | RemoteError::Other(msg) => {
+            workspace(format!("git could not sync with `{remote}`: {msg}\n{done}"))
+        }
+    }
+}
+
+/// Whether a lead file's text still holds git's conflict markers.
+pub fn has_markers(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("<<<<<<< ") || l.starts_with(">>>>>>> ") || l == "=======")
+}
+
+/// Fetch, merge (lead files with the lead merge), push; on a lost push race, again.
+/// The caller holds the workspace lock and has committed hand edits.
+pub fn sync(repo: &Repo, by: &Identity, at: &str, health: &Health) -> Result<SyncReport> {
+    let leads = crate::store::LEADS_DIR;
+    let Some(branch) = g::current_branch(&repo.top) else {
+        return Err(workspace("HEAD is not on a branch; `git switch main`, then `handoff sync`"));
+    };
+    let remote = pick_remote(repo, &branch)?;
+    let mut report = SyncReport { remote: remote.clone(), branch: branch.clone(), ..SyncReport::default() };
+    finish_merge(repo, leads, by, at, &mut report)?;
+    let upstream = format!("refs/remotes/{remote}/{branch}");
+    let mut changed = BTreeSet::new();
+    let health_ref = format!("{}{}", g::HEALTH_REFS, health.machine);
+    for attempt in 0..PUSH_ATTEMPTS {
+        let has_remote = g::fetch(&repo.top, &remote, &branch)
+            .map_err(|e| remote_failure(e, &remote, "nothing was merged; your work is committed on this machine"))?;
+        let before = g::rev(&repo.top, "HEAD");
+        if has_remote && let Some(theirs) = g::rev(&repo.top, &upstream) {
+            let incoming = g::count(&repo.top, before.as_deref(), &theirs)?;
+            if incoming > 0 {
+                let message = format!("sync: merge {remote}/{branch}");
+                if let Merged::Conflicts(files) = g::merge(&repo.top, &upstream, &message, by, Some(at))? {
+                    settle_conflicts(repo, leads, &files, &mut report)?;
+                    g::conclude_merge(&repo.top, by, Some(at))?;
+                }
+                report.pulled += incoming;
+                if let (Some(b), Some(after)) = (before.as_deref(), g::rev(&repo.top, "HEAD")) {
+                    changed.extend(g::changed_files(&repo.top, b, &after, leads)?);
+                }
+            }
+        }
+        let Some(head) = g::rev(&repo.top, "HEAD") else { return Ok(report) };
+        let outgoing = g::count(&repo.top, g::rev(&repo.top, &upstream).as_deref(), &head)?;
+        let mut published = health.clone();
+        published.last_sync = Some(at.to_owned());
+        let published_ref = g::publish(&repo.top, &health_ref, &published.to_json(), by).ok().map(|()| health_ref.as_str());
+        if outgoing == 0 && published_ref.is_none() {
+            break;
+        }
+        match g::push(&repo.top, &remote, &branch, published_ref) {
+            Ok(()) => {
+                report.pushed = outgoing;
+                break;
+            }
+            Err(RemoteError::Race(_)) if attempt + 1 < PUSH_ATTEMPTS => {
+                report.retries += 1;
+                continue;
+            }
+            Err(RemoteError::Race(msg)) => {
+                return Err(workspace(format!(
+                    "the remote `{remote}` kept moving while syncing ({PUSH_ATTEMPTS} attempts): {msg}\n\
+                     everything is merged and committed here; run `handoff sync` again"
+                )));
+            }
+            Err(e) => {
+                return Err(remote_failure(
+                    e,
+                    &remote,
+                    "the remote's changes are merged here, and yours are committed on this machine",
+                ));
+            }
+        }
+    }
+    g::set_upstream(&repo.top, &remote, &branch)?;
+    for path in &changed {
+        let file = repo.top.join(path);
+        let Ok(text) = read_limited(&file, MAX_LEAD_BYTES) else { continue };
+        if has_markers(&text) {
+            return Err(workspace(format!(
+                "{path} holds git conflict markers after the merge; restore it with `git checkout HEAD~1 -- {path}` \
+                 and report this as a bug"
+            )));
+        }
+        let Some(id) = Path::new(path).file_stem().and_then(|s| s.to_str()) else { continue };
+        report.changed.push(id.to_owned());
+        if parse_lead(&text).is_ok_and(|l| crate::history::needs_review(&l)) {
+            report.needs_review.push(id.to_owned());
+        }
+    }
+    Ok(report)
+}
+
+/// Finish a merge that an earlier pull left half done (the driver was not found, or git
+/// stopped): lead files are merged here, anything else is for the user.
+fn finish_merge(repo: &Repo, leads: &str, by: &Identity, at: &str, report: &mut SyncReport) -> Result<()> {
+    if !g::merging(&repo.git_dir) {
+        return Ok(());
+    }
+    let files = g::unmerged(&repo.top, &[])?;
+    settle_conflicts(repo, leads, &files, report)?;
+    g::conclude_merge(&repo.top, by, Some(at))
+}
+
+fn settle_conflicts(repo: &Repo, leads: &str, files: &[String], report: &mut SyncReport) -> Result<()> {
+    let prefix = format!("{leads}/");
+    let (lead_files, others): (Vec<String>, Vec<String>) = files.iter().cloned().partition(|f| f.starts_with(&prefix));
+    if !others.is_empty() {
+        g::abort_merge(&repo.top).ok();
+        return Err(workspace(format!(
+            "conflict outside leads/: {} changed here and on the remote; the merge was undone, nothing is lost. \
+             Merge by hand: `git pull --no-rebase`, fix {}, `git commit`, then `handoff sync`",
+            others.join(", "),
+            if others.len() == 1 { "it" } else { "them" }
+        )));
+    }
+    let (resolved, failed) = resolve_leads(repo, &lead_files)?;
+    if !failed.is_empty() {
+        g::abort_merge(&repo.top).ok();
+        return Err(workspace(format!(
+            "{} cannot be merged (a version does not read as a lead); the merge was undone. Fix the file \
+             (`handoff validate`), commit, then `handoff sync`",
+            failed.join(", ")
+        )));
+    }
+    report.resolved.extend(resolved);
+    Ok(())
+}
+
+/// This machine's health, kept in `.handoff/health.json` and published to the remote
+/// (under `refs/handoff/health/MACHINE`) by every sync.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Health {
+    /// A random name for this clone, made once.
+    pub machine: String,
+    #[serde(default)]
+    pub host: String,
+    #[serde(default)]
+    pub last_sync: Option<String>,
+    #[serde(default)]
+    pub last_escalate_check: Option<String>,
+}
+
+const HEALTH_FILE: &str = "health.json";
+
+impl Health {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// This clone's health (a fresh one with a new machine name when there is none).
+    pub fn load(ws: &Workspace) -> Health {
+        let path = ws.state_dir().join(HEALTH_FILE);
+        let mut h: Health =
+            read_limited(&path, 64 * 1024).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        if h.machine.is_empty() {
+            let random = crate::store::random_bytes();
+            h.machine = random.iter().take(8).map(|b| crate::lead::ID_ALPHABET[usize::from(b % 32)] as char).collect();
+        }
+        if h.host.is_empty() {
+            h.host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_owned();
+        }
+        h
+    }
+
+    /// Save it. The caller holds the workspace lock.
+    pub fn save(&self, ws: &Workspace) -> Result<()> {
+        let dir = ws.state_dir();
+        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write_atomic_mode(&dir.join(HEALTH_FILE), self.to_json().as_bytes(), 0o644)
+    }
+
+    /// The other machines' health, as last fetched.
+    pub fn others(top: &Path) -> Vec<Health> {
+        g::ref_messages(top, g::REMOTE_HEALTH_REFS)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(_, msg)| serde_json::from_str(&msg).ok())
+            .collect()
+    }
+}
