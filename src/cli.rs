@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser};
 
 use crate::commands::Command;
+use crate::context::Options;
 use crate::output::Format;
 
 /// Keep every lead owned, on time and on record: the Lead Handoff SOP on plain files.
@@ -87,8 +88,15 @@ pub fn parse() -> Cli {
 }
 
 impl GlobalArgs {
-    pub fn format(&self) -> Format {
-        if self.json { Format::Json } else { self.format.unwrap_or_default() }
+    /// The options as the application layer takes them.
+    pub fn options(&self) -> Options {
+        Options {
+            root: self.root.clone(),
+            actor: self.actor.clone(),
+            now: self.now.clone(),
+            format: if self.json { Format::Json } else { self.format.unwrap_or_default() },
+            format_given: self.json || self.format.is_some(),
+        }
     }
 }
 

@@ -10,7 +10,6 @@ use anyhow::{Context, Result};
 use jiff::ZonedDateTime;
 use jiff::civil::Date;
 
-use crate::cli::GlobalArgs;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
@@ -18,6 +17,18 @@ use crate::lead::{Lead, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
 use crate::store::Workspace;
+
+/// The global options as given (`--root`, `--as`, `--now`, `--format`), parsed by the
+/// command line and handed down; nothing below reads clap's types.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub root: Option<std::path::PathBuf>,
+    pub actor: Option<String>,
+    pub now: Option<String>,
+    pub format: Format,
+    /// Whether --format/--json was given (commands with another natural default check it).
+    pub format_given: bool,
+}
 
 pub struct Ctx {
     pub ws: Workspace,
@@ -32,7 +43,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn load(g: &GlobalArgs) -> Result<Ctx> {
+    pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
         let rules = ws.load_rules()?;
@@ -51,8 +62,8 @@ impl Ctx {
             rules,
             now,
             actor: g.actor.clone().filter(|a| !a.is_empty()),
-            format: g.format(),
-            format_given: g.json || g.format.is_some(),
+            format: g.format,
+            format_given: g.format_given,
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         })
     }
@@ -101,32 +112,11 @@ impl Ctx {
         self.ws.read(&id)
     }
 
-    /// The one way a command changes an existing lead: lock the workspace, read the lead,
-    /// let `change` edit it (returning the commit summary), write it atomically, commit it.
-    /// A refusal from `change` leaves the file untouched.
-    pub fn change_lead(
-        &self,
-        arg: &str,
-        command: &str,
-        change: impl FnOnce(&mut Lead) -> Result<String>,
-    ) -> Result<Lead> {
-        let actor = self.actor()?.id.clone();
-        let _lock = self.ws.lock()?;
-        let id = self.ws.resolve(arg)?;
-        let mut lead = self.ws.read(&id)?;
-        let appended_from = lead.history.len();
-        let summary = change(&mut lead)?;
-        lead.keep_history_ordered(appended_from);
-        let path = self.ws.write(&lead)?;
-        self.commit(&[path], &actor, &format!("{command} {id}: {summary}"));
-        Ok(lead)
-    }
-
     /// Commit files when the workspace is a git work tree and rules.yaml allows it.
     ///
     /// A git failure never undoes the write: it is reported, and the next command's
     /// commit picks the file up.
-    pub fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
+    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
         if !self.rules.git {
             return;
         }

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 
 use crate::clock::Stamp;
 use crate::error::refused;
-use crate::lead::{Event, EventKind, Lead, RECORD_FIELDS, Status};
+use crate::field::Field;
+use crate::lead::{Event, EventKind, Lead, Status};
 use crate::rules::{Rules, Strategy};
 
 /// What an assignment sets.
@@ -106,24 +107,13 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
     Ok(())
 }
 
-/// How to fill a missing field, for refusal messages.
+/// How to fill a missing field (`service_address/market` counts as the address), for
+/// refusal messages.
 pub fn hint(field: &str) -> String {
-    let flag = match field {
-        "full_name" => "handoff update ID --name TEXT",
-        "primary_phone" => "handoff update ID --phone NUMBER",
-        "service_address/market" => "handoff update ID --address TEXT (or --market TEXT)",
-        "service_type" => "handoff update ID --service TYPE",
-        "urgency" => "handoff update ID --urgency LEVEL",
-        "source" => "handoff update ID --source SOURCE",
-        "referral" => "handoff update ID --referral TEXT",
-        "notes" => "handoff update ID --notes TEXT",
-        "next_action" => "handoff assign ID --next-action TEXT",
-        "next_action_due" => "handoff assign ID --due TIME",
-        "follow_up_on" => "handoff update ID --follow-up DATE",
-        "owner" => "handoff assign ID --to STAFF",
-        _ => return format!("set {field}"),
-    };
-    format!("set {field} with `{flag}`")
+    match field.split('/').next().and_then(|f| f.parse::<Field>().ok()) {
+        Some(f) => format!("set {field} with `{}`", f.fill_with()),
+        None => format!("set {field}"),
+    }
 }
 
 /// The assigned owner confirms acceptance.
@@ -165,21 +155,8 @@ fn require_owner(lead: &Lead, by: &str, verb: &str) -> Result<()> {
     }
 }
 
-/// Check `--missing` names against the record fields.
-pub fn check_missing_fields(names: &[String]) -> Result<()> {
-    for name in names {
-        if !RECORD_FIELDS.contains(&name.as_str()) {
-            return Err(refused(format!(
-                "--missing: `{name}` is not a record field; use: {}",
-                RECORD_FIELDS.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The assigned owner sends the lead back to intake with a reason.
-pub fn reject(lead: &mut Lead, by: &str, at: Stamp, reason: &str, missing: Vec<String>) -> Result<()> {
+pub fn reject(lead: &mut Lead, by: &str, at: Stamp, reason: &str, missing: &[Field]) -> Result<()> {
     if lead.status != Status::Assigned {
         let why = match lead.status {
             Status::Accepted => {
@@ -193,13 +170,12 @@ pub fn reject(lead: &mut Lead, by: &str, at: Stamp, reason: &str, missing: Vec<S
     if reason.trim().is_empty() {
         return Err(refused("--reason is empty; say what is wrong so intake can fix it"));
     }
-    check_missing_fields(&missing)?;
     lead.status = Status::Intake;
     let from = lead.owner.take();
     lead.history.push(Event {
         from,
         reason: Some(reason.to_owned()),
-        missing,
+        missing: missing.iter().map(|f| f.name().to_owned()).collect(),
         ..Event::new(at, by, EventKind::Rejected)
     });
     Ok(())

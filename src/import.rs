@@ -8,14 +8,13 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::commands::{HandoffArgs, RecordArgs};
 use crate::context::Ctx;
 use crate::error::refused;
+use crate::field::Field;
 use crate::intake;
 use crate::lead::LeadId;
-
-/// The columns: the record fields, by name.
-pub const COLUMNS: [&str; 14] = crate::lead::RECORD_FIELDS;
+use crate::route::HandoffRequest;
+use crate::transaction::Transaction;
 
 #[derive(Debug, Serialize)]
 pub struct Imported {
@@ -36,29 +35,22 @@ pub struct Outcome {
     pub dry_run: bool,
 }
 
-/// Import the CSV `text` as `by`. The caller holds the workspace lock and commits.
-pub fn import(
-    ctx: &Ctx,
-    text: &str,
-    by: &str,
-    partial: bool,
-    dry_run: bool,
-) -> Result<(Outcome, Vec<std::path::PathBuf>)> {
+/// Import the CSV `text` as `by`, in the caller's transaction (which commits).
+pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bool, dry_run: bool) -> Result<Outcome> {
     let records = crate::csv::parse(text).map_err(|e| refused(format!("the file is not valid CSV: {e:#}")))?;
     let Some((_, header)) = records.first() else {
         return Err(refused("the file is empty; the first row names the columns (full_name, primary_phone, ...)"));
     };
     let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
     for h in &header {
-        if !COLUMNS.contains(&h.as_str()) {
+        if h.parse::<Field>().is_err() {
             return Err(refused(format!(
                 "unknown column `{h}`; columns are named as record fields: {}",
-                COLUMNS.join(", ")
+                Field::names()
             )));
         }
     }
     let mut outcome = Outcome { dry_run, ..Outcome::default() };
-    let mut files = Vec::new();
     for (n, (_, cells)) in records.iter().enumerate().skip(1) {
         let row = n + 1;
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -74,19 +66,9 @@ pub fn import(
             let i = header.iter().position(|h| h == col)?;
             cells.get(i).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())
         };
-        let record = RecordArgs {
-            name: get("full_name"),
-            phone: get("primary_phone"),
-            address: get("service_address"),
-            market: get("market"),
-            service: get("service_type"),
-            urgency: get("urgency"),
-            fit: get("fit"),
-            source: get("source"),
-            referral: get("referral"),
-            notes: get("notes"),
-        };
-        let handoff = HandoffArgs {
+        let record: Vec<(Field, String)> =
+            Field::INTAKE.into_iter().filter_map(|f| get(f.name()).map(|v| (f, v))).collect();
+        let handoff = HandoffRequest {
             to: get("owner"),
             next_action: get("next_action"),
             due: get("next_action_due"),
@@ -94,18 +76,15 @@ pub fn import(
         };
         let result = (|| {
             let mut lead = intake::blank(ctx, by);
-            record.apply(ctx, &mut lead)?;
-            intake::save(ctx, lead, by, &handoff, false, partial, dry_run)
+            intake::apply_fields(ctx, &mut lead, &record)?;
+            intake::save(ctx, tx, lead, by, &handoff, false, partial, dry_run)
         })();
         match result {
             Ok(saved) => {
                 outcome.imported.push(Imported { row, id: saved.lead.id.clone() });
-                if !dry_run {
-                    files.push(saved.path);
-                }
             }
             Err(e) => outcome.refused.push(Refused { row, reason: format!("{e:#}") }),
         }
     }
-    Ok((outcome, files))
+    Ok(outcome)
 }

@@ -2,20 +2,21 @@
 //!
 //! The required intake fields are checked (or the lead saved incomplete with `partial`),
 //! SOP leads that must not sit unowned are routed at once, the lead is written under the
-//! workspace lock with a fresh id, and the phone index learns its number. Committing is
+//! workspace lock with a fresh id (the store's write hook files its phone in the index). Committing is
 //! the caller's: capture commits one lead, import one batch.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::commands::{HandoffArgs, resolve_handoff};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::handoff;
+use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead, LeadId, Status};
-use crate::store::random_bytes;
-use crate::{phone, phone_index};
+use crate::phone;
+use crate::route::{self, HandoffRequest};
+use crate::store::{phone_index, random_bytes};
+use crate::transaction::Transaction;
 
 /// A lead with nothing but its id, capture time and capturer.
 pub fn blank(ctx: &Ctx, by: &str) -> Lead {
@@ -56,17 +57,29 @@ pub struct Saved {
 pub fn missing_flag(field: &str) -> String {
     match field {
         "service_address/market" => "--address or --market".to_owned(),
-        f => crate::commands::flag_of(f).to_owned(),
+        f => f.parse::<Field>().map_or("--value", Field::flag).to_owned(),
     }
 }
 
-/// Check, route if the SOP says so, and write `lead`. The caller holds the workspace lock.
+/// Check every given value, then set them; returns the fields that changed. Nothing is
+/// set unless every value is valid.
+pub fn apply_fields(ctx: &Ctx, lead: &mut Lead, fields: &[(Field, String)]) -> Result<Vec<Field>> {
+    let mut values = Vec::new();
+    for (field, raw) in fields {
+        values.push((*field, field.check(&ctx.rules, raw).map_err(refused)?));
+    }
+    Ok(values.into_iter().filter_map(|(field, value)| field.set(lead, value).then_some(field)).collect())
+}
+
+/// Check, route if the SOP says so, and write `lead` in the caller's transaction.
 /// With `dry_run`, everything is checked and nothing is written.
+#[allow(clippy::too_many_arguments)]
 pub fn save(
     ctx: &Ctx,
+    tx: &mut Transaction,
     mut lead: Lead,
     by: &str,
-    h: &HandoffArgs,
+    h: &HandoffRequest,
     route: bool,
     partial: bool,
     dry_run: bool,
@@ -101,11 +114,7 @@ pub fn save(
         ..Event::new(now, by, EventKind::Captured)
     });
     if must_route {
-        let (handoff, turn_rule) = resolve_handoff(ctx, &lead, h)?;
-        handoff::assign(&mut lead, &ctx.rules, handoff, by, now)?;
-        if let (Some(rule), false) = (&turn_rule, dry_run) {
-            ctx.ws.bump_turn(rule)?;
-        }
+        route::hand_off(ctx, &mut lead, h, by, !dry_run)?;
     }
     if dry_run {
         let path = ctx.ws.lead_path(&lead.id);
@@ -118,10 +127,7 @@ pub fn save(
         Some(p) => phone_index::candidates(&ctx.ws, p)?,
         None => Vec::new(),
     };
-    let path = ctx.ws.create(&lead)?;
-    if let Some(p) = &lead.primary_phone {
-        phone_index::add(&ctx.ws, &lead.id, p)?;
-    }
+    let path = tx.create(&lead)?;
     Ok(Saved { lead, path, missing, same_phone })
 }
 

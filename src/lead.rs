@@ -281,24 +281,6 @@ impl Event {
     }
 }
 
-/// The record fields a user can name (`--missing`, `changed`), in record order.
-pub const RECORD_FIELDS: [&str; 14] = [
-    "full_name",
-    "primary_phone",
-    "service_address",
-    "market",
-    "service_type",
-    "urgency",
-    "fit",
-    "source",
-    "referral",
-    "notes",
-    "next_action",
-    "next_action_due",
-    "follow_up_on",
-    "owner",
-];
-
 /// The SOP requirements that depend on policy (rules.yaml) rather than on the record.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Requirements {
@@ -394,27 +376,6 @@ impl Lead {
     /// Whether the current owner has confirmed acceptance.
     pub fn is_accepted(&self) -> bool {
         matches!(self.status, Status::Accepted | Status::Closed) && self.last_event(EventKind::Accepted).is_some()
-    }
-
-    /// The value of a record field by name, for display and `changed` detection.
-    pub fn field(&self, name: &str) -> Option<String> {
-        match name {
-            "full_name" => self.full_name.clone(),
-            "primary_phone" => self.primary_phone.clone(),
-            "service_address" => self.service_address.clone(),
-            "market" => self.market.clone(),
-            "service_type" => self.service_type.clone(),
-            "urgency" => self.urgency.clone(),
-            "fit" => self.fit.clone(),
-            "source" => self.source.clone(),
-            "referral" => self.referral.clone(),
-            "notes" => self.notes.clone(),
-            "next_action" => self.next_action.clone(),
-            "next_action_due" => self.next_action_due.map(|s| s.to_string()),
-            "follow_up_on" => self.follow_up_on.map(|d| d.to_string()),
-            "owner" => self.owner.clone(),
-            _ => None,
-        }
     }
 }
 

@@ -6,14 +6,10 @@ use std::io::{BufRead, Write};
 
 use anyhow::Result;
 
-use crate::commands::{checked, set_field};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::lead::{Lead, RECORD_FIELDS};
-
-/// The intake fields in the SOP's order ("intake tags urgency, service type, and fit"):
-/// the record's fields up to the notes.
-const ORDER: &[&str] = RECORD_FIELDS.split_at(10).0;
+use crate::field::Field;
+use crate::lead::Lead;
 
 /// Whether `field` still needs asking for.
 fn needed(ctx: &Ctx, lead: &Lead, field: &str, asked_optional: bool) -> bool {
@@ -31,7 +27,9 @@ pub fn missing_fields(ctx: &Ctx, lead: &mut Lead) -> Result<()> {
     let mut input = stdin.lock();
     let mut err = std::io::stderr();
     writeln!(err, "Missing details (Ctrl-C to cancel; nothing is saved until the end):")?;
-    for &field in ORDER {
+    // The intake fields in the SOP's order ("intake tags urgency, service type, and fit").
+    for f in Field::INTAKE {
+        let field = f.name();
         if !needed(ctx, lead, field, false) {
             continue;
         }
@@ -65,12 +63,12 @@ pub fn missing_fields(ctx: &Ctx, lead: &mut Lead) -> Result<()> {
             {
                 answer = v.clone();
             }
-            match checked(ctx, field, &answer) {
+            match f.check(&ctx.rules, &answer) {
                 Ok(value) => {
-                    set_field(lead, field, value);
+                    f.set(lead, value);
                     break;
                 }
-                Err(e) => writeln!(err, "  {e:#}")?,
+                Err(e) => writeln!(err, "  {e}")?,
             }
         }
     }

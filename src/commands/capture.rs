@@ -3,7 +3,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use super::assign::{HandoffArgs, handoff_summary};
+use super::assign::HandoffArgs;
 use super::record::RecordArgs;
 use crate::context::Ctx;
 use crate::{intake, prompt};
@@ -29,20 +29,20 @@ pub struct CaptureArgs {
 pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
     let by = ctx.actor()?.id.clone();
     let mut lead = intake::blank(ctx, &by);
-    args.record.apply(ctx, &mut lead)?;
+    crate::intake::apply_fields(ctx, &mut lead, &args.record.fields())?;
     let missing = lead.missing_intake(ctx.rules.requirements(&lead));
     if !missing.is_empty() && !args.partial && ctx.interactive {
         prompt::missing_fields(ctx, &mut lead)?;
     }
     let saved = {
-        let _lock = ctx.ws.lock()?;
-        let saved = intake::save(ctx, lead, &by, &args.handoff, args.route, args.partial, false)?;
+        let mut tx = ctx.transaction(&by)?;
+        let saved = intake::save(ctx, &mut tx, lead, &by, &args.handoff.request(), args.route, args.partial, false)?;
         let summary = match &saved.lead.owner {
             Some(owner) => format!("captured, assigned to {owner}"),
             None if saved.missing.is_empty() => "captured".to_owned(),
             None => format!("captured incomplete (missing {})", saved.missing.join(", ")),
         };
-        ctx.commit(std::slice::from_ref(&saved.path), &by, &format!("capture {}: {summary}", saved.lead.id));
+        tx.finish(&format!("capture {}: {summary}", saved.lead.id))?;
         saved
     };
     let lead = &saved.lead;
@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
     }
     intake::warn_same_phone(ctx, lead, &saved.same_phone);
     if lead.owner.is_some() {
-        eprintln!("{}", handoff_summary(ctx, lead));
+        eprintln!("{}", crate::route::handoff_summary(ctx, lead));
     } else if !saved.missing.is_empty() {
         eprintln!(
             "saved incomplete in intake (missing {}); complete it with `handoff update {}`",

@@ -6,8 +6,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use clap_complete::Shell;
 
-use crate::cli::GlobalArgs;
 use crate::context::Ctx;
+use crate::context::Options;
 
 /// Print a shell completion script (lead ids and staff ids complete live in bash, zsh and fish).
 #[derive(Debug, Args)]
@@ -40,8 +40,7 @@ const ID_COMMANDS: &str = "update note assign accept reject transfer next close 
 /// Flags that take a staff id.
 const STAFF_FLAGS: &str = "--to --as --owner";
 
-pub fn run(args: CompletionsArgs) -> Result<()> {
-    let mut cmd = crate::cli::command();
+pub fn run(args: CompletionsArgs, mut cmd: clap::Command) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "handoff", &mut out);
     match args.shell {
@@ -119,7 +118,7 @@ fn fish_dynamic() -> String {
     s
 }
 
-pub fn complete(global: &GlobalArgs, args: CompleteArgs) -> Result<()> {
+pub fn complete(global: &Options, args: CompleteArgs) -> Result<()> {
     // Completion must never print errors into the user's prompt: fail quietly.
     let Ok(ctx) = Ctx::load(global) else { return Ok(()) };
     let mut out = std::io::stdout().lock();

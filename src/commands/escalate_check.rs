@@ -123,14 +123,12 @@ fn json(e: &Escalation) -> String {
 /// Record the pending escalations under the workspace lock, re-reading each lead so that
 /// overlapping runs never record one twice. Returns the (lead, rule) pairs recorded.
 fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)>> {
-    let _lock = ctx.ws.lock()?;
+    let mut tx = ctx.transaction(SYSTEM)?;
     let mut recorded = Vec::new();
-    let mut files = Vec::new();
     let mut ids: Vec<&LeadId> = pending.iter().map(|(id, _)| *id).collect();
     ids.dedup();
     for id in ids {
-        let Ok(mut lead) = ctx.ws.read(id) else { continue };
-        let appended_from = lead.history.len();
+        let Ok(mut lead) = tx.read_id(id) else { continue };
         let fresh = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         let mut changed = false;
         for d in fresh.iter().filter(|d| !d.fired) {
@@ -148,17 +146,17 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
             changed = true;
         }
         if changed {
-            lead.keep_history_ordered(appended_from);
-            files.push(ctx.ws.write(&lead)?);
+            tx.write(&mut lead)?;
         }
     }
-    if !files.is_empty() {
+    let leads = tx.written().len();
+    if leads > 0 {
         let first = recorded.first().map(|(id, _)| id.to_string()).unwrap_or_default();
         let message = match recorded.len() {
             1 => format!("escalate-check {first}: 1 escalation ({})", recorded[0].1),
-            n => format!("escalate-check {first}: {n} escalations on {} leads", files.len()),
+            n => format!("escalate-check {first}: {n} escalations on {leads} leads"),
         };
-        ctx.commit(&files, SYSTEM, &message);
+        tx.finish(&message)?;
     }
     Ok(recorded)
 }

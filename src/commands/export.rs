@@ -4,7 +4,8 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::context::Ctx;
-use crate::lead::{EventKind, Lead, RECORD_FIELDS, Status};
+use crate::field::Field;
+use crate::lead::{EventKind, Lead, Status};
 use crate::output::{Format, Table, emit};
 use crate::store::Want;
 
@@ -29,12 +30,12 @@ pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
 
 fn table(leads: &[Lead]) -> Table {
     let mut headers = vec!["id", "status", "created_at", "captured_by"];
-    headers.extend(RECORD_FIELDS);
+    headers.extend(Field::ALL.map(Field::name));
     headers.extend(["accepted_at", "outcome", "closed_at"]);
     let mut t = Table::new(&headers);
     for l in leads {
         let mut row = vec![l.id.to_string(), l.status.to_string(), l.created_at.to_string(), l.captured_by.clone()];
-        row.extend(RECORD_FIELDS.iter().map(|f| l.field(f).unwrap_or_default()));
+        row.extend(Field::ALL.map(|f| f.get(l).unwrap_or_default()));
         let accepted = l.last_event(EventKind::Accepted).map(|e| e.at.to_string()).unwrap_or_default();
         let closed = l.last_event(EventKind::Closed);
         row.push(accepted);

@@ -38,17 +38,17 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         read_limited(&args.file, 64 * 1024 * 1024).map_err(|e| refused(format!("{e:#}")))?
     };
     let outcome = {
-        let _lock = ctx.ws.lock()?;
+        let mut tx = ctx.transaction(&by)?;
         // --strict checks every row first (writing nothing), then imports only a clean file.
         let check_only = args.dry_run || args.strict;
-        let (mut outcome, mut files) = import::import(ctx, &text, &by, args.partial, check_only)?;
+        let mut outcome = import::import(ctx, &mut tx, &text, &by, args.partial, check_only)?;
         if args.strict && !args.dry_run {
             if outcome.refused.is_empty() {
-                (outcome, files) = import::import(ctx, &text, &by, args.partial, false)?;
+                outcome = import::import(ctx, &mut tx, &text, &by, args.partial, false)?;
                 if !outcome.refused.is_empty() {
                     // Every row passed the check, so this is a write failing (disk full, say):
                     // all or nothing still holds, so the rows written by this run go again.
-                    for file in &files {
+                    for file in tx.written() {
                         let _ = std::fs::remove_file(file);
                     }
                     let why: Vec<String> =
@@ -65,7 +65,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         if let Some(first) = outcome.imported.first() {
             let n = outcome.imported.len();
             let message = format!("import {}: {n} lead{} from CSV", first.id, if n == 1 { "" } else { "s" });
-            ctx.commit(&files, &by, &message);
+            tx.finish(&message)?;
         }
         outcome
     };

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use jiff::tz::TimeZone;
 
-use crate::cli::GlobalArgs;
+use crate::context::Options;
 use crate::context::relative_to;
 use crate::error::{refused, workspace};
 use crate::git;
@@ -25,7 +25,7 @@ pub struct InitArgs {
     pub timezone: Option<String>,
 }
 
-pub fn run(_global: &GlobalArgs, args: InitArgs) -> Result<()> {
+pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
     let dir = match args.dir {
         Some(d) => d,
         None => std::env::current_dir().context("cannot read the current directory")?,

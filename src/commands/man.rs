@@ -16,8 +16,7 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-pub fn run(args: ManArgs) -> Result<()> {
-    let cmd = crate::cli::command();
+pub fn run(args: ManArgs, cmd: clap::Command) -> Result<()> {
     match args.dir {
         None => {
             let mut out = std::io::stdout().lock();

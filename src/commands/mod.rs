@@ -3,13 +3,9 @@
 use anyhow::Result;
 use clap::Subcommand;
 
-use crate::cli::GlobalArgs;
-use crate::context::Ctx;
+use crate::context::{Ctx, Options};
 use crate::error::workspace;
 use crate::store::ScanError;
-
-pub use assign::{HandoffArgs, handoff_summary, resolve_handoff};
-pub use record::{RecordArgs, checked, flag_of, set_field};
 
 mod accept;
 mod assign;
@@ -71,12 +67,14 @@ pub enum Command {
     Complete(completions::CompleteArgs),
 }
 
-pub fn run(global: &GlobalArgs, command: Command) -> Result<()> {
+/// Run one command. `cli` builds the whole command-line tree (for completions and the man
+/// page); it is handed down so that nothing here imports the command line's top.
+pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Result<()> {
     let command = match command {
         Command::Init(args) => return init::run(global, args),
         Command::MergeDriver(args) => return merge_driver::run(args),
-        Command::Completions(args) => return completions::run(args),
-        Command::Man(args) => return man::run(args),
+        Command::Completions(args) => return completions::run(args, cli()),
+        Command::Man(args) => return man::run(args, cli()),
         Command::Complete(args) => return completions::complete(global, args),
         other => other,
     };

@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::clock;
 use crate::context::Ctx;
-use crate::lead::{Event, EventKind, Lead, RECORD_FIELDS};
+use crate::field::Field;
+use crate::lead::{Event, EventKind, Lead};
 use crate::output::{Format, Table, emit};
 
 /// Show a lead: its record, the handoff contract (owner, next action, due, acceptance), and its history.
@@ -48,8 +49,8 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     if matches!(ctx.format, Format::Csv | Format::Md) {
         return emit(ctx.format, &(), || {
             let mut t = Table::new(&["field", "value"]);
-            for field in RECORD_FIELDS {
-                t.row(vec![field.to_owned(), lead.field(field).unwrap_or_default()]);
+            for field in Field::ALL {
+                t.row(vec![field.to_string(), field.get(&lead).unwrap_or_default()]);
             }
             t
         });
@@ -58,14 +59,14 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     out.push_str(&format!("Lead {}  ({})\n", lead.id, lead.status));
     out.push_str(&format!("  {:<16} {}\n", "created_at", clock::short(&ctx.local(&lead.created_at))));
     out.push_str(&format!("  {:<16} {}\n", "captured_by", lead.captured_by));
-    for field in RECORD_FIELDS {
+    for field in Field::ALL {
         let value = match field {
-            "next_action_due" => lead.next_action_due.map(|d| clock::short(&ctx.local(&d))),
-            _ => lead.field(field),
+            Field::NextActionDue => lead.next_action_due.map(|d| clock::short(&ctx.local(&d))),
+            _ => field.get(&lead),
         };
         if let Some(value) = value {
             let value = value.replace('\n', &format!("\n  {:<16} ", ""));
-            out.push_str(&format!("  {field:<16} {value}\n"));
+            out.push_str(&format!("  {:<16} {value}\n", field.name()));
         }
     }
     out.push_str("\nHandoff contract\n");

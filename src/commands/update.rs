@@ -4,11 +4,11 @@ use anyhow::Result;
 use clap::Args;
 
 use super::record::RecordArgs;
-use crate::commands::{HandoffArgs, handoff_summary, resolve_handoff};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::handoff;
+use crate::intake;
 use crate::lead::{Event, EventKind, Status};
+use crate::route::{self, HandoffRequest};
 
 /// Complete or correct a lead's record; recorded as an `updated` event naming the fields.
 #[derive(Debug, Args)]
@@ -37,7 +37,8 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
         if lead.status == Status::Closed {
             return Err(refused(format!("lead {} is closed; capture a new lead for new work", lead.id)));
         }
-        let mut changed = args.record.apply(ctx, lead)?;
+        let mut changed: Vec<String> =
+            intake::apply_fields(ctx, lead, &args.record.fields())?.iter().map(|f| f.name().to_owned()).collect();
         if follow_up.is_some() && lead.follow_up_on != follow_up {
             lead.follow_up_on = follow_up;
             changed.push("follow_up_on".to_owned());
@@ -62,9 +63,6 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
                 )));
             }
         }
-        if let (true, Some(phone)) = (changed.iter().any(|c| c == "primary_phone"), &lead.primary_phone) {
-            crate::phone_index::add(&ctx.ws, &lead.id, phone)?;
-        }
         let mut summary = format!("changed {}", changed.join(", "));
         lead.history.push(Event {
             changed,
@@ -78,11 +76,7 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
         let never_handed_off = !lead.history.iter().any(|e| e.event == EventKind::Assigned);
         if lead.status == Status::Intake && missing.is_empty() && never_handed_off && ctx.rules.routes_at_capture(lead)
         {
-            let (h, turn_rule) = resolve_handoff(ctx, lead, &HandoffArgs::default())?;
-            handoff::assign(lead, &ctx.rules, h, &by, ctx.stamp())?;
-            if let Some(rule) = turn_rule {
-                ctx.ws.bump_turn(&rule)?;
-            }
+            route::hand_off(ctx, lead, &HandoffRequest::default(), &by, true)?;
             summary.push_str(&format!("; routed to {}", lead.owner.as_deref().unwrap_or_default()));
         }
         Ok(summary)
@@ -94,7 +88,7 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
     } else if lead.status == Status::Intake {
         eprintln!("the record is complete; hand it off with `handoff assign {}`", lead.id);
     } else if lead.history.last().is_some_and(|e| e.event == EventKind::Assigned) {
-        eprintln!("{}", handoff_summary(ctx, &lead));
+        eprintln!("{}", route::handoff_summary(ctx, &lead));
     }
     Ok(())
 }

@@ -9,9 +9,9 @@ use crate::error::workspace;
 use crate::lead::{Event, Lead, SYSTEM, Status};
 use crate::output::{Table, emit};
 use crate::phone;
+use crate::rules::yamlpos::{Seg, locate};
 use crate::rules::{Problem, Rules};
 use crate::store::{MAX_LEAD_BYTES, parse_lead, read_limited};
-use crate::yamlpos::{Seg, locate};
 
 /// Check rules.yaml and every lead file; lists every problem with file and line (exit 3 if any).
 #[derive(Debug, Args)]

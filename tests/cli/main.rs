@@ -7,6 +7,7 @@ mod everyday;
 mod git;
 mod gitsafety;
 mod handoff;
+mod layers;
 mod qa;
 mod reliability;
 mod sync;

@@ -85,7 +85,7 @@ pub fn add(ws: &Workspace, id: &LeadId, phone: &str) -> Result<()> {
 /// Rebuild the index from the lead files; returns its text.
 fn rebuild(ws: &Workspace, stamp: &str) -> Result<String> {
     let lines = ws.par_files(|file, buf| {
-        let text = crate::store::read_into(file, buf).ok()?;
+        let text = super::scan::read_into(file, buf).ok()?;
         let value = text.lines().find_map(|l| l.strip_prefix("primary_phone:"))?;
         let value = value.trim().trim_matches(['\'', '"']);
         let id = file.path.file_stem()?.to_str()?;

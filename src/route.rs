@@ -1,0 +1,109 @@
+//! Picking an owner for a lead: the routing rule's choice (domain: `rules`, `handoff`)
+//! with the workspace state it needs (round-robin turns, open leads per owner).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use crate::clock::{self, Stamp};
+use crate::context::Ctx;
+use crate::error::refused;
+use crate::handoff::{self, Handoff};
+use crate::lead::Lead;
+use crate::rules::{RoutingRule, Strategy};
+use crate::store::Want;
+
+/// What a person asked for in a handoff (`--to`, `--next-action`, `--due`, `--follow-up`),
+/// as typed; anything left out is filled from the routing rule.
+#[derive(Debug, Default, Clone)]
+pub struct HandoffRequest {
+    pub to: Option<String>,
+    pub next_action: Option<String>,
+    pub due: Option<String>,
+    pub follow_up: Option<String>,
+}
+
+/// Turn a request into a `Handoff`, routing when no owner is given. Returns the name of a
+/// round-robin rule whose turn must advance once the handoff is written.
+pub fn resolve_handoff(ctx: &Ctx, lead: &Lead, req: &HandoffRequest) -> Result<(Handoff, Option<String>)> {
+    let rule = ctx.rules.routing_rule(lead);
+    let (owner, rule_name, turn_rule) = match &req.to {
+        Some(to) => (to.clone(), None, None),
+        None => {
+            let rule = rule.ok_or_else(|| {
+                refused("no routing rule matches this lead; add a default rule to rules.yaml or pass --to STAFF")
+            })?;
+            let (owner, turn) = route_owner(ctx, rule)?;
+            (owner, Some(rule.name.clone()), turn)
+        }
+    };
+    let due = match (&req.due, rule.and_then(|r| r.due.as_deref())) {
+        (Some(s), _) => Some(ctx.time_arg("--due", s)?),
+        (None, Some(window)) if lead.next_action_due.is_none() => {
+            let w = clock::parse_window(window).unwrap_or_default();
+            Some(Stamp::from_zoned(&ctx.now.checked_add(w).map_err(|e| refused(format!("{e}")))?))
+        }
+        _ => None,
+    };
+    let next_action = req
+        .next_action
+        .clone()
+        .or_else(|| lead.next_action.is_none().then(|| rule.and_then(|r| r.next_action.clone())).flatten());
+    let follow_up_on = match (&req.follow_up, rule.and_then(|r| r.follow_up.as_deref())) {
+        (Some(s), _) => Some(ctx.date_arg("--follow-up", s)?),
+        (None, Some(window)) if lead.follow_up_on.is_none() && ctx.rules.requirements(lead).follow_up => {
+            let days = clock::parse_window(window).map_or(0, |w| w.as_secs() / 86_400);
+            Some(ctx.now.date().checked_add(jiff::Span::new().days(days)).map_err(|e| refused(format!("{e}")))?)
+        }
+        _ => None,
+    };
+    Ok((Handoff { owner, rule: rule_name, next_action, due, follow_up_on }, turn_rule))
+}
+
+/// Resolve and apply a handoff to `lead`, advancing a round-robin turn when one was used.
+/// The caller holds the workspace lock (inside a transaction).
+pub fn hand_off(ctx: &Ctx, lead: &mut Lead, req: &HandoffRequest, by: &str, advance_turn: bool) -> Result<()> {
+    let (h, turn_rule) = resolve_handoff(ctx, lead, req)?;
+    handoff::assign(lead, &ctx.rules, h, by, ctx.stamp())?;
+    if let (Some(rule), true) = (turn_rule, advance_turn) {
+        ctx.ws.bump_turn(&rule)?;
+    }
+    Ok(())
+}
+
+/// One line for stderr after a handoff: owner, next action, due.
+pub fn handoff_summary(ctx: &Ctx, lead: &Lead) -> String {
+    let due = lead.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+    format!(
+        "assigned to {} — next: {} (due {due}); waiting for {} to accept",
+        lead.owner.as_deref().unwrap_or("?"),
+        lead.next_action.as_deref().unwrap_or("?"),
+        lead.owner.as_deref().unwrap_or("?"),
+    )
+}
+
+/// The owner a routing rule picks: its named person, or a pool member by its strategy.
+fn route_owner(ctx: &Ctx, rule: &RoutingRule) -> Result<(String, Option<String>)> {
+    if let Some(to) = &rule.to {
+        return Ok((to.clone(), None));
+    }
+    let pool = rule.pool.as_deref().unwrap_or_default();
+    let strategy = rule.strategy.unwrap_or(Strategy::RoundRobin);
+    let (turn, open) = match strategy {
+        Strategy::RoundRobin => (ctx.ws.turn(&rule.name)?, BTreeMap::new()),
+        Strategy::LeastOpen => (0, open_counts(ctx)?),
+    };
+    let owner = handoff::pick_from_pool(pool, strategy, turn, &open)
+        .ok_or_else(|| refused(format!("routing rule `{}` has an empty pool", rule.name)))?;
+    Ok((owner, (strategy == Strategy::RoundRobin).then(|| rule.name.clone())))
+}
+
+/// Open leads per owner, for least-open routing.
+fn open_counts(ctx: &Ctx) -> Result<BTreeMap<String, usize>> {
+    let (owners, _) = ctx.ws.scan_map(Want::Open, |l| l.owner)?;
+    let mut counts = BTreeMap::new();
+    for owner in owners {
+        *counts.entry(owner).or_insert(0) += 1;
+    }
+    Ok(counts)
+}

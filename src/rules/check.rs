@@ -1,0 +1,335 @@
+//! Checking rules.yaml after parsing, one function per section; every problem is
+//! collected with its line, so `validate` and a refused load list them all at once.
+
+use std::collections::BTreeSet;
+
+use jiff::tz::TimeZone;
+
+use super::yamlpos::{Seg, locate};
+use super::{Conditions, Hours, Problem, Rules, parse_weekday};
+use crate::clock;
+use crate::lead::Status;
+
+/// The problems found so far, located in the rules text.
+pub(super) struct Problems<'t> {
+    text: &'t str,
+    pub list: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn at(&mut self, path: &[Seg], message: String) {
+        self.list.push(Problem { line: locate(self.text, path), message });
+    }
+}
+
+impl Rules {
+    /// Semantic checks after parsing, section by section; fills `tz` and `eod`.
+    pub(super) fn check(&mut self, text: &str) -> Vec<Problem> {
+        let mut p = Problems { text, list: Vec::new() };
+        self.check_basics(&mut p);
+        self.check_staff(&mut p);
+        self.check_vocabulary(&mut p);
+        self.check_conditions(&mut p);
+        self.check_ownership(&mut p);
+        self.check_routing(&mut p);
+        self.check_escalation(&mut p);
+        self.check_qa(&mut p);
+        p.list
+    }
+
+    /// Time zone, end of day, phone country code, business hours; fills `tz` and `eod`.
+    fn check_basics(&mut self, p: &mut Problems) {
+        match TimeZone::get(&self.timezone) {
+            Ok(tz) => self.tz = tz,
+            Err(_) => p.at(
+                &[Seg::Key("timezone")],
+                format!("unknown time zone `{}`; use an IANA name such as America/Chicago or UTC", self.timezone),
+            ),
+        }
+        match clock::parse_hhmm(&self.end_of_day) {
+            Some(t) => self.eod = t,
+            None => p.at(
+                &[Seg::Key("end_of_day")],
+                format!("end_of_day `{}` is not a time; write it as \"17:00\"", self.end_of_day),
+            ),
+        }
+        if self.phone_country_code.is_empty()
+            || self.phone_country_code.len() > 3
+            || !self.phone_country_code.bytes().all(|b| b.is_ascii_digit())
+        {
+            p.at(
+                &[Seg::Key("phone_country_code")],
+                "phone_country_code must be 1 to 3 digits, e.g. \"1\" or \"44\"".to_owned(),
+            );
+        }
+        if let Some(bh) = &self.business_hours {
+            for (i, d) in bh.days.iter().enumerate() {
+                if parse_weekday(d).is_none() {
+                    p.at(
+                        &[Seg::Key("business_hours"), Seg::Key("days"), Seg::Index(i)],
+                        format!("`{d}` is not a day; use mon, tue, wed, thu, fri, sat, sun"),
+                    );
+                }
+            }
+            for (key, v) in [("open", &bh.open), ("close", &bh.close)] {
+                if clock::parse_hhmm(v).is_none() {
+                    p.at(
+                        &[Seg::Key("business_hours"), Seg::Key(key)],
+                        format!("business_hours.{key} `{v}` is not a time; write it as \"08:00\""),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Staff ids, names and emails.
+    fn check_staff(&self, p: &mut Problems) {
+        let mut ids = BTreeSet::new();
+        for (i, s) in self.staff.iter().enumerate() {
+            let at = [Seg::Key("staff"), Seg::Index(i), Seg::Key("id")];
+            if s.id.is_empty()
+                || s.id == crate::lead::SYSTEM
+                || !s.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+            {
+                p.at(&at, format!("staff id `{}` must be letters, digits, '-', '_' or '.', and not `system`", s.id));
+            }
+            if !ids.insert(s.id.as_str()) {
+                p.at(&at, format!("staff id `{}` appears twice; each person once", s.id));
+            }
+            if !s.email.contains('@') || s.email.contains(['<', '>', '\n']) {
+                p.at(
+                    &[Seg::Key("staff"), Seg::Index(i), Seg::Key("email")],
+                    format!("`{}` is not an email address (git authors commits with it)", s.email),
+                );
+            }
+            if s.name.trim().is_empty() || s.name.contains(['<', '>', '\n']) {
+                p.at(
+                    &[Seg::Key("staff"), Seg::Index(i), Seg::Key("name")],
+                    format!("staff `{}` needs a plain name", s.id),
+                );
+            }
+        }
+        if self.staff.is_empty() {
+            p.at(&[Seg::Key("staff")], "staff is empty; list at least one person".to_owned());
+        }
+    }
+
+    /// Every vocabulary list: not empty, no value twice.
+    fn check_vocabulary(&self, p: &mut Problems) {
+        let v = &self.vocabulary;
+        for (key, list) in [
+            ("urgency", &v.urgency),
+            ("fit", &v.fit),
+            ("source", &v.source),
+            ("service_type", &v.service_type),
+            ("outcome", &v.outcome),
+        ] {
+            if list.is_empty() {
+                p.at(
+                    &[Seg::Key("vocabulary"), Seg::Key(key)],
+                    format!("vocabulary.{key} is empty; list at least one value"),
+                );
+            }
+            let mut seen = BTreeSet::new();
+            for (i, value) in list.iter().enumerate() {
+                if !seen.insert(value) {
+                    p.at(
+                        &[Seg::Key("vocabulary"), Seg::Key(key), Seg::Index(i)],
+                        format!("`{value}` appears twice in vocabulary.{key}"),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `when`/`unless` values come from the vocabularies.
+    fn check_conditions(&self, p: &mut Problems) {
+        let v = &self.vocabulary;
+        let mut conds: Vec<(Vec<Seg>, &Conditions)> =
+            vec![(vec![Seg::Key("ownership"), Seg::Key("route_at_capture")], &self.ownership.route_at_capture)];
+        for (i, r) in self.routing.iter().enumerate() {
+            conds.push((vec![Seg::Key("routing"), Seg::Index(i), Seg::Key("when")], &r.when));
+        }
+        for (i, r) in self.escalation.iter().enumerate() {
+            conds.push((vec![Seg::Key("escalation"), Seg::Index(i), Seg::Key("when")], &r.when));
+            conds.push((vec![Seg::Key("escalation"), Seg::Index(i), Seg::Key("unless")], &r.unless));
+        }
+        for (path, c) in conds {
+            for cond in &c.0 {
+                for (key, values, vocab) in [
+                    ("urgency", &cond.urgency, &v.urgency),
+                    ("fit", &cond.fit, &v.fit),
+                    ("service_type", &cond.service_type, &v.service_type),
+                    ("source", &cond.source, &v.source),
+                ] {
+                    for value in values.iter().flatten() {
+                        if !vocab.contains(value) {
+                            let mut at = path.clone();
+                            at.push(Seg::Key(key));
+                            p.at(&at, format!("`{value}` is not in vocabulary.{key} ({})", vocab.join(", ")));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Ownership lists name vocabulary values.
+    fn check_ownership(&self, p: &mut Problems) {
+        let v = &self.vocabulary;
+        for (key, list, vocab) in [
+            ("referral_sources", &self.ownership.referral_sources, &v.source),
+            ("follow_up_required", &self.ownership.follow_up_required, &v.service_type),
+        ] {
+            for value in list {
+                if !vocab.contains(value) {
+                    p.at(
+                        &[Seg::Key("ownership"), Seg::Key(key)],
+                        format!("`{value}` in ownership.{key} is not in the vocabulary ({})", vocab.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Routing rules: names, owners or pools, windows, a default rule last.
+    fn check_routing(&self, p: &mut Problems) {
+        if self.routing.is_empty() {
+            p.at(&[Seg::Key("routing")], "routing is empty; add at least a default rule with `to: STAFF`".to_owned());
+        }
+        let mut names = BTreeSet::new();
+        for (i, r) in self.routing.iter().enumerate() {
+            let at = |k: &'static str| vec![Seg::Key("routing"), Seg::Index(i), Seg::Key(k)];
+            if !names.insert(r.name.as_str()) {
+                p.at(&at("name"), format!("routing rule name `{}` appears twice", r.name));
+            }
+            match (&r.to, &r.pool) {
+                (Some(to), None) => {
+                    if self.staff(to).is_none() {
+                        p.at(&at("to"), format!("routing rule `{}` routes to `{to}`, who is not in staff", r.name));
+                    }
+                    if r.strategy.is_some() {
+                        p.at(
+                            &at("strategy"),
+                            format!("routing rule `{}`: strategy goes with `pool`, not `to`", r.name),
+                        );
+                    }
+                }
+                (None, Some(pool)) => {
+                    if pool.is_empty() {
+                        p.at(&at("pool"), format!("routing rule `{}` has an empty pool", r.name));
+                    }
+                    for m in pool {
+                        if self.staff(m).is_none() {
+                            p.at(&at("pool"), format!("routing rule `{}`: pool member `{m}` is not in staff", r.name));
+                        }
+                    }
+                    if r.strategy.is_none() {
+                        p.at(
+                            &at("pool"),
+                            format!(
+                                "routing rule `{}` has a pool; add `strategy: round-robin` or `strategy: least-open`",
+                                r.name
+                            ),
+                        );
+                    }
+                }
+                _ => p.at(
+                    &at("name"),
+                    format!("routing rule `{}` needs exactly one of `to: STAFF` or `pool: [STAFF, ...]`", r.name),
+                ),
+            }
+            if let Some(due) = &r.due
+                && clock::parse_window(due).is_none()
+            {
+                p.at(
+                    &at("due"),
+                    format!("routing rule `{}`: due `{due}` is not a window such as 15m, 2h or 1d", r.name),
+                );
+            }
+            if let Some(f) = &r.follow_up
+                && clock::parse_window(f).is_none_or(|w| w.as_secs() % 86_400 != 0)
+            {
+                p.at(
+                    &at("follow_up"),
+                    format!("routing rule `{}`: follow_up `{f}` is not a number of days such as 1d or 2d", r.name),
+                );
+            }
+        }
+        if let Some(last) = self.routing.last()
+            && !last.when.0.is_empty()
+        {
+            p.at(
+                &[Seg::Key("routing"), Seg::Index(self.routing.len() - 1)],
+                format!(
+                    "the last routing rule `{}` has conditions; end with a default rule without `when` so every lead has an owner",
+                    last.name
+                ),
+            );
+        }
+    }
+
+    /// Escalation rules: names, windows, statuses, targets and fallbacks.
+    fn check_escalation(&self, p: &mut Problems) {
+        let mut names = BTreeSet::new();
+        for (i, r) in self.escalation.iter().enumerate() {
+            let at = |k: &'static str| vec![Seg::Key("escalation"), Seg::Index(i), Seg::Key(k)];
+            if !names.insert(r.name.as_str()) {
+                p.at(&at("name"), format!("escalation rule name `{}` appears twice", r.name));
+            }
+            if clock::parse_window(&r.after).is_none() {
+                p.at(
+                    &at("after"),
+                    format!("escalation rule `{}`: after `{}` is not a window such as 0m, 15m, 2h", r.name, r.after),
+                );
+            }
+            if r.status.is_empty() || r.status.contains(&Status::Closed) {
+                p.at(
+                    &at("status"),
+                    format!(
+                        "escalation rule `{}`: status lists the open statuses it watches (intake, assigned, accepted)",
+                        r.name
+                    ),
+                );
+            }
+            if r.hours == Hours::Business && self.business_hours.is_none() {
+                p.at(
+                    &at("hours"),
+                    format!("escalation rule `{}` counts business hours; define business_hours", r.name),
+                );
+            }
+            if !self.is_target(&r.to) {
+                p.at(
+                    &at("to"),
+                    format!("escalation rule `{}`: `to: {}` is not a staff id, a role, or `owner`", r.name, r.to),
+                );
+            }
+            match (&r.fallback, r.to.as_str()) {
+                (Some(f), _) if f == "owner" || !self.is_target(f) => {
+                    p.at(
+                        &at("fallback"),
+                        format!("escalation rule `{}`: fallback `{f}` is not a staff id or a role", r.name),
+                    );
+                }
+                (None, "owner") => p.at(
+                    &at("to"),
+                    format!(
+                        "escalation rule `{}`: `to: owner` needs a `fallback` (a role or staff id) for unowned leads",
+                        r.name
+                    ),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    /// QA settings.
+    fn check_qa(&self, p: &mut Problems) {
+        if self.qa.sample_size == 0 {
+            p.at(
+                &[Seg::Key("qa"), Seg::Key("sample_size")],
+                "qa.sample_size must be at least 1 (the SOP asks for 5)".to_owned(),
+            );
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The only module that touches lead files: find the workspace, read, write, lock.
+//!
+//! Writes are atomic (temp file in the same directory, fsync, rename, fsync the directory);
+//! mutating commands hold an exclusive `flock` on `.handoff/lock`, which the kernel drops
+//! when the process dies, so a crash never leaves a stale lock.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::error::{refused, workspace};
+use crate::lead::{Lead, LeadId};
+use crate::rules::Rules;
+
+mod atomic;
+mod fast_reader;
+pub mod format;
+pub mod notify_queue;
+pub mod phone_index;
+pub mod scan;
+mod state;
+
+pub use atomic::{LEAD_FILE_MODE, random_bytes, write_atomic, write_atomic_mode};
+pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
+pub use notify_queue::NotifyClaim;
+pub use scan::{LeadFile, ScanError, Want};
+
+pub const RULES_FILE: &str = "rules.yaml";
+pub const LEADS_DIR: &str = "leads";
+/// Local state (lock, caches); never committed.
+pub const STATE_DIR: &str = ".handoff";
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+/// Held while a command reads, changes and commits leads.
+pub struct WorkspaceLock {
+    _file: File,
+}
+
+impl Workspace {
+    /// Find the workspace: `--root`, else `$HANDOFF_ROOT`, else the nearest ancestor of
+    /// `cwd` holding `rules.yaml`.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Workspace> {
+        if let Some(root) = explicit {
+            if !root.join(RULES_FILE).is_file() {
+                return Err(workspace(format!(
+                    "{} has no rules.yaml; create a workspace there with `handoff init {}`",
+                    root.display(),
+                    root.display()
+                )));
+            }
+            return Workspace::checked(root.to_path_buf());
+        }
+        for dir in cwd.ancestors() {
+            if dir.join(RULES_FILE).is_file() {
+                return Workspace::checked(dir.to_path_buf());
+            }
+        }
+        Err(workspace(format!(
+            "no handoff workspace here: neither {} nor any parent holds rules.yaml; \
+             pass --root DIR, set HANDOFF_ROOT, or create one with `handoff init`",
+            cwd.display()
+        )))
+    }
+
+    /// A workspace whose `leads/` is a real directory (never a link out of the workspace).
+    fn checked(root: PathBuf) -> Result<Workspace> {
+        let ws = Workspace { root };
+        if fs::symlink_metadata(ws.leads_dir()).is_ok_and(|m| !m.is_dir()) {
+            return Err(workspace(format!(
+                "{} is not a directory (a symbolic link?); handoff keeps leads in a real leads/ directory inside the workspace",
+                ws.leads_dir().display()
+            )));
+        }
+        Ok(ws)
+    }
+
+    pub fn rules_path(&self) -> PathBuf {
+        self.root.join(RULES_FILE)
+    }
+
+    pub fn leads_dir(&self) -> PathBuf {
+        self.root.join(LEADS_DIR)
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join(STATE_DIR)
+    }
+
+    /// Path of a lead's file. `LeadId` is validated, so this stays inside `leads/`.
+    pub fn lead_path(&self, id: &LeadId) -> PathBuf {
+        self.leads_dir().join(format!("{id}.yaml"))
+    }
+
+    /// The path relative to the root, as shown in messages and given to git.
+    pub fn relative(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+    }
+
+    /// Read and check rules.yaml; every problem is listed, with its line.
+    pub fn load_rules(&self) -> Result<Rules> {
+        let path = self.rules_path();
+        let text = read_limited(&path, crate::rules::MAX_RULES_BYTES)?;
+        Rules::parse(&text).map_err(|problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("  {}", p.render(RULES_FILE))).collect();
+            workspace(format!(
+                "rules.yaml has {} problem{}; fix {} and run `handoff validate`:\n{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                if problems.len() == 1 { "it" } else { "them" },
+                list.join("\n")
+            ))
+        })
+    }
+
+    /// Take the workspace's exclusive lock (waits for other handoff commands).
+    pub fn lock(&self) -> Result<WorkspaceLock> {
+        let dir = self.state_dir();
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("lock");
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(WorkspaceLock { _file: file })
+    }
+
+    /// Resolve a full id, or a unique prefix (≥ 4 chars) of an id's random part.
+    pub fn resolve(&self, arg: &str) -> Result<LeadId> {
+        if LeadId::is_valid(arg) {
+            let id: LeadId = arg.parse()?;
+            if self.lead_path(&id).exists() {
+                return Ok(id);
+            }
+        }
+        let is_prefix = arg.len() >= 4 && arg.bytes().all(crate::lead::is_id_char);
+        if !is_prefix {
+            if LeadId::is_valid(arg) {
+                return Err(refused(format!("no lead {arg}; `handoff list` shows the leads")));
+            }
+            return Err(refused(format!(
+                "`{}` is not a lead id; give the full id (20261124-k3f9qx2ab) or at least 4 characters \
+                 of its part after the dash",
+                arg.escape_debug()
+            )));
+        }
+        let mut hits: Vec<LeadId> = self.ids()?.into_iter().filter(|id| id.random_part().starts_with(arg)).collect();
+        match hits.len() {
+            0 => Err(refused(format!("no lead id has `{arg}` after the dash; `handoff list` shows the leads"))),
+            1 => Ok(hits.remove(0)),
+            _ => {
+                hits.sort();
+                let list: Vec<String> = hits.iter().map(|id| format!("  {id}")).collect();
+                Err(refused(format!(
+                    "`{arg}` matches {} leads; give more characters:\n{}",
+                    hits.len(),
+                    list.join("\n")
+                )))
+            }
+        }
+    }
+
+    /// Every lead id with a file in `leads/`, unsorted.
+    pub fn ids(&self) -> Result<Vec<LeadId>> {
+        let dir = self.leads_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+        };
+        let mut ids = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            let name = entry.file_name();
+            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".yaml"))
+                && let Ok(id) = stem.parse()
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Read one lead by id. A missing file is a refusal (unknown id); a corrupt one exit 3.
+    pub fn read(&self, id: &LeadId) -> Result<Lead> {
+        let path = self.lead_path(id);
+        if !path.exists() {
+            return Err(refused(format!("no lead {id}; `handoff list` shows the leads")));
+        }
+        self.read_path(&path)
+    }
+
+    /// Read and parse a lead file; errors name `leads/<file>:line`.
+    pub fn read_path(&self, path: &Path) -> Result<Lead> {
+        let text = read_limited(path, MAX_LEAD_BYTES)?;
+        self.parse_file(path, &text)
+    }
+
+    /// Parse the text of a lead file, checking that it holds the lead it is named for.
+    fn parse_file(&self, path: &Path, text: &str) -> Result<Lead> {
+        let rel = self.relative(path);
+        let lead = parse_lead(text)
+            .map_err(|p| workspace(format!("{}; fix the file by hand, then run `handoff validate`", p.render(&rel))))?;
+        let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if lead.id.as_str() != expected {
+            return Err(workspace(format!(
+                "{rel}: the file holds lead `{}` but is named for `{expected}`; rename the file or fix its id",
+                lead.id
+            )));
+        }
+        Ok(lead)
+    }
+
+    /// Write a lead atomically. The caller holds the workspace lock (a `Transaction`);
+    /// `phone_before` is the lead's phone as read, so the index learns only a new number.
+    pub fn write(&self, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
+        let path = self.lead_path(&lead.id);
+        let before = phone_index::dir_stamp(self);
+        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), LEAD_FILE_MODE)?;
+        self.after_write(lead, phone_before, &before)?;
+        Ok(path)
+    }
+
+    /// Write a new lead; refuses to replace an existing file.
+    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
+        let path = self.lead_path(&lead.id);
+        if path.exists() {
+            return Err(workspace(format!("{} exists already", self.relative(&path))));
+        }
+        fs::create_dir_all(self.leads_dir())
+            .with_context(|| format!("cannot create {}", self.leads_dir().display()))?;
+        self.write(lead, None)
+    }
+
+    /// The one hook every lead write runs: keeps the local indexes in step with the files.
+    /// `dir_before` is `leads/`'s stamp from before the write. The caller holds the lock.
+    fn after_write(&self, lead: &Lead, phone_before: Option<&str>, dir_before: &str) -> Result<()> {
+        phone_index::carry_stamp(self, dir_before);
+        if let Some(phone) = lead.primary_phone.as_deref().filter(|p| Some(*p) != phone_before) {
+            phone_index::add(self, &lead.id, phone)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! The one write path: every mutating command opens a [`Transaction`] — lock the
+//! workspace, read, mutate, write atomically, commit on [`Transaction::finish`] — so
+//! locking, history order, the local indexes and git cannot be forgotten by a new command
+//! (jj's `start_transaction()` … `tx.finish()`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::context::Ctx;
+use crate::lead::{Lead, LeadId};
+use crate::store::WorkspaceLock;
+
+/// A unit of change, holding the workspace lock until it is finished or dropped.
+pub struct Transaction<'c> {
+    ctx: &'c Ctx,
+    /// Who the commit is authored by (a staff id, or `system`).
+    by: String,
+    _lock: WorkspaceLock,
+    /// For each lead read: its history length and phone as read, so a write keeps the
+    /// history ordered and the phone index learns only a changed number.
+    read: HashMap<LeadId, (usize, Option<String>)>,
+    written: Vec<PathBuf>,
+}
+
+impl Ctx {
+    /// Start a transaction authored by `by`: waits for the workspace lock.
+    pub fn transaction(&self, by: &str) -> Result<Transaction<'_>> {
+        let lock = self.ws.lock()?;
+        Ok(Transaction { ctx: self, by: by.to_owned(), _lock: lock, read: HashMap::new(), written: Vec::new() })
+    }
+
+    /// The one way a command changes one existing lead: a transaction that reads the lead,
+    /// lets `change` edit it (returning the commit summary), writes and commits it. A
+    /// refusal from `change` leaves the file untouched.
+    pub fn change_lead(
+        &self,
+        arg: &str,
+        command: &str,
+        change: impl FnOnce(&mut Lead) -> Result<String>,
+    ) -> Result<Lead> {
+        let by = self.actor()?.id.clone();
+        let mut tx = self.transaction(&by)?;
+        let mut lead = tx.read(arg)?;
+        let summary = change(&mut lead)?;
+        tx.write(&mut lead)?;
+        tx.finish(&format!("{command} {}: {summary}", lead.id))?;
+        Ok(lead)
+    }
+}
+
+impl Transaction<'_> {
+    /// Resolve an id argument (full id or unique prefix) and read that lead.
+    pub fn read(&mut self, arg: &str) -> Result<Lead> {
+        let id = self.ctx.ws.resolve(arg)?;
+        self.read_id(&id)
+    }
+
+    /// Read a lead by id.
+    pub fn read_id(&mut self, id: &LeadId) -> Result<Lead> {
+        let lead = self.ctx.ws.read(id)?;
+        self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
+        Ok(lead)
+    }
+
+    /// Write a lead read in this transaction (or a new one). Events appended since the read
+    /// are kept in time order.
+    pub fn write(&mut self, lead: &mut Lead) -> Result<()> {
+        let (appended_from, phone_before) = self.read.get(&lead.id).cloned().unwrap_or((0, None));
+        lead.keep_history_ordered(appended_from);
+        let path = self.ctx.ws.write(lead, phone_before.as_deref())?;
+        self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
+        self.written.push(path);
+        Ok(())
+    }
+
+    /// Write a new lead; refuses to replace an existing file.
+    pub fn create(&mut self, lead: &Lead) -> Result<PathBuf> {
+        let path = self.ctx.ws.create(lead)?;
+        self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
+        self.written.push(path.clone());
+        Ok(path)
+    }
+
+    /// The files written so far.
+    pub fn written(&self) -> &[PathBuf] {
+        &self.written
+    }
+
+    /// Commit what was written (nothing to commit, no commit) and release the lock.
+    pub fn finish(self, message: &str) -> Result<()> {
+        if !self.written.is_empty() {
+            self.ctx.commit(&self.written, &self.by, message);
+        }
+        Ok(())
+    }
+}
