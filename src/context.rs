@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
+pub use crate::git::relative_to;
 use crate::lead::{Lead, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
@@ -53,9 +54,11 @@ impl Ctx {
         };
         if rules.git {
             // A fresh clone has .gitattributes but not the driver config: add it.
-            if let Err(e) = git::ensure_merge_driver(&ws.root) {
+            if let Err(e) = git::ensure_merge_driver(&ws.root, &exe()) {
                 eprintln!("warning: could not configure the lead merge driver: {e:#}");
             }
+            // No command reads or writes a workspace whose leads git left unmerged.
+            crate::sync::refuse_unmerged(&ws)?;
         }
         Ok(Ctx {
             ws,
@@ -113,19 +116,10 @@ impl Ctx {
     }
 
     /// Commit files when the workspace is a git work tree and rules.yaml allows it.
-    ///
-    /// A git failure never undoes the write: it is reported, and the next command's
-    /// commit picks the file up.
-    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
+    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
         if !self.rules.git {
-            return;
+            return Ok(());
         }
-        if let Err(e) = self.try_commit(files, by, message) {
-            eprintln!("warning: the change is saved, but git could not record it: {e:#}");
-        }
-    }
-
-    fn try_commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
         let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
         let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();
         let (name, email) = match self.rules.staff(by) {
@@ -136,15 +130,22 @@ impl Ctx {
         let at = Stamp::from_zoned(&self.now).to_string();
         git::commit(&top, &rel, &git::Author { name, email, at: Some(&at) }, message)
     }
+
+    /// Who handoff's own commits (a sync's merge, a hand edit found uncommitted) are made
+    /// as: the machine's git identity; without one, the acting staff member from rules.yaml;
+    /// else `handoff <handoff@localhost>`.
+    pub fn git_identity(&self, top: &Path) -> git::Identity {
+        if let Some(id) = git::machine_identity(top) {
+            return id;
+        }
+        match self.actor() {
+            Ok(staff) => git::Identity { name: staff.name.clone(), email: staff.email.clone() },
+            Err(_) => git::Identity { name: "handoff".into(), email: "handoff@localhost".into() },
+        }
+    }
 }
 
-/// `file`'s path relative to the work tree `top`, as git wants it.
-pub fn relative_to(top: &Path, file: &Path) -> String {
-    let canon_top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
-    let canon = file
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .map(|p| p.join(file.file_name().unwrap_or_default()))
-        .unwrap_or_else(|| file.to_path_buf());
-    canon.strip_prefix(&canon_top).unwrap_or(&canon).display().to_string()
+/// This binary's absolute path (what the merge driver is registered with).
+pub fn exe() -> std::path::PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("handoff"))
 }

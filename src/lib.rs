@@ -23,6 +23,7 @@ pub mod escalation;
 pub mod field;
 pub mod git;
 pub mod handoff;
+pub mod history;
 pub mod import;
 pub mod intake;
 pub mod lead;
@@ -35,6 +36,7 @@ pub mod report;
 pub mod route;
 pub mod rules;
 pub mod store;
+pub mod sync;
 pub mod transaction;
 
 /// Parse the command line, run the command, print the error chain and map it to the

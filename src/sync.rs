@@ -9,11 +9,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::error::workspace;
-use crate::gitsync::{self as g, Identity, LockCheck, Merged, RemoteError};
+use crate::git::{self as g, Identity, LockCheck, Merged, RemoteError};
 use crate::store::{MAX_LEAD_BYTES, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode};
 
 /// How often a push that lost the race to another machine is retried (fetch, merge, push).
@@ -40,36 +40,72 @@ pub struct SyncReport {
     pub retries: u32,
 }
 
-/// The workspace's git repository: its work tree and git directory.
+/// The workspace's git repository: its work tree, git directory, and where the leads are.
 pub struct Repo {
     pub top: PathBuf,
     pub git_dir: PathBuf,
+    /// `leads/` relative to `top` (the workspace may be a folder of a larger repository).
+    pub leads: String,
 }
 
 impl Repo {
-    pub fn open(top: PathBuf) -> Result<Repo> {
+    /// The repository holding the workspace, if it is in one (runs git once).
+    pub fn open(ws: &Workspace) -> Result<Option<Repo>> {
+        let Some(top) = g::work_tree(&ws.root) else { return Ok(None) };
         let git_dir = g::git_dir(&top)?;
-        Ok(Repo { top, git_dir })
+        let leads = g::relative_to(&top, &ws.leads_dir());
+        Ok(Some(Repo { top, git_dir, leads }))
+    }
+
+    /// Lead files (relative to `top`) whose path is under `leads/`.
+    fn is_lead(&self, path: &str) -> bool {
+        path.strip_prefix(&self.leads).is_some_and(|rest| rest.starts_with('/'))
     }
 }
 
+/// Whether git stopped half way through a merge, cherry-pick, revert or rebase (files may
+/// be unmerged). Reads files only.
+pub fn operation_in_progress(git_dir: &Path) -> bool {
+    ["MERGE_HEAD", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply"]
+        .iter()
+        .any(|f| git_dir.join(f).exists())
+}
+
 /// Refuse (exit 3) while a lead file is unmerged: committing it would drop the other
-/// clone's events. Cheap when no merge is in progress (one file test).
-pub fn refuse_unmerged(repo: &Repo, leads: &str) -> Result<()> {
-    if !g::merging(&repo.git_dir) && !repo.git_dir.join("CHERRY_PICK_HEAD").exists() {
+/// clone's events, and its content is one side only. Cheap when git is not half way through
+/// a merge (file tests only); every command runs it.
+pub fn refuse_unmerged(ws: &Workspace) -> Result<()> {
+    let Some(git_dir) = g::find_git_dir(&ws.root) else { return Ok(()) };
+    if !operation_in_progress(&git_dir) {
         return Ok(());
     }
-    let files = g::unmerged(&repo.top, &[leads])?;
+    let Some(repo) = Repo::open(ws)? else { return Ok(()) };
+    let files = g::unmerged(&repo.top, &[repo.leads.as_str()])?;
     if files.is_empty() {
         return Ok(());
     }
     Err(workspace(format!(
-        "{} {} unmerged (a git merge stopped half way, e.g. the lead merge driver was not found); \
+        "{} {} unmerged (a git pull stopped half way, e.g. the lead merge driver was not found); \
          nothing was changed. Fix: run `handoff sync`, which merges lead files itself and finishes the merge \
          (or `git merge --abort` to undo the pull)",
         files.join(", "),
         if files.len() == 1 { "is" } else { "are" }
     )))
+}
+
+/// The checks a mutating command runs before it writes (under the workspace lock): no merge
+/// half done, no stale git lock, and every uncommitted lead file committed on its own.
+pub fn before_write(repo: &Repo, by: &Identity, actor: &str) -> Result<()> {
+    if operation_in_progress(&repo.git_dir) {
+        return Err(workspace(format!(
+            "git is half way through a merge in {}; nothing was changed. Finish it with `handoff sync` \
+             (lead files are merged for you) or `git merge --abort`, then run the command again",
+            repo.top.display()
+        )));
+    }
+    clear_stale_lock(repo)?;
+    commit_hand_edits(repo, by, &format!("{actor}'s change"))?;
+    Ok(())
 }
 
 /// Remove a lock git left behind when provably stale; exit 3 when a git process may hold it.
@@ -101,9 +137,9 @@ pub fn clear_stale_lock(repo: &Repo) -> Result<()> {
 /// commit was interrupted) on its own, as "hand edit ID", before a command commits its
 /// own change, so nobody's commit carries someone else's edit. Files that do not parse are
 /// left alone (validate and the scans report them). Returns the committed paths.
-pub fn commit_hand_edits(repo: &Repo, leads: &str, by: &Identity, command: &str) -> Result<Vec<String>> {
+pub fn commit_hand_edits(repo: &Repo, by: &Identity, before: &str) -> Result<Vec<String>> {
     let mut done = Vec::new();
-    for path in g::dirty(&repo.top, leads)? {
+    for path in g::dirty(&repo.top, &repo.leads)? {
         let Some(id) = Path::new(&path).file_stem().and_then(|s| s.to_str()).map(str::to_owned) else { continue };
         if !path.ends_with(".yaml") || id.starts_with('.') {
             continue;
@@ -117,7 +153,7 @@ pub fn commit_hand_edits(repo: &Repo, leads: &str, by: &Identity, command: &str)
             &repo.top,
             std::slice::from_ref(&path),
             &author,
-            &format!("hand edit {id}: found uncommitted by `handoff {command}`"),
+            &format!("hand edit {id}: found uncommitted before {before}"),
         )?;
         done.push(path);
     }
@@ -210,13 +246,12 @@ pub fn has_markers(text: &str) -> bool {
 /// Fetch, merge (lead files with the lead merge), push; on a lost push race, again.
 /// The caller holds the workspace lock and has committed hand edits.
 pub fn sync(repo: &Repo, by: &Identity, at: &str, health: &Health) -> Result<SyncReport> {
-    let leads = crate::store::LEADS_DIR;
     let Some(branch) = g::current_branch(&repo.top) else {
         return Err(workspace("HEAD is not on a branch; `git switch main`, then `handoff sync`"));
     };
     let remote = pick_remote(repo, &branch)?;
     let mut report = SyncReport { remote: remote.clone(), branch: branch.clone(), ..SyncReport::default() };
-    finish_merge(repo, leads, by, at, &mut report)?;
+    finish_merge(repo, by, at, &mut report)?;
     let upstream = format!("refs/remotes/{remote}/{branch}");
     let mut changed = BTreeSet::new();
     let health_ref = format!("{}{}", g::HEALTH_REFS, health.machine);
@@ -229,12 +264,12 @@ pub fn sync(repo: &Repo, by: &Identity, at: &str, health: &Health) -> Result<Syn
             if incoming > 0 {
                 let message = format!("sync: merge {remote}/{branch}");
                 if let Merged::Conflicts(files) = g::merge(&repo.top, &upstream, &message, by, Some(at))? {
-                    settle_conflicts(repo, leads, &files, &mut report)?;
+                    settle_conflicts(repo, &files, &mut report)?;
                     g::conclude_merge(&repo.top, by, Some(at))?;
                 }
                 report.pulled += incoming;
                 if let (Some(b), Some(after)) = (before.as_deref(), g::rev(&repo.top, "HEAD")) {
-                    changed.extend(g::changed_files(&repo.top, b, &after, leads)?);
+                    changed.extend(g::changed_files(&repo.top, b, &after, &repo.leads)?);
                 }
             }
         }
@@ -291,18 +326,17 @@ pub fn sync(repo: &Repo, by: &Identity, at: &str, health: &Health) -> Result<Syn
 
 /// Finish a merge that an earlier pull left half done (the driver was not found, or git
 /// stopped): lead files are merged here, anything else is for the user.
-fn finish_merge(repo: &Repo, leads: &str, by: &Identity, at: &str, report: &mut SyncReport) -> Result<()> {
+fn finish_merge(repo: &Repo, by: &Identity, at: &str, report: &mut SyncReport) -> Result<()> {
     if !g::merging(&repo.git_dir) {
         return Ok(());
     }
     let files = g::unmerged(&repo.top, &[])?;
-    settle_conflicts(repo, leads, &files, report)?;
+    settle_conflicts(repo, &files, report)?;
     g::conclude_merge(&repo.top, by, Some(at))
 }
 
-fn settle_conflicts(repo: &Repo, leads: &str, files: &[String], report: &mut SyncReport) -> Result<()> {
-    let prefix = format!("{leads}/");
-    let (lead_files, others): (Vec<String>, Vec<String>) = files.iter().cloned().partition(|f| f.starts_with(&prefix));
+fn settle_conflicts(repo: &Repo, files: &[String], report: &mut SyncReport) -> Result<()> {
+    let (lead_files, others): (Vec<String>, Vec<String>) = files.iter().cloned().partition(|f| repo.is_lead(f));
     if !others.is_empty() {
         g::abort_merge(&repo.top).ok();
         return Err(workspace(format!(
@@ -339,8 +373,6 @@ pub struct Health {
     pub last_escalate_check: Option<String>,
 }
 
-const HEALTH_FILE: &str = "health.json";
-
 impl Health {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -348,9 +380,7 @@ impl Health {
 
     /// This clone's health (a fresh one with a new machine name when there is none).
     pub fn load(ws: &Workspace) -> Health {
-        let path = ws.state_dir().join(HEALTH_FILE);
-        let mut h: Health =
-            read_limited(&path, 64 * 1024).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+        let mut h: Health = ws.read_health().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
         if h.machine.is_empty() {
             let random = crate::store::random_bytes();
             h.machine = random.iter().take(8).map(|b| crate::lead::ID_ALPHABET[usize::from(b % 32)] as char).collect();
@@ -363,9 +393,7 @@ impl Health {
 
     /// Save it. The caller holds the workspace lock.
     pub fn save(&self, ws: &Workspace) -> Result<()> {
-        let dir = ws.state_dir();
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        write_atomic_mode(&dir.join(HEALTH_FILE), self.to_json().as_bytes(), 0o644)
+        ws.write_health(&self.to_json())
     }
 
     /// The other machines' health, as last fetched.

@@ -6,8 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::error::workspace;
-use crate::git;
-use crate::gitsync::{self, RemoteError};
+use crate::git::{self, RemoteError};
 use crate::store::RULES_FILE;
 
 /// Copy the team's shared workspace to this machine, ready to sync.
@@ -35,12 +34,12 @@ pub fn run(args: CloneArgs) -> Result<()> {
             args.url
         )));
     }
-    gitsync::clone(&args.url, &dir).map_err(|e| match e {
+    git::clone(&args.url, &dir).map_err(|e| match e {
         RemoteError::Offline(m) => workspace(format!("cannot reach {} (offline, or a wrong URL?): {m}", args.url)),
         RemoteError::Auth(m) => workspace(format!("{} refused this machine's credentials: {m}", args.url)),
         RemoteError::Race(m) | RemoteError::Other(m) => workspace(format!("git clone {} failed: {m}", args.url)),
     })?;
-    git::configure_merge_driver(&dir)?;
+    git::configure_merge_driver(&dir, &crate::context::exe())?;
     if !dir.join(RULES_FILE).is_file() {
         return Err(workspace(format!(
             "cloned {} into {}, but it holds no rules.yaml: it is not a handoff workspace (or an empty one: \
@@ -50,7 +49,7 @@ pub fn run(args: CloneArgs) -> Result<()> {
         )));
     }
     println!("cloned {} into {}", args.url, dir.display());
-    match gitsync::machine_identity(&dir) {
+    match git::machine_identity(&dir) {
         Some(id) => eprintln!("git identity: {} <{}> (merge commits by sync)", id.name, id.email),
         None => eprintln!(
             "this machine has no git identity (user.name/user.email): commits will be made as the acting \

@@ -66,10 +66,10 @@ pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
 /// the user's repository is left to its owner: only the merge driver is registered).
 fn record_in_git(dir: &Path) -> Result<()> {
     if git::work_tree(dir).is_some() {
-        return git::configure_merge_driver(dir);
+        return git::configure_merge_driver(dir, &crate::context::exe());
     }
     git::init(dir)?;
-    git::configure_merge_driver(dir)?;
+    git::configure_merge_driver(dir, &crate::context::exe())?;
     let Some(top) = git::work_tree(dir) else { return Ok(()) };
     let files: Vec<String> = [RULES_FILE, ".gitattributes", ".gitignore", "leads/.gitkeep"]
         .iter()

@@ -59,6 +59,9 @@ pub enum Command {
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Sync(sync::SyncArgs),
+    Clone(clone::CloneArgs),
+    Status(status::StatusArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
     #[command(hide = true)]
@@ -72,6 +75,8 @@ pub enum Command {
 pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Result<()> {
     let command = match command {
         Command::Init(args) => return init::run(global, args),
+        Command::Clone(args) => return clone::run(args),
+        Command::Status(args) => return status::run(global, args),
         Command::MergeDriver(args) => return merge_driver::run(args),
         Command::Completions(args) => return completions::run(args, cli()),
         Command::Man(args) => return man::run(args, cli()),
@@ -81,6 +86,8 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
     let ctx = Ctx::load(global)?;
     match command {
         Command::Init(_)
+        | Command::Clone(_)
+        | Command::Status(_)
         | Command::MergeDriver(_)
         | Command::Completions(_)
         | Command::Man(_)
@@ -105,6 +112,7 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
     }
 }
 

@@ -5,11 +5,11 @@ use clap::Args;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::cli::GlobalArgs;
+use crate::context::Options;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, workspace};
 use crate::git;
-use crate::gitsync;
+
 use crate::output::{Table, Tone, emit};
 use crate::store::{ScanError, Want, Workspace};
 use crate::sync::{Health, Repo};
@@ -52,7 +52,7 @@ struct Status {
     attention: Vec<String>,
 }
 
-pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
+pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let ws = Workspace::discover(global.root.as_deref(), &cwd)?;
     let rules = ws.load_rules();
@@ -92,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
         needs_review: Vec::new(),
         unmerged: Vec::new(),
         uncommitted: Vec::new(),
-        pending_notifications: crate::notify_seam::pending(&ws),
+        pending_notifications: ws.pending_notifications(),
         rules_valid,
         rules_problem,
         errors: Vec::new(),
@@ -102,10 +102,10 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
     // The last escalate-check anywhere: this machine's, or another's as of the last sync.
     let mut runs: Vec<(String, String)> =
         health.last_escalate_check.iter().map(|t| (t.clone(), health.host.clone())).collect();
-    let top = git::work_tree(&ws.root).filter(|_| git::available());
-    if let Some(top) = &top {
+    let repo = if git::available() { Repo::open(&ws)? } else { None };
+    if let Some(repo) = &repo {
         runs.extend(
-            Health::others(top).into_iter().filter_map(|h| h.last_escalate_check.map(|t| (t, h.host))),
+            Health::others(&repo.top).into_iter().filter_map(|h| h.last_escalate_check.map(|t| (t, h.host))),
         );
     }
     let latest = runs.iter().filter_map(|(t, host)| t.parse::<Stamp>().ok().map(|s| (s, host.clone()))).max_by_key(|(s, _)| *s);
@@ -133,15 +133,14 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
         }
     }
 
-    if let Some(top) = top {
+    if let Some(repo) = repo {
         s.git = true;
-        let repo = Repo::open(top)?;
-        s.branch = gitsync::current_branch(&repo.top);
-        s.unmerged = gitsync::unmerged(&repo.top, &[]).unwrap_or_default();
+        s.branch = git::current_branch(&repo.top);
+        s.unmerged = git::unmerged(&repo.top, &[]).unwrap_or_default();
         if !s.unmerged.is_empty() {
             attention.push(format!("unmerged: {}; run `handoff sync` to finish the merge", s.unmerged.join(", ")));
         }
-        s.uncommitted = gitsync::dirty(&repo.top, crate::store::LEADS_DIR).unwrap_or_default();
+        s.uncommitted = git::dirty(&repo.top, &repo.leads).unwrap_or_default();
         if !s.uncommitted.is_empty() {
             attention.push(format!(
                 "uncommitted lead files: {}; the next command or `handoff sync` commits them as hand edits",
@@ -151,7 +150,7 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
         if let Some(branch) = &s.branch
             && let Ok(remote) = crate::sync::pick_remote(&repo, branch)
         {
-            if let Some((ahead, behind)) = gitsync::ahead_behind(&repo.top, &format!("refs/remotes/{remote}/{branch}")) {
+            if let Some((ahead, behind)) = git::ahead_behind(&repo.top, &format!("refs/remotes/{remote}/{branch}")) {
                 s.ahead = Some(ahead);
                 s.behind = Some(behind);
             }
@@ -188,7 +187,7 @@ pub fn run(global: &GlobalArgs, args: StatusArgs) -> Result<()> {
     }
     s.attention = attention;
 
-    let format = global.format();
+    let format = global.format;
     emit(format, &s, || table(&s))?;
     if s.attention.is_empty() {
         return Ok(());

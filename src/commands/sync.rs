@@ -23,20 +23,19 @@ your work stays committed on this machine; run it again later.")]
 pub struct SyncArgs {}
 
 pub fn run(ctx: &Ctx, _args: SyncArgs) -> Result<()> {
-    let Some(top) = git::work_tree(&ctx.ws.root).filter(|_| git::available()) else {
+    if !ctx.rules.git {
+        return Err(workspace("rules.yaml turns git off (`git: false`); set `git: true` to sync"));
+    }
+    let Some(repo) = Repo::open(&ctx.ws)?.filter(|_| git::available()) else {
         return Err(workspace(format!(
             "{} is not in a git repository; sync needs one (`handoff init` makes one, `handoff clone URL` copies a shared one)",
             ctx.ws.root.display()
         )));
     };
-    if !ctx.rules.git {
-        return Err(workspace("rules.yaml turns git off (`git: false`); set `git: true` to sync"));
-    }
-    let repo = Repo::open(top)?;
     let _lock = ctx.ws.lock()?;
     sync::clear_stale_lock(&repo)?;
-    let by = identity(ctx, &repo.top);
-    let hand_edits = sync::commit_hand_edits(&repo, crate::store::LEADS_DIR, &by, "sync")?;
+    let by = ctx.git_identity(&repo.top);
+    let hand_edits = sync::commit_hand_edits(&repo, &by, "sync")?;
     let mut health = Health::load(&ctx.ws);
     let at = ctx.stamp().to_string();
     let mut report = sync::sync(&repo, &by, &at, &health)?;
@@ -59,18 +58,6 @@ pub fn run(ctx: &Ctx, _args: SyncArgs) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Who handoff's own commits (merges, hand edits) are made as: the machine's git identity,
-/// else the acting staff member from rules.yaml, else `handoff`.
-pub fn identity(ctx: &Ctx, top: &std::path::Path) -> crate::gitsync::Identity {
-    if let Some(id) = crate::gitsync::machine_identity(top) {
-        return id;
-    }
-    match ctx.actor() {
-        Ok(staff) => crate::gitsync::Identity { name: staff.name.clone(), email: staff.email.clone() },
-        Err(_) => crate::gitsync::Identity { name: "handoff".into(), email: "handoff@localhost".into() },
-    }
 }
 
 fn list(ids: &[String]) -> String {

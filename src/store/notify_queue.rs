@@ -30,6 +30,15 @@ pub struct NotifyClaim {
 }
 
 impl Workspace {
+    /// How many notifications wait to be delivered: the undelivered `--notify` payloads of
+    /// earlier runs. (The seam for `handoff status`: the notification ledger of `handoff
+    /// notify` adds its pending count here.)
+    pub fn pending_notifications(&self) -> usize {
+        read_limited(&self.state_dir().join(NOTIFY_RETRY_FILE), NOTIFY_MAX_BYTES)
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+            .unwrap_or(0)
+    }
+
     /// Claim the notifications this run must deliver: those earlier runs could not deliver
     /// (the retry queue, and the claims of runs that died mid-delivery) that `keep` still
     /// wants, then `fresh`. The claim is a file locked for as long as this process lives:

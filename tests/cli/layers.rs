@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("report", 1),
     ("qa", 1),
     ("merge", 1),
+    ("history", 1),
     // storage and git: the only code touching workspace files / running git
     ("store", 2),
     ("git", 2),
@@ -32,6 +33,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("import", 3),
     ("prompt", 3),
     ("output", 3),
+    ("sync", 3),
     // the command line
     ("commands", 4),
     ("cli", 5),
