@@ -57,8 +57,6 @@ impl Ctx {
             if let Err(e) = git::ensure_merge_driver(&ws.root, &exe()) {
                 eprintln!("warning: could not configure the lead merge driver: {e:#}");
             }
-            // No command reads or writes a workspace whose leads git left unmerged.
-            crate::sync::refuse_unmerged(&ws)?;
         }
         Ok(Ctx {
             ws,

@@ -48,11 +48,11 @@ pub fn init(dir: &Path) -> Result<()> {
 /// still find it; `handoff` on PATH when that file is gone (the binary moved).
 pub fn merge_driver(exe: &Path) -> String {
     let quoted = exe.display().to_string().replace('\'', "'\\''");
-    format!("if [ -x '{quoted}' ]; then exec '{quoted}' {PATH_DRIVER}; else exec {PATH_DRIVER}; fi")
+    format!("if [ -x '{quoted}' ]; then exec '{quoted}' {DRIVER_ARGS}; else exec handoff {DRIVER_ARGS}; fi")
 }
 
-/// The PATH-only driver command (what older versions registered).
-pub const PATH_DRIVER: &str = "handoff merge-driver %O %A %B %P";
+/// The driver's arguments: git substitutes base, ours, theirs and the path.
+const DRIVER_ARGS: &str = "merge-driver %O %A %B %P";
 
 /// The `.gitattributes` line that routes lead files to the merge driver.
 pub const ATTRIBUTES: &str = "leads/*.yaml merge=handoff\n";
@@ -334,18 +334,24 @@ fn git_process_in(top: &Path, git_dir: &Path, lock: &Path) -> Option<u32> {
         let dir = entry.path();
         let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
         let is_git = comm.trim_end().starts_with("git");
-        if let Ok(fds) = std::fs::read_dir(dir.join("fd")) {
-            if fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == lock)) {
-                return Some(pid);
+        // Unreadable details (another user's process) prove nothing; a process that is gone
+        // or a zombie holds nothing.
+        let denied = |e: &std::io::Error| e.kind() == std::io::ErrorKind::PermissionDenied;
+        match std::fs::read_dir(dir.join("fd")) {
+            Ok(fds) => {
+                if fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t == lock)) {
+                    return Some(pid);
+                }
             }
-        } else if is_git {
-            return Some(pid);
+            Err(e) if denied(&e) && is_git => return Some(pid),
+            Err(_) => {}
         }
         if is_git {
             match std::fs::read_link(dir.join("cwd")) {
                 Ok(cwd) if cwd.starts_with(&top) || cwd.starts_with(&git_dir) => return Some(pid),
                 Ok(_) => {}
-                Err(_) => return Some(pid),
+                Err(e) if denied(&e) => return Some(pid),
+                Err(_) => continue,
             }
             let cmdline = std::fs::read(dir.join("cmdline")).unwrap_or_default();
             let cmdline = String::from_utf8_lossy(&cmdline);

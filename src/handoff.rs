@@ -100,6 +100,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         rule: h.rule,
         action: next.next_action.clone(),
         due: next.next_action_due,
+        changes: Field::changes(lead, &next, &changed),
         changed,
         ..Event::new(at, by, EventKind::Assigned)
     });
@@ -238,11 +239,13 @@ pub fn next(lead: &mut Lead, by: &str, at: Stamp, action: &str, due: Stamp) -> R
     if lead.next_action_due != Some(due) {
         changed.push("next_action_due".to_owned());
     }
+    let before = lead.clone();
     lead.next_action = Some(action.to_owned());
     lead.next_action_due = Some(due);
     lead.history.push(Event {
         action: Some(action.to_owned()),
         due: Some(due),
+        changes: Field::changes(&before, lead, &changed),
         changed,
         ..Event::new(at, by, EventKind::Next)
     });

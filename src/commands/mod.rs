@@ -84,6 +84,11 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         other => other,
     };
     let ctx = Ctx::load(global)?;
+    if ctx.rules.git && !matches!(command, Command::Sync(_)) {
+        // No command reads or writes a workspace whose leads git left unmerged; sync
+        // is the way out (it merges them).
+        crate::sync::refuse_unmerged(&ctx.ws)?;
+    }
     match command {
         Command::Init(_)
         | Command::Clone(_)
