@@ -38,8 +38,9 @@ pub fn work_tree(dir: &Path) -> Option<PathBuf> {
 
 /// Create a repository in `dir` whose first branch is `main` (whatever git's default), so
 /// `git push -u origin main` and `handoff sync` work from the first commit.
-pub fn init(dir: &Path) -> Result<()> {
-    run(git(dir).args(["init", "--quiet"]), "git init")?;
+/// `shared`: the repository is shared by a Unix group (`core.sharedRepository=group`).
+pub fn init(dir: &Path, shared: bool) -> Result<()> {
+    run(git(dir).args(["init", "--quiet"]).args(shared.then_some("--shared=group")), "git init")?;
     run(git(dir).args(["symbolic-ref", "HEAD", "refs/heads/main"]), "git symbolic-ref")
 }
 

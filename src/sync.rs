@@ -46,6 +46,8 @@ pub struct Repo {
     pub git_dir: PathBuf,
     /// `leads/` relative to `top` (the workspace may be a folder of a larger repository).
     pub leads: String,
+    /// The permissions lead files are written with.
+    pub lead_mode: u32,
 }
 
 impl Repo {
@@ -54,7 +56,7 @@ impl Repo {
         let Some(top) = g::work_tree(&ws.root) else { return Ok(None) };
         let git_dir = g::git_dir(&top)?;
         let leads = g::relative_to(&top, &ws.leads_dir());
-        Ok(Some(Repo { top, git_dir, leads }))
+        Ok(Some(Repo { top, git_dir, leads, lead_mode: ws.lead_file_mode() }))
     }
 
     /// Lead files (relative to `top`) whose path is under `leads/`.
@@ -182,7 +184,7 @@ pub fn resolve_leads(repo: &Repo, files: &[String]) -> Result<(Vec<String>, Vec<
             }
         };
         let text = serialize_lead(&merged)?;
-        write_atomic_mode(&repo.top.join(path), text.as_bytes(), crate::store::LEAD_FILE_MODE)?;
+        write_atomic_mode(&repo.top.join(path), text.as_bytes(), repo.lead_mode)?;
         resolved.push(path.clone());
     }
     if !resolved.is_empty() {

@@ -130,7 +130,7 @@ impl Transaction<'_> {
         let mut undone = true;
         for (path, bytes) in &self.before {
             let restored = match bytes {
-                Some(b) => crate::store::write_atomic_mode(path, b, crate::store::LEAD_FILE_MODE).is_ok(),
+                Some(b) => crate::store::write_atomic_mode(path, b, self.ctx.ws.lead_file_mode()).is_ok(),
                 None => std::fs::remove_file(path).is_ok(),
             };
             undone &= restored;

@@ -21,7 +21,7 @@ pub mod phone_index;
 pub mod scan;
 mod state;
 
-pub use atomic::{LEAD_FILE_MODE, random_bytes, write_atomic, write_atomic_mode};
+pub use atomic::{LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, random_bytes, write_atomic, write_atomic_mode};
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;
 pub use scan::{LeadFile, ScanError, Want};
@@ -91,6 +91,18 @@ impl Workspace {
         self.root.join(STATE_DIR)
     }
 
+    /// Whether several Unix accounts share this workspace (`handoff init --shared`): its
+    /// `leads/` directory is set-group-ID, so lead files are written group-readable.
+    pub fn is_shared(&self) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(self.leads_dir()).is_ok_and(|m| m.permissions().mode() & 0o2000 != 0)
+    }
+
+    /// The permissions lead files are written with (before the umask).
+    pub fn lead_file_mode(&self) -> u32 {
+        if self.is_shared() { SHARED_LEAD_FILE_MODE } else { LEAD_FILE_MODE }
+    }
+
     /// Path of a lead's file. `LeadId` is validated, so this stays inside `leads/`.
     pub fn lead_path(&self, id: &LeadId) -> PathBuf {
         self.leads_dir().join(format!("{id}.yaml"))
@@ -118,16 +130,18 @@ impl Workspace {
     }
 
     /// Take the workspace's exclusive lock (waits for other handoff commands).
+    ///
+    /// `flock` needs only a readable file, so in a workspace shared by several Unix
+    /// accounts the lock file another account created still locks (opened read-only).
     pub fn lock(&self) -> Result<WorkspaceLock> {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        let file = match OpenOptions::new().create(true).truncate(false).write(true).open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => File::open(&path),
+            other => other,
+        }
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
         file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(WorkspaceLock { _file: file })
     }
@@ -223,7 +237,7 @@ impl Workspace {
     pub fn write(&self, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
         let before = phone_index::dir_stamp(self);
-        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), LEAD_FILE_MODE)?;
+        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), self.lead_file_mode())?;
         self.after_write(lead, phone_before, &before)?;
         Ok(path)
     }

@@ -9,7 +9,9 @@ mod gitsafety;
 mod handoff;
 mod layers;
 mod qa;
+
 mod reliability;
+mod shared;
 mod sync;
 mod workspace;
 

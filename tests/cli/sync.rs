@@ -493,7 +493,7 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
         }
     };
     let mut ids: Vec<String> = Vec::new();
-    let mut actions = 0;
+    let (mut actions, mut escalations) = (0, 0);
     for step in 0..30 {
         let minutes = 7 * 60 + 5 + step * 20;
         let hm = format!("{:02}:{:02}", minutes / 60, minutes % 60);
@@ -554,12 +554,12 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
         cron.ok("system", &hm, &["sync"]);
         let out = cron.run("system", &hm, &["escalate-check", "--json"]);
         assert!(out.status.success(), "escalate-check at {hm}: {}", stderr(&out));
-        cron.ok("system", &hm, &["sync"]);
-        for id in &ids {
-            if cron.lead_files().keys().any(|k| k.contains(id.as_str())) {
-                record(&cron, id);
-            }
+        let fired: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for e in fired["escalations"].as_array().unwrap().iter().filter(|e| e["new"] == true) {
+            escalations += 1;
+            record(&cron, e["id"].as_str().unwrap());
         }
+        cron.ok("system", &hm, &["sync"]);
     }
     assert!(actions > 40, "the day was too quiet to test anything: {actions} actions");
     // Final sync: everyone twice, so every merge reaches everyone.
@@ -590,6 +590,10 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
             finals.insert(event_key(id, e));
         }
     }
+    let conflicts = finals.iter().filter(|k| k.contains("\"conflict\"")).count();
+    eprintln!("simulated day: {} leads, {actions} actions, {escalations} escalations, {conflicts} merge conflicts flagged, {} events", ids.len(), finals.len());
+    assert!(escalations > 0, "cron escalated nothing: the day tests no escalation");
+    assert!(conflicts > 0, "no two machines ever moved the same lead at once: the day tests no contradiction");
     let lost: Vec<&String> = seen.difference(&finals).collect();
     assert!(lost.is_empty(), "{} events lost, e.g. {:?}", lost.len(), lost.iter().take(3).collect::<Vec<_>>());
     for m in [&desk, &dispatch, &field, &cron] {
