@@ -8,7 +8,7 @@ use std::str::FromStr;
 use anyhow::{Result, anyhow};
 use jiff::civil::{Date, Time};
 use jiff::tz::{Offset, TimeZone};
-use jiff::{SignedDuration, Timestamp, ToSpan, ZonedDateTime};
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp, ZonedDateTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The accepted time forms, quoted in every refusal of a bad time.
@@ -109,18 +109,33 @@ pub fn parse_hhmm(s: &str) -> Option<Time> {
     Time::new(h.parse().ok()?, m.parse().ok()?, 0, 0).ok()
 }
 
-/// A window such as `0m`, `15m`, `2h`, `1d` as a fixed duration.
+/// A span as people write it (`15m`, `2h`, `1d`, `1w`, `90min`, `1h30m`), by jiff's
+/// friendly format: the one parser behind rules.yaml windows and `+15m` arguments.
+/// Negative spans and out-of-range numbers are `None`, never a panic.
+pub fn parse_span(s: &str) -> Option<Span> {
+    let t = s.trim();
+    // jiff also reads `-15m` and `15m ago`; a window or an offset from now is forward.
+    if t.starts_with('-') || t.ends_with("ago") {
+        return None;
+    }
+    t.parse::<Span>().ok().filter(|span| span.signum() >= 0)
+}
+
+/// A window such as `0m`, `15m`, `2h`, `1d` as a fixed duration (a day is 24 hours).
 pub fn parse_window(s: &str) -> Option<SignedDuration> {
-    let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    let mins = match unit {
-        "m" | "min" => n,
-        "h" => n.checked_mul(60)?,
-        "d" => n.checked_mul(24 * 60)?,
-        _ => return None,
-    };
-    Some(SignedDuration::from_mins(mins))
+    parse_span(s)?.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+}
+
+/// Whether a span counts whole days and weeks only (what a date offset may add).
+fn is_days(span: &Span) -> bool {
+    span.get_years() == 0
+        && span.get_months() == 0
+        && span.get_hours() == 0
+        && span.get_minutes() == 0
+        && span.get_seconds() == 0
+        && span.get_milliseconds() == 0
+        && span.get_microseconds() == 0
+        && span.get_nanoseconds() == 0
 }
 
 /// The end of day on `date` in `tz` (DST-correct).
@@ -137,16 +152,8 @@ pub fn parse_time(s: &str, now: &ZonedDateTime, eod: Time) -> Result<ZonedDateTi
         return end_of_day(now.date(), eod, &tz);
     }
     if let Some(rel) = t.strip_prefix('+') {
-        let (num, unit) = rel.split_at(rel.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        let added = match unit {
-            "m" | "min" => now.checked_add(n.minutes()),
-            "h" => now.checked_add(n.hours()),
-            "d" => now.checked_add(n.days()),
-            "w" => now.checked_add(n.weeks()),
-            _ => return Err(bad()),
-        };
-        return added.map_err(|_| bad());
+        let span = parse_span(rel).filter(|s| s.get_years() == 0 && s.get_months() == 0).ok_or_else(bad)?;
+        return now.checked_add(span).map_err(|_| anyhow!("`{s}` is too far from now; give a time within a few years"));
     }
     if let Some(time) = parse_hhmm(t) {
         return Ok(now.date().to_datetime(time).to_zoned_datetime(tz)?);
@@ -173,14 +180,8 @@ pub fn parse_date(s: &str, now: &ZonedDateTime) -> Result<Date> {
         _ => {}
     }
     if let Some(rel) = t.strip_prefix('+') {
-        let (num, unit) = rel.split_at(rel.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        let span = match unit {
-            "d" => n.days(),
-            "w" => n.weeks(),
-            _ => return Err(bad()),
-        };
-        return now.date().checked_add(span).map_err(|_| bad());
+        let span = parse_span(rel).filter(is_days).ok_or_else(bad)?;
+        return now.date().checked_add(span).map_err(|_| anyhow!("`{s}` is too far from today; give a nearer date"));
     }
     t.parse::<Date>().map_err(|_| bad())
 }
@@ -235,5 +236,23 @@ mod tests {
         assert_eq!(parse_window("15m"), Some(SignedDuration::from_mins(15)));
         assert_eq!(parse_window("2h"), Some(SignedDuration::from_mins(120)));
         assert_eq!(parse_window("x"), None);
+    }
+
+    #[test]
+    fn spans_come_from_one_parser_and_never_panic() {
+        let now = chicago("2026-11-24T07:00:00-06:00");
+        let eod = parse_hhmm("17:00").unwrap();
+        assert_eq!(parse_window("0m"), Some(SignedDuration::ZERO));
+        assert_eq!(parse_window("1d"), Some(SignedDuration::from_hours(24)));
+        assert_eq!(parse_window("90min"), Some(SignedDuration::from_mins(90)));
+        assert_eq!(parse_window("1h30m"), Some(SignedDuration::from_mins(90)));
+        assert_eq!(parse_window("-15m"), None);
+        assert_eq!(parse_window("1mo"), None, "a month is no fixed window");
+        for extreme in ["+9999999d", "+999999999999m", "+99999999999999999999h", "+-5m", "+5m ago"] {
+            assert!(parse_time(extreme, &now, eod).is_err(), "{extreme}");
+        }
+        assert_eq!(parse_date("+2w", &now).unwrap().to_string(), "2026-12-08");
+        assert!(parse_date("+3h", &now).is_err(), "a date offset counts days");
+        assert!(parse_date("+9999999d", &now).is_err());
     }
 }

@@ -14,10 +14,10 @@ use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
 pub use crate::git::relative_to;
-use crate::lead::{Lead, SYSTEM};
+use crate::lead::{Lead, LeadId, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
-use crate::store::Workspace;
+use crate::store::{Entropy, Workspace};
 
 /// The global options as given (`--root`, `--as`, `--now`, `--format`), parsed by the
 /// command line and handed down; nothing below reads clap's types.
@@ -39,8 +39,11 @@ pub struct Ctx {
     pub format: Format,
     /// Whether --format/--json was given (commands with another natural default check it).
     pub format_given: bool,
-    /// Standard input is a terminal: prompts and confirmations may be asked.
+    /// Standard input is a terminal (or `HANDOFF_INTERACTIVE=1`): prompts and
+    /// confirmations may be asked.
     pub interactive: bool,
+    /// Where new ids' random parts come from (`HANDOFF_SEED` pins it).
+    entropy: Entropy,
 }
 
 impl Ctx {
@@ -65,7 +68,11 @@ impl Ctx {
             actor: g.actor.clone().filter(|a| !a.is_empty()),
             format: g.format,
             format_given: g.format_given,
-            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            interactive: interactive(),
+            entropy: match std::env::var("HANDOFF_SEED").ok().and_then(|s| s.parse().ok()) {
+                Some(seed) => Entropy::Seeded(std::sync::atomic::AtomicU64::new(seed)),
+                None => Entropy::Os,
+            },
         })
     }
 
@@ -83,6 +90,11 @@ impl Ctx {
                 self.rules.staff_ids().join(", ")
             ))
         })
+    }
+
+    /// A fresh lead id for a lead captured now (not yet checked against the files).
+    pub fn new_lead_id(&self) -> Result<LeadId> {
+        Ok(LeadId::new(self.now.date(), &self.entropy.bytes()?))
     }
 
     /// The current instant as stored.
@@ -146,4 +158,14 @@ impl Ctx {
 /// This binary's absolute path (what the merge driver is registered with).
 pub fn exe() -> std::path::PathBuf {
     std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("handoff"))
+}
+
+/// Whether prompts may be asked: `HANDOFF_INTERACTIVE=1` or `0` decides (tests, scripts),
+/// else whether standard input and standard error are a terminal.
+fn interactive() -> bool {
+    match std::env::var("HANDOFF_INTERACTIVE").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+    }
 }

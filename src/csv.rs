@@ -1,77 +1,33 @@
 //! CSV as spreadsheets write it (RFC 4180): quoted fields with commas, doubled quotes and
-//! line breaks, CRLF or LF line ends, an optional UTF-8 BOM.
+//! line breaks, CRLF or LF line ends, an optional UTF-8 BOM. The `csv` crate does the work;
+//! this is the shape import and export use.
 
 use anyhow::{Result, bail};
 
 /// Parse CSV text into records of fields. Each record carries the line it starts on.
 pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The reader takes an unclosed quote to the end of the file; a spreadsheet never
+    // writes one, so it is a damaged file (RFC 4180 quotes always come in pairs).
+    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+        bail!("a quoted field is never closed (an odd number of \" characters)");
+    }
+    let mut reader = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let (mut line, mut start_line) = (1, 1);
-    let mut quoted = false;
-    let mut at_field_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                '\r' if chars.peek() == Some(&'\n') => {}
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if at_field_start => {
-                quoted = true;
-                at_field_start = false;
-            }
-            '"' => bail!("line {line}: a quote inside an unquoted field; quote the whole field and double the quote"),
-            ',' => {
-                record.push(std::mem::take(&mut field));
-                at_field_start = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                record.push(std::mem::take(&mut field));
-                records.push((start_line, std::mem::take(&mut record)));
-                line += 1;
-                start_line = line;
-                at_field_start = true;
-            }
-            _ => {
-                field.push(c);
-                at_field_start = false;
-            }
-        }
-    }
-    if quoted {
-        bail!("line {start_line}: a quoted field is never closed");
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push((start_line, record));
+    for record in reader.records() {
+        let record = record?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        records.push((line, record.iter().map(str::to_owned).collect()));
     }
     Ok(records)
 }
 
-/// One field, quoted when it needs to be.
-pub fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
-}
-
-/// One record, CRLF-terminated.
+/// One record, CRLF-terminated, each field quoted when it needs to be.
 pub fn record<S: AsRef<str>>(cells: &[S]) -> String {
-    cells.iter().map(|c| field(c.as_ref())).collect::<Vec<_>>().join(",") + "\r\n"
+    let mut writer = ::csv::WriterBuilder::new().terminator(::csv::Terminator::CRLF).from_writer(Vec::new());
+    // Writing to memory cannot fail, and the text is UTF-8 in, UTF-8 out.
+    let _ = writer.write_record(cells.iter().map(|c| c.as_ref()));
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bo
             follow_up: get("follow_up_on"),
         };
         let result = (|| {
-            let mut lead = intake::blank(ctx, by);
+            let mut lead = intake::blank(ctx, by)?;
             intake::apply_fields(ctx, &mut lead, &record)?;
             intake::save(ctx, tx, lead, by, &handoff, false, partial, dry_run)
         })();

@@ -15,13 +15,13 @@ use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead, LeadId, Status};
 use crate::phone;
 use crate::route::{self, HandoffRequest};
-use crate::store::{phone_index, random_bytes};
+use crate::store::phone_index;
 use crate::transaction::Transaction;
 
 /// A lead with nothing but its id, capture time and capturer.
-pub fn blank(ctx: &Ctx, by: &str) -> Lead {
-    Lead {
-        id: LeadId::new(ctx.now.date(), &random_bytes()),
+pub fn blank(ctx: &Ctx, by: &str) -> Result<Lead> {
+    Ok(Lead {
+        id: ctx.new_lead_id()?,
         status: Status::Intake,
         created_at: ctx.stamp(),
         captured_by: by.to_owned(),
@@ -40,7 +40,7 @@ pub fn blank(ctx: &Ctx, by: &str) -> Lead {
         follow_up_on: None,
         owner: None,
         history: Vec::new(),
-    }
+    })
 }
 
 /// A lead written to disk.
@@ -121,7 +121,7 @@ pub fn save(
         return Ok(Saved { lead, path, missing, same_phone: Vec::new() });
     }
     while ctx.ws.lead_path(&lead.id).exists() {
-        lead.id = LeadId::new(ctx.now.date(), &random_bytes());
+        lead.id = ctx.new_lead_id()?;
     }
     let same_phone = match &lead.primary_phone {
         Some(p) => phone_index::candidates(&ctx.ws, p)?,

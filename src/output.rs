@@ -7,6 +7,8 @@ use clap::ValueEnum;
 use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
 use serde::Serialize;
 
+use crate::error::Failure;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
     /// A readable table (the default).
@@ -17,6 +19,8 @@ pub enum Format {
     Csv,
     /// A Markdown table, for mail and wikis.
     Md,
+    /// One self-contained HTML page (where a command has one, e.g. `stats`).
+    Html,
 }
 
 /// How a cell is emphasised on a colour terminal.
@@ -52,22 +56,123 @@ impl Table {
     }
 }
 
-/// Whether stdout gets colour: a terminal and no NO_COLOR.
+/// Whether stdout gets colour: anstream's choice (a terminal, no `NO_COLOR`, not
+/// `TERM=dumb`; `CLICOLOR_FORCE` forces it).
 pub fn colour_enabled() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// `s` on one line, cut to at most `width` terminal columns, with `…` where it was cut
+/// (wide characters such as CJK count as two columns, combining marks as none).
+pub fn cut(s: &str, width: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let s = s.replace('\n', " ");
+    if s.width() <= width {
+        return s;
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+/// What a command hands the output layer besides its data (which json and yaml print):
+/// the ways it reads as text. Only this module decides which one a format uses.
+#[derive(Default)]
+pub struct View<'a> {
+    table: Option<Box<dyn FnOnce() -> Table + 'a>>,
+    text: Option<Box<dyn FnOnce() -> String + 'a>>,
+    markdown: Option<Box<dyn FnOnce() -> String + 'a>>,
+    html: Option<Box<dyn FnOnce() -> String + 'a>>,
+    empty: Option<&'a str>,
+    one_line: bool,
+}
+
+impl<'a> View<'a> {
+    /// Rows and headers: the terminal table, csv and markdown.
+    pub fn table(table: impl FnOnce() -> Table + 'a) -> View<'a> {
+        View { table: Some(Box::new(table)), ..View::default() }
+    }
+
+    /// A layout for people at a terminal, used instead of the plain table.
+    pub fn text(mut self, text: impl FnOnce() -> String + 'a) -> View<'a> {
+        self.text = Some(Box::new(text));
+        self
+    }
+
+    /// A markdown document, used instead of the markdown table.
+    pub fn markdown(mut self, md: impl FnOnce() -> String + 'a) -> View<'a> {
+        self.markdown = Some(Box::new(md));
+        self
+    }
+
+    /// A self-contained HTML page (`--format html`).
+    pub fn html(mut self, html: impl FnOnce() -> String + 'a) -> View<'a> {
+        self.html = Some(Box::new(html));
+        self
+    }
+
+    /// JSON on one line (capture's `{"id": …}` is stdout's first line).
+    pub fn one_line_json(mut self) -> View<'a> {
+        self.one_line = true;
+        self
+    }
+
+    /// What to say on stderr when a terminal table has no rows.
+    pub fn when_empty(mut self, note: &'a str) -> View<'a> {
+        self.empty = Some(note);
+        self
+    }
 }
 
 /// Print `data` as json/yaml, or `table()` as table/csv/md.
 pub fn emit<T: Serialize>(format: Format, data: &T, table: impl FnOnce() -> Table) -> Result<()> {
-    let mut out = std::io::stdout().lock();
+    print(format, data, View::table(table))
+}
+
+/// Print a command's output in `format`: `data` for json and yaml, the view for the rest.
+pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
+    let table = |view: View| view.table.map(|t| t()).unwrap_or_default();
     let text = match format {
+        Format::Json if view.one_line => serde_json::to_string(data).context("cannot print JSON")? + "\n",
         Format::Json => serde_json::to_string_pretty(data).context("cannot print JSON")? + "\n",
         Format::Yaml => serde_norway::to_string(data).context("cannot print YAML")?,
-        Format::Table => render_table(&table(), colour_enabled()),
-        Format::Csv => render_csv(&table()),
-        Format::Md => render_md(&table()),
+        Format::Table => match view.text {
+            Some(text) => text(),
+            None => {
+                let empty = view.empty;
+                let t = table(view);
+                if let (true, Some(note)) = (t.rows.is_empty(), empty) {
+                    eprintln!("{note}");
+                }
+                render_table(&t, colour_enabled())
+            }
+        },
+        Format::Csv => render_csv(&table(view)),
+        Format::Md => match view.markdown {
+            Some(md) => md(),
+            None => render_md(&table(view)),
+        },
+        Format::Html => match view.html {
+            Some(html) => html(),
+            None => {
+                return Err(Failure::Usage(
+                    "--format html is a page for `handoff stats`; this command prints table, json, yaml, csv or md"
+                        .to_owned(),
+                )
+                .into());
+            }
+        },
     };
-    out.write_all(text.as_bytes()).context("cannot write to stdout")?;
+    std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")?;
     Ok(())
 }
 
@@ -120,4 +225,18 @@ pub fn render_md(t: &Table) -> String {
         out.push_str(&format!("| {} |\n", row.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cut;
+
+    #[test]
+    fn cut_counts_terminal_columns() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("two\nlines", 20), "two lines");
+        assert_eq!(cut("abcdefghij", 5), "abcd…");
+        // Each CJK character takes two columns: four of them fill 8, the ellipsis one more.
+        assert_eq!(cut("漏水漏水漏水", 9), "漏水漏水…");
+    }
 }

@@ -384,7 +384,7 @@ impl Health {
     pub fn load(ws: &Workspace) -> Health {
         let mut h: Health = ws.read_health().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
         if h.machine.is_empty() {
-            let random = crate::store::random_bytes();
+            let random = crate::store::Entropy::Os.bytes().unwrap_or_default();
             h.machine = random.iter().take(8).map(|b| crate::lead::ID_ALPHABET[usize::from(b % 32)] as char).collect();
         }
         if h.host.is_empty() {

@@ -6,6 +6,7 @@ use clap::Args;
 use super::assign::HandoffArgs;
 use super::record::RecordArgs;
 use crate::context::Ctx;
+use crate::output::{Table, View, print};
 use crate::{intake, prompt};
 
 /// Capture a new lead; prints its id on stdout's first line.
@@ -28,7 +29,7 @@ pub struct CaptureArgs {
 
 pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
     let by = ctx.actor()?.id.clone();
-    let mut lead = intake::blank(ctx, &by);
+    let mut lead = intake::blank(ctx, &by)?;
     crate::intake::apply_fields(ctx, &mut lead, &args.record.fields())?;
     let missing = lead.missing_intake(ctx.rules.requirements(&lead));
     if !missing.is_empty() && !args.partial && ctx.interactive {
@@ -46,10 +47,13 @@ pub fn run(ctx: &Ctx, args: CaptureArgs) -> Result<()> {
         saved
     };
     let lead = &saved.lead;
-    match ctx.format {
-        crate::output::Format::Json => println!("{}", serde_json::json!({ "id": lead.id })),
-        _ => println!("{}", lead.id),
-    }
+    let id = serde_json::json!({ "id": lead.id });
+    let table = || {
+        let mut t = Table::new(&["id"]);
+        t.row(vec![lead.id.to_string()]);
+        t
+    };
+    print(ctx.format, &id, View::table(table).text(|| format!("{}\n", lead.id)).one_line_json())?;
     intake::warn_same_phone(ctx, lead, &saved.same_phone);
     if lead.owner.is_some() {
         eprintln!("{}", crate::route::handoff_summary(ctx, lead));

@@ -8,7 +8,7 @@ use crate::clock::{self, Stamp};
 use crate::context::Ctx;
 use crate::error::refused;
 use crate::lead::{Lead, Status};
-use crate::output::{Table, Tone, emit};
+use crate::output::{Table, Tone, View, print};
 use crate::store::Want;
 
 /// List leads, oldest first.
@@ -81,10 +81,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         })
     })?;
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-    if rows.is_empty() && ctx.format == crate::output::Format::Table {
-        eprintln!("no leads match");
-    }
-    emit(ctx.format, &rows, || {
+    let table = || {
         let mut t = Table::new(&["id", "status", "owner", "urgency", "service", "name", "next action", "due"]);
         for r in &rows {
             let due = r.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
@@ -104,6 +101,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             );
         }
         t
-    })?;
+    };
+    print(ctx.format, &rows, View::table(table).when_empty("no leads match"))?;
     super::skipped(&errors)
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::output::{Format, Table, emit};
+use crate::output::{Table, View, print};
 use crate::phone;
 use crate::qa::{self, Candidate, PhoneSeen, QUESTIONS, Week};
 use crate::store::Want;
@@ -76,11 +76,8 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
         eprintln!("only {} handoff(s) to review in {week_name}: all are in the sample", sample.len());
     }
     let data = serde_json::json!({ "week": week_name, "sample": &sample });
-    match ctx.format {
-        Format::Md => print!("{}", checklist(&week_name, &sample)),
-        Format::Table => print!("{}", text(&sample)),
-        _ => emit(ctx.format, &data, || flat(&sample))?,
-    }
+    let view = View::table(|| flat(&sample)).text(|| text(&sample)).markdown(|| checklist(&week_name, &sample));
+    print(ctx.format, &data, view)?;
     super::skipped(&errors)
 }
 

@@ -6,7 +6,7 @@ use clap::Args;
 use crate::clock::{self, Stamp};
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::output::{Format, Table, emit};
+use crate::output::{Table, View, cut, print};
 use crate::report::{Report, Window, facts};
 use crate::store::Want;
 
@@ -41,11 +41,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     let (all, errors) = ctx.ws.scan_map(Want::ActiveSince(start), |lead| facts(&lead, window))?;
     let as_of_text = Stamp::from_zoned(&as_of.to_zoned_datetime(tz.clone())).to_string();
     let report = Report::assemble(date.to_string(), as_of_text, &ctx.rules.staff_ids(), all);
-    if ctx.format == Format::Table {
-        print!("{}", render(ctx, &report));
-    } else {
-        emit(ctx.format, &report, || flat_table(ctx, &report))?;
-    }
+    print(ctx.format, &report, View::table(|| flat_table(ctx, &report)).text(|| render(ctx, &report)))?;
     super::skipped(&errors)
 }
 
@@ -55,11 +51,6 @@ fn hm(minutes: i64) -> String {
         m if m < 48 * 60 => format!("{}h{:02}m", m / 60, m % 60),
         m => format!("{}d", m / (24 * 60)),
     }
-}
-
-fn cut(s: &str, n: usize) -> String {
-    let s = s.replace('\n', " ");
-    if s.chars().count() <= n { s } else { format!("{}…", s.chars().take(n - 1).collect::<String>()) }
 }
 
 fn time(ctx: &Ctx, s: &Stamp) -> String {

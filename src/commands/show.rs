@@ -8,7 +8,7 @@ use crate::clock;
 use crate::context::Ctx;
 use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead};
-use crate::output::{Format, Table, emit};
+use crate::output::{Table, View, print};
 
 /// Show a lead: its record, the handoff contract (owner, next action, due, acceptance), and its history.
 #[derive(Debug, Args)]
@@ -33,29 +33,30 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     let missing = lead.missing_for_handoff(ctx.rules.requirements(&lead));
     let overdue = lead.is_open() && lead.next_action_due.is_some_and(|d| d.timestamp() < ctx.now.timestamp());
     let routed_by = lead.last_event(EventKind::Assigned).and_then(|e| e.rule.clone());
-    if matches!(ctx.format, Format::Json | Format::Yaml) {
-        let mut value = serde_json::to_value(&lead)?;
-        if let Some(map) = value.as_object_mut() {
-            let list: serde_json::Map<String, serde_json::Value> =
-                checklist(&lead).iter().map(|(k, v)| ((*k).replace(' ', "_"), json!(v))).collect();
-            map.insert("checklist".into(), list.into());
-            map.insert("handed_off".into(), json!(checklist(&lead).iter().all(|(_, ok)| *ok)));
-            map.insert("missing".into(), json!(missing));
-            map.insert("overdue".into(), json!(overdue));
-            map.insert("routing_rule".into(), json!(routed_by));
-            map.insert("needs_review".into(), json!(crate::history::needs_review(&lead)));
+    let mut value = serde_json::to_value(&lead)?;
+    if let Some(map) = value.as_object_mut() {
+        let list: serde_json::Map<String, serde_json::Value> =
+            checklist(&lead).iter().map(|(k, v)| ((*k).replace(' ', "_"), json!(v))).collect();
+        map.insert("checklist".into(), list.into());
+        map.insert("handed_off".into(), json!(checklist(&lead).iter().all(|(_, ok)| *ok)));
+        map.insert("missing".into(), json!(missing));
+        map.insert("overdue".into(), json!(overdue));
+        map.insert("routing_rule".into(), json!(routed_by));
+        map.insert("needs_review".into(), json!(crate::history::needs_review(&lead)));
+    }
+    let table = || {
+        let mut t = Table::new(&["field", "value"]);
+        for field in Field::ALL {
+            t.row(vec![field.to_string(), field.get(&lead).unwrap_or_default()]);
         }
-        return emit(ctx.format, &value, Table::default);
-    }
-    if matches!(ctx.format, Format::Csv | Format::Md) {
-        return emit(ctx.format, &(), || {
-            let mut t = Table::new(&["field", "value"]);
-            for field in Field::ALL {
-                t.row(vec![field.to_string(), field.get(&lead).unwrap_or_default()]);
-            }
-            t
-        });
-    }
+        t
+    };
+    let text = || text(ctx, &lead, overdue, routed_by.as_deref(), &missing);
+    print(ctx.format, &value, View::table(table).text(text))
+}
+
+/// The record, the handoff-contract checklist and the history, for a person.
+fn text(ctx: &Ctx, lead: &Lead, overdue: bool, routed_by: Option<&str>, missing: &[&str]) -> String {
     let mut out = String::new();
     out.push_str(&format!("Lead {}  ({})\n", lead.id, lead.status));
     out.push_str(&format!("  {:<16} {}\n", "created_at", clock::short(&ctx.local(&lead.created_at))));
@@ -63,7 +64,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     for field in Field::ALL {
         let value = match field {
             Field::NextActionDue => lead.next_action_due.map(|d| clock::short(&ctx.local(&d))),
-            _ => field.get(&lead),
+            _ => field.get(lead),
         };
         if let Some(value) = value {
             let value = value.replace('\n', &format!("\n  {:<16} ", ""));
@@ -71,7 +72,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         }
     }
     out.push_str("\nHandoff contract\n");
-    for (label, ok) in checklist(&lead) {
+    for (label, ok) in checklist(lead) {
         let detail = match label {
             "owner named" => lead.owner.clone().unwrap_or_default(),
             "due time visible" if overdue => "OVERDUE".to_owned(),
@@ -79,13 +80,13 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         };
         out.push_str(&format!("  [{}] {label:<22} {detail}\n", if ok { "x" } else { " " }));
     }
-    if let Some(rule) = &routed_by {
+    if let Some(rule) = routed_by {
         out.push_str(&format!("  routed by rule: {rule}\n"));
     }
     if !missing.is_empty() {
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
     }
-    if crate::history::needs_review(&lead) {
+    if crate::history::needs_review(lead) {
         out.push_str(&format!(
             "  NEEDS REVIEW: two machines changed this lead at once (see the conflict below); \
              confirm with `handoff note {} \"reviewed: ...\"`\n",
@@ -96,8 +97,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
     for e in &lead.history {
         out.push_str(&format!("  {}  {:<6} {}\n", clock::short(&ctx.local(&e.at)), e.by, describe(ctx, e)));
     }
-    print!("{out}");
-    Ok(())
+    out
 }
 
 /// One line describing an event, for `show` and `log`.

@@ -2,7 +2,7 @@
 //! the entropy new ids are made from.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -48,18 +48,31 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     result.with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Random bytes for new ids, from the OS.
-pub fn random_bytes() -> [u8; 16] {
-    let mut buf = [0u8; 16];
-    if File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).is_err() {
-        use std::hash::{BuildHasher, Hasher};
-        for chunk in buf.chunks_mut(8) {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u128(
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()),
-            );
-            chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+/// Where the random part of new ids comes from: the OS, or (tests, replays) a seed.
+#[derive(Debug)]
+pub enum Entropy {
+    Os,
+    /// `HANDOFF_SEED`: the same seed gives the same ids, in order, in every run.
+    Seeded(std::sync::atomic::AtomicU64),
+}
+
+impl Entropy {
+    /// Sixteen random bytes.
+    pub fn bytes(&self) -> Result<[u8; 16]> {
+        let mut buf = [0u8; 16];
+        match self {
+            Entropy::Os => getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("no randomness from the OS: {e}"))?,
+            Entropy::Seeded(state) => {
+                for chunk in buf.chunks_mut(8) {
+                    // SplitMix64: a tiny, well-mixed sequence from any seed.
+                    use std::sync::atomic::Ordering::Relaxed;
+                    let mut z = state.fetch_add(0x9E37_79B9_7F4A_7C15, Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+                    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                    chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+                }
+            }
         }
+        Ok(buf)
     }
-    buf
 }

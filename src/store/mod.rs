@@ -21,7 +21,7 @@ pub mod phone_index;
 pub mod scan;
 mod state;
 
-pub use atomic::{LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, random_bytes, write_atomic, write_atomic_mode};
+pub use atomic::{Entropy, LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, write_atomic, write_atomic_mode};
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;
 pub use scan::{LeadFile, ScanError, Want};

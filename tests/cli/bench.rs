@@ -4,8 +4,7 @@ use std::process::Command;
 
 #[test]
 fn benchmark_runs_at_small_size_and_checks_its_workspace() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("notice: python3 not installed; scripts/bench not exercised");
+    if !crate::require("python3") {
         return;
     }
     let data = tempfile::tempdir().unwrap();

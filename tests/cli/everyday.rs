@@ -8,9 +8,7 @@ fn handoff_bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("handoff")
 }
 
-fn have(tool: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success())
-}
+use crate::require as have;
 
 /// The subcommands `handoff --help` lists (hidden ones are not listed).
 fn subcommands(env: &TestEnv) -> Vec<String> {
@@ -204,22 +202,43 @@ fn interactive_capture_writes_the_same_file_as_the_flag_form() {
     let env = TestEnv::new();
     let flags = env.capture(&["--urgency", "urgent", "--fit", "premium", "--source", "web-form", "--route"]);
     // The same lead typed at the prompts: a bad phone first, vocabulary by number and by name.
+    // HANDOFF_INTERACTIVE=1 asks as on a terminal, so no pseudo-terminal tool is needed.
     let answers =
         "Maria Lopez\ncall me\n(312) 555-0142\n12 Elm St, Springfield\n1\nurgent\n1\n2\nKitchen sink drains slowly\n";
-    let Some(screen) = on_terminal(&env, "capture --route", answers, &[]) else { return };
+    let typed_out =
+        env.as_("ana", &["capture", "--route"]).env("HANDOFF_INTERACTIVE", "1").write_stdin(answers).output().unwrap();
+    assert!(typed_out.status.success(), "{}", stderr(&typed_out));
+    let screen = stderr(&typed_out);
     assert!(screen.contains("urgency [1) emergency"), "{screen}");
     assert!(screen.contains("not a phone number"), "{screen}");
-    let typed = env
-        .lead_files()
-        .into_iter()
-        .map(|p| p.file_stem().unwrap().to_str().unwrap().to_owned())
-        .find(|id| *id != flags)
-        .expect("typed lead saved");
+    let typed = String::from_utf8(typed_out.stdout).unwrap().lines().next().unwrap().to_owned();
+    assert_ne!(typed, flags);
     assert_eq!(env.lead_text(&typed).replace(&typed, "ID"), env.lead_text(&flags).replace(&flags, "ID"));
     // End of input at a prompt saves nothing.
     let before = env.lead_files().len();
-    on_terminal(&env, "capture", "Half a name\n", &[]);
+    let cut =
+        env.as_("ana", &["capture"]).env("HANDOFF_INTERACTIVE", "1").write_stdin("Half a name\n").output().unwrap();
+    assert_eq!(cut.status.code(), Some(1), "{}", stderr(&cut));
     assert_eq!(env.lead_files().len(), before);
+    // The same answers on a real terminal (util-linux `script`) give the same prompts.
+    let Some(tty) = on_terminal(&env, "capture --route", answers, &[]) else { return };
+    assert!(tty.contains("urgency [1) emergency"), "{tty}");
+    assert_eq!(env.lead_files().len(), before + 1);
+}
+
+#[test]
+fn a_seed_pins_the_ids_and_a_clash_takes_the_next_one() {
+    let env = TestEnv::new();
+    let first = env.as_("ana", &env.capture_args(&[])).env("HANDOFF_SEED", "7").output().unwrap();
+    let second = env.as_("ana", &env.capture_args(&[])).env("HANDOFF_SEED", "7").output().unwrap();
+    let id =
+        |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or_default().to_owned();
+    let again = TestEnv::new();
+    let replay = again.as_("ana", &again.capture_args(&[])).env("HANDOFF_SEED", "7").output().unwrap();
+    assert_eq!(id(&first), id(&replay), "the same seed gives the same id in another workspace");
+    assert!(id(&first).starts_with("20261124-") && id(&first).len() == 18, "{}", id(&first));
+    assert_ne!(id(&first), id(&second), "a clash with an existing lead takes the next id");
+    assert_eq!(env.lead_files().len(), 2);
 }
 
 #[test]

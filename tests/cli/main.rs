@@ -3,15 +3,16 @@
 mod bench;
 mod capture;
 mod clock;
+mod domain;
 mod everyday;
 mod git;
 mod gitsafety;
 mod handoff;
 mod layers;
 mod qa;
-
 mod reliability;
 mod shared;
+mod snapshots;
 mod sync;
 mod workspace;
 
@@ -220,6 +221,20 @@ pub fn events(lead: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|e| e["event"].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// Whether an outside tool is installed. Missing under CI (`CI` set) is a failure, never a
+/// silent skip: `.ci/run` installs every tool the tests use.
+pub fn require(tool: &str) -> bool {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var_os("CI").is_none(), "`{tool}` is not installed; under CI .ci/run must install it");
+        eprintln!("notice: `{tool}` not installed; the checks that need it are skipped (CI installs it)");
+    }
+    found
 }
 
 pub fn stderr(out: &Output) -> String {

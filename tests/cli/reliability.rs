@@ -7,8 +7,7 @@ use crate::{TestEnv, stderr};
 
 #[test]
 fn reliability_suite_passes_at_small_sizes() {
-    if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("notice: python3 not installed; scripts/reliability not exercised");
+    if !crate::require("python3") {
         return;
     }
     let out = Command::new("python3")
