@@ -601,3 +601,50 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
         assert!(out.status.success(), "validate on {}: {}{}", m.name(), String::from_utf8_lossy(&out.stdout), stderr(&out));
     }
 }
+
+#[test]
+fn the_server_recipe_runs_the_cycle_under_crons_path() {
+    let team = Team::new();
+    let desk = team.founder("desk");
+    let id = desk.capture("ana", "07:00", &[]);
+    desk.ok("ana", "07:00", &["sync"]);
+    let cron = team.join("cron", true);
+    let recipe = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/server");
+    // cron's environment: a PATH without handoff; the crontab sets HANDOFF.
+    let cycle = |hm: &str, handoff: Option<&Path>| {
+        let mut cmd = std::process::Command::new("/bin/sh");
+        cmd.arg(recipe.join("handoff-cycle"))
+            .arg(&cron.dir)
+            .env_clear()
+            .env("PATH", PLAIN_PATH)
+            .env("HOME", &cron.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HANDOFF_NOW", format!("2026-11-24T{hm}:00-06:00"));
+        if let Some(h) = handoff {
+            cmd.env("HANDOFF", h);
+        }
+        cmd.output().unwrap()
+    };
+    let bin = assert_cmd::cargo::cargo_bin("handoff");
+    let out = cycle("07:20", Some(&bin));
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The escalation went out with the cycle's last sync: the desk has it, and sees cron alive.
+    desk.ok("ana", "07:21", &["sync"]);
+    let escalated = history(&desk.lead(&id)).iter().filter(|e| e["event"] == "escalated").count();
+    assert_eq!(escalated, 1);
+    let out = desk.cmd(None, "07:22", &["status", "--json"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["last_escalate_check"], "2026-11-24T07:20:00-06:00", "{v}");
+    assert_eq!(v["escalate_check_late"], false, "{v}");
+    // Without HANDOFF (and no ~/.cargo/bin/handoff, no handoff on PATH): a clear failure.
+    let out = cycle("07:30", None);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("set HANDOFF="), "{}", stderr(&out));
+    // The crontab and the systemd units run this same script, with HANDOFF set.
+    let read = |f: &str| std::fs::read_to_string(recipe.join(f)).unwrap();
+    let crontab = read("crontab");
+    assert!(crontab.contains("\nHANDOFF=/") && crontab.contains("/usr/local/bin/handoff-cycle "), "{crontab}");
+    let service = read("handoff-cycle.service");
+    assert!(service.contains("Environment=HANDOFF=/") && service.contains("ExecStart=/usr/local/bin/handoff-cycle "));
+    assert!(read("handoff-cycle.timer").contains("OnUnitActiveSec=2min"));
+}
