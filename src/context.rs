@@ -125,12 +125,24 @@ impl Ctx {
         self.ws.read(&id)
     }
 
-    /// Commit files when the workspace is a git work tree and rules.yaml allows it.
-    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
+    /// Commit the files a command wrote (when the workspace is a git work tree and
+    /// rules.yaml allows it); `before` holds each file's bytes as the command
+    /// found them, so a hand edit found there is committed first, on its own.
+    pub(crate) fn commit(
+        &self,
+        files: &[std::path::PathBuf],
+        before: &[(std::path::PathBuf, Option<Vec<u8>>)],
+        by: &str,
+        message: &str,
+    ) -> Result<()> {
         if !self.rules.git {
             return Ok(());
         }
         let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
+        if !before.is_empty() {
+            let who = self.git_identity(&top);
+            crate::sync::commit_hand_edits_before(&top, before, &who, by)?;
+        }
         let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();
         let (name, email) = match self.rules.staff(by) {
             Some(s) => (s.name.as_str(), s.email.as_str()),

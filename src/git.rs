@@ -266,6 +266,46 @@ pub fn stage(top: &Path, n: u8, path: &str) -> Option<String> {
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The content of each of `paths` (relative to `top`) at HEAD (`None`: not in HEAD), from
+/// one `git cat-file --batch`.
+pub fn head_contents(top: &Path, paths: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+    use std::io::{Read, Write};
+    let mut child = git(top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("cannot run git cat-file")?;
+    let mut stdin = child.stdin.take().context("git cat-file has no stdin")?;
+    let input: String = paths.iter().map(|p| format!("HEAD:{p}\n")).collect();
+    // Written from another thread: git answers while it reads, and a full pipe both ways
+    // would wait forever.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let mut out = Vec::new();
+    child.stdout.take().context("git cat-file has no stdout")?.read_to_end(&mut out).context("cannot read git cat-file")?;
+    child.wait().context("git cat-file")?;
+    let _ = writer.join();
+    let mut contents = Vec::with_capacity(paths.len());
+    let mut rest = out.as_slice();
+    for _ in paths {
+        let Some(nl) = rest.iter().position(|&b| b == b'\n') else { bail!("git cat-file stopped early") };
+        let header = String::from_utf8_lossy(&rest[..nl]).into_owned();
+        rest = &rest[nl + 1..];
+        if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+            contents.push(None);
+            continue;
+        }
+        let size: usize = header.rsplit(' ').next().and_then(|n| n.parse().ok()).context("git cat-file: bad header")?;
+        if rest.len() < size + 1 {
+            bail!("git cat-file: short output");
+        }
+        contents.push(Some(rest[..size].to_vec()));
+        rest = &rest[size + 1..];
+    }
+    Ok(contents)
+}
+
 /// Mark `paths` resolved (after writing their merged content).
 pub fn add(top: &Path, paths: &[String]) -> Result<()> {
     stdout_of(git(top).args(["add", "--"]).args(paths), "git add").map(drop)

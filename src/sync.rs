@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::error::workspace;
@@ -96,23 +96,64 @@ pub fn refuse_unmerged(ws: &Workspace) -> Result<()> {
 }
 
 /// The checks a mutating command runs before it writes (under the workspace lock): no merge
-/// half done, no stale git lock, and every uncommitted lead file committed on its own.
-pub fn before_write(repo: &Repo, by: &Identity, actor: &str) -> Result<()> {
-    if operation_in_progress(&repo.git_dir) {
+/// half done and no stale git lock. Reads files only (no git process) unless a lock is left.
+pub fn before_write(ws: &Workspace) -> Result<()> {
+    let Some(git_dir) = g::find_git_dir(&ws.root) else { return Ok(()) };
+    if operation_in_progress(&git_dir) {
         return Err(workspace(format!(
             "git is half way through a merge in {}; nothing was changed. Finish it with `handoff sync` \
              (lead files are merged for you) or `git merge --abort`, then run the command again",
-            repo.top.display()
+            ws.root.display()
         )));
     }
-    clear_stale_lock(repo)?;
-    commit_hand_edits(repo, by, &format!("{actor}'s change"))?;
-    Ok(())
+    let top = git_dir.parent().map_or_else(|| ws.root.clone(), Path::to_path_buf);
+    clear_stale_lock(&top, &git_dir)
+}
+
+/// Before a command commits the lead files it wrote: any of them that held an uncommitted
+/// change before the command read it (a hand edit) is committed first, on its own, as
+/// "hand edit ID" by `by`, so the command's commit carries only its own change. `before`
+/// holds each written file's bytes as the command found them (`None`: it did not exist);
+/// one `git cat-file` compares them all with HEAD.
+pub fn commit_hand_edits_before(
+    top: &Path,
+    files: &[(PathBuf, Option<Vec<u8>>)],
+    by: &Identity,
+    actor: &str,
+) -> Result<Vec<String>> {
+    let found: Vec<(&PathBuf, &Vec<u8>)> = files.iter().filter_map(|(p, b)| b.as_ref().map(|b| (p, b))).collect();
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rel: Vec<String> = found.iter().map(|(p, _)| g::relative_to(top, p)).collect();
+    let head = g::head_contents(top, &rel)?;
+    let mut done = Vec::new();
+    for (((path, original), rel), committed) in found.into_iter().zip(rel).zip(head) {
+        if committed.as_deref() == Some(original.as_slice()) {
+            continue;
+        }
+        let ours = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
+        let mode = mode.unwrap_or(crate::store::LEAD_FILE_MODE);
+        write_atomic_mode(path, original, mode)?;
+        let id = Path::new(&rel).file_stem().and_then(|s| s.to_str()).unwrap_or("lead").to_owned();
+        let author = g::Author { name: &by.name, email: &by.email, at: None };
+        let committed = g::commit(
+            top,
+            std::slice::from_ref(&rel),
+            &author,
+            &format!("hand edit {id}: found uncommitted before {actor}'s change"),
+        );
+        write_atomic_mode(path, &ours, mode)?;
+        committed?;
+        done.push(rel);
+    }
+    Ok(done)
 }
 
 /// Remove a lock git left behind when provably stale; exit 3 when a git process may hold it.
-pub fn clear_stale_lock(repo: &Repo) -> Result<()> {
-    match g::recover_stale_lock(&repo.top, &repo.git_dir)? {
+pub fn clear_stale_lock(top: &Path, git_dir: &Path) -> Result<()> {
+    match g::recover_stale_lock(top, git_dir)? {
         LockCheck::Free => Ok(()),
         LockCheck::Recovered(path) => {
             eprintln!(

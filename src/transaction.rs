@@ -10,7 +10,6 @@ use anyhow::Result;
 
 use crate::context::Ctx;
 use crate::error::workspace;
-use crate::sync::Repo;
 use crate::lead::{Lead, LeadId};
 use crate::store::WorkspaceLock;
 
@@ -32,16 +31,13 @@ pub struct Transaction<'c> {
 impl Ctx {
     /// Start a transaction authored by `by`: waits for the workspace lock.
     ///
-    /// In a git workspace it first makes sure the commit can be made and carries only this
-    /// change: no merge half done, no stale git lock (recovered when provably stale), and
-    /// every lead file found changed but uncommitted (a hand edit) committed on its own.
+    /// In a git workspace it first makes sure the commit can be made: no merge half done, no
+    /// stale git lock (recovered when provably stale). [`Transaction::finish`] commits a
+    /// hand edit of a file it changes on its own first.
     pub fn transaction(&self, by: &str) -> Result<Transaction<'_>> {
         let lock = self.ws.lock()?;
-        if self.rules.git
-            && let Some(repo) = Repo::open(&self.ws)?
-        {
-            let who = self.git_identity(&repo.top);
-            crate::sync::before_write(&repo, &who, by)?;
+        if self.rules.git {
+            crate::sync::before_write(&self.ws)?;
         }
         Ok(Transaction {
             ctx: self,
@@ -126,7 +122,7 @@ impl Transaction<'_> {
         if self.written.is_empty() {
             return Ok(());
         }
-        let Err(e) = self.ctx.commit(&self.written, &self.by, message) else { return Ok(()) };
+        let Err(e) = self.ctx.commit(&self.written, &self.before, &self.by, message) else { return Ok(()) };
         let mut undone = true;
         for (path, bytes) in &self.before {
             let restored = match bytes {

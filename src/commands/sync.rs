@@ -33,7 +33,7 @@ pub fn run(ctx: &Ctx, _args: SyncArgs) -> Result<()> {
         )));
     };
     let _lock = ctx.ws.lock()?;
-    sync::clear_stale_lock(&repo)?;
+    sync::clear_stale_lock(&repo.top, &repo.git_dir)?;
     let by = ctx.git_identity(&repo.top);
     let hand_edits = sync::commit_hand_edits(&repo, &by, "sync")?;
     let mut health = Health::load(&ctx.ws);
