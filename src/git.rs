@@ -173,7 +173,10 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
     let stuck = unmerged(root, &refs)?;
     if !stuck.is_empty() {
-        bail!("{} is unmerged; it is never staged as it is (that would drop the other side's events)", stuck.join(", "));
+        bail!(
+            "{} is unmerged; it is never staged as it is (that would drop the other side's events)",
+            stuck.join(", ")
+        );
     }
     let mut add = git(root);
     add.args(["add", "--"]).args(files);
@@ -283,7 +286,12 @@ pub fn head_contents(top: &Path, paths: &[String]) -> Result<Vec<Option<Vec<u8>>
     // would wait forever.
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let mut out = Vec::new();
-    child.stdout.take().context("git cat-file has no stdout")?.read_to_end(&mut out).context("cannot read git cat-file")?;
+    child
+        .stdout
+        .take()
+        .context("git cat-file has no stdout")?
+        .read_to_end(&mut out)
+        .context("cannot read git cat-file")?;
     child.wait().context("git cat-file")?;
     let _ = writer.join();
     let mut contents = Vec::with_capacity(paths.len());
@@ -442,8 +450,7 @@ pub fn current_branch(top: &Path) -> Option<String> {
 
 /// The commit a revision names, if it exists.
 pub fn rev(top: &Path, rev: &str) -> Option<String> {
-    let out =
-        git(top).args(["rev-parse", "--verify", "--quiet"]).arg(format!("{rev}^{{commit}}")).output().ok()?;
+    let out = git(top).args(["rev-parse", "--verify", "--quiet"]).arg(format!("{rev}^{{commit}}")).output().ok()?;
     let hash = String::from_utf8(out.stdout).ok()?.trim().to_owned();
     (out.status.success() && !hash.is_empty()).then_some(hash)
 }
@@ -465,7 +472,8 @@ pub fn count(top: &Path, a: Option<&str>, b: &str) -> Result<u64> {
 
 /// Files that differ between two commits, under `pathspec`.
 pub fn changed_files(top: &Path, a: &str, b: &str, pathspec: &str) -> Result<Vec<String>> {
-    let out = stdout_of(git(top).args(["diff", "--name-only", "-z", "--no-renames", a, b, "--", pathspec]), "git diff")?;
+    let out =
+        stdout_of(git(top).args(["diff", "--name-only", "-z", "--no-renames", a, b, "--", pathspec]), "git diff")?;
     Ok(out.split('\0').filter(|s| !s.is_empty()).map(str::to_owned).collect())
 }
 
@@ -557,8 +565,11 @@ pub fn push(top: &Path, remote: &str, branch: &str, health: Option<&str>) -> Res
 /// Make `branch` track `remote`'s branch of that name.
 pub fn set_upstream(top: &Path, remote: &str, branch: &str) -> Result<()> {
     stdout_of(git(top).args(["config", &format!("branch.{branch}.remote"), remote]), "git config")?;
-    stdout_of(git(top).args(["config", &format!("branch.{branch}.merge"), &format!("refs/heads/{branch}")]), "git config")
-        .map(drop)
+    stdout_of(
+        git(top).args(["config", &format!("branch.{branch}.merge"), &format!("refs/heads/{branch}")]),
+        "git config",
+    )
+    .map(drop)
 }
 
 /// What a merge of the remote branch did.
@@ -574,8 +585,7 @@ pub enum Merged {
 /// `leads/`; the merge commit is made by `id` when the machine has no identity of its own.
 pub fn merge(top: &Path, upstream: &str, message: &str, id: &Identity, at: Option<&str>) -> Result<Merged> {
     let mut cmd = git(top);
-    cmd.args(["-c", "commit.gpgsign=false", "merge", "--no-edit", "--no-verify", "-m", message])
-        .arg(upstream);
+    cmd.args(["-c", "commit.gpgsign=false", "merge", "--no-edit", "--no-verify", "-m", message]).arg(upstream);
     with_identity(&mut cmd, id);
     if let Some(at) = at {
         cmd.env("GIT_AUTHOR_DATE", at);
@@ -691,7 +701,9 @@ mod remote_tests {
             RemoteError::Offline(_)
         ));
         assert!(matches!(
-            RemoteError::classify("git@x: Permission denied (publickey).\nfatal: Could not read from remote repository."),
+            RemoteError::classify(
+                "git@x: Permission denied (publickey).\nfatal: Could not read from remote repository."
+            ),
             RemoteError::Auth(_)
         ));
         assert!(matches!(

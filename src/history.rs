@@ -154,7 +154,12 @@ mod tests {
     }
 
     fn assigned(hm: &str, to: &str) -> Event {
-        Event { to: Some(to.into()), action: Some("Call".into()), due: Some(stamp("09:00")), ..ev(hm, "ana", EventKind::Assigned) }
+        Event {
+            to: Some(to.into()),
+            action: Some("Call".into()),
+            due: Some(stamp("09:00")),
+            ..ev(hm, "ana", EventKind::Assigned)
+        }
     }
 
     #[test]

@@ -100,9 +100,14 @@ pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
         history,
     };
     // Without a history entry for the next action (hand edits), fall back three-way.
-    merged.next_action = three_way(&base.next_action, &ours.next_action, &theirs.next_action, latest(&theirs_new) > latest(&ours_new));
-    merged.next_action_due =
-        three_way(&base.next_action_due, &ours.next_action_due, &theirs.next_action_due, latest(&theirs_new) > latest(&ours_new));
+    merged.next_action =
+        three_way(&base.next_action, &ours.next_action, &theirs.next_action, latest(&theirs_new) > latest(&ours_new));
+    merged.next_action_due = three_way(
+        &base.next_action_due,
+        &ours.next_action_due,
+        &theirs.next_action_due,
+        latest(&theirs_new) > latest(&ours_new),
+    );
     let contradictions = history::settle(&mut merged);
     let both_moved = !ours_new.is_empty() && !theirs_new.is_empty();
     if both_moved && (!contradictions.is_empty() || !contested.is_empty()) {

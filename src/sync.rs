@@ -320,7 +320,8 @@ pub fn sync(repo: &Repo, by: &Identity, at: &str, health: &Health) -> Result<Syn
         let outgoing = g::count(&repo.top, g::rev(&repo.top, &upstream).as_deref(), &head)?;
         let mut published = health.clone();
         published.last_sync = Some(at.to_owned());
-        let published_ref = g::publish(&repo.top, &health_ref, &published.to_json(), by).ok().map(|()| health_ref.as_str());
+        let published_ref =
+            g::publish(&repo.top, &health_ref, &published.to_json(), by).ok().map(|()| health_ref.as_str());
         if outgoing == 0 && published_ref.is_none() {
             break;
         }

@@ -11,10 +11,12 @@ use crate::store::RULES_FILE;
 
 /// Copy the team's shared workspace to this machine, ready to sync.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff clone git@office.example.com:leads.git\n  handoff clone /srv/git/leads.git ~/leads\n\n\
+#[command(
+    after_help = "Examples:\n  handoff clone git@office.example.com:leads.git\n  handoff clone /srv/git/leads.git ~/leads\n\n\
 Clones the repository, registers the lead merge driver with this binary's absolute path\n\
 (so cron and git GUIs find it without PATH), and checks the machine's git identity: without\n\
-one, commits are made as the acting staff member (--as) from rules.yaml.")]
+one, commits are made as the acting staff member (--as) from rules.yaml."
+)]
 pub struct CloneArgs {
     /// The shared repository (any URL or path `git clone` takes).
     pub url: String,

@@ -102,14 +102,16 @@ fn record_in_git(dir: &Path, shared: bool) -> Result<()> {
 /// rules.yaml group-writable. Lead files follow from `leads/`'s set-group-ID bit.
 fn share(dir: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::create_dir_all(dir.join(STATE_DIR)).with_context(|| format!("cannot create {}", dir.join(STATE_DIR).display()))?;
+    fs::create_dir_all(dir.join(STATE_DIR))
+        .with_context(|| format!("cannot create {}", dir.join(STATE_DIR).display()))?;
     for (path, mode) in [
         (dir.to_path_buf(), 0o2775),
         (dir.join(LEADS_DIR), 0o2770),
         (dir.join(STATE_DIR), 0o2770),
         (dir.join(RULES_FILE), 0o664),
     ] {
-        let current = fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.permissions().mode();
+        let current =
+            fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.permissions().mode();
         if let Err(e) = fs::set_permissions(&path, fs::Permissions::from_mode(mode)) {
             // A directory the administrator already shared (and owns) is fine as it is.
             if current & mode != mode {

@@ -5,8 +5,8 @@ use clap::Args;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 
-use crate::context::Options;
 use crate::clock::{self, Stamp};
+use crate::context::Options;
 use crate::error::{Failure, workspace};
 use crate::git;
 
@@ -16,10 +16,12 @@ use crate::sync::{Health, Repo};
 
 /// Show what needs attention: sync, review, unmerged files, cron, notifications, rules.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff status\n  handoff status --json\n  handoff status --late-after 30m   # cron runs escalate-check every 10 minutes\n\n\
+#[command(
+    after_help = "Examples:\n  handoff status\n  handoff status --json\n  handoff status --late-after 30m   # cron runs escalate-check every 10 minutes\n\n\
 Exit 3 when something needs attention (so a monitor can run it): leads to review, unmerged\n\
 files, escalate-check late or never run (cron stopped), notifications waiting, rules.yaml\n\
-invalid, unreadable lead files, or this machine's commits not pushed for a day.")]
+invalid, unreadable lead files, or this machine's commits not pushed for a day."
+)]
 pub struct StatusArgs {
     /// escalate-check is late when its last run (on any machine) is older than this.
     #[arg(long, value_name = "DURATION", default_value = "10m")]
@@ -104,11 +106,10 @@ pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
         health.last_escalate_check.iter().map(|t| (t.clone(), health.host.clone())).collect();
     let repo = if git::available() { Repo::open(&ws)? } else { None };
     if let Some(repo) = &repo {
-        runs.extend(
-            Health::others(&repo.top).into_iter().filter_map(|h| h.last_escalate_check.map(|t| (t, h.host))),
-        );
+        runs.extend(Health::others(&repo.top).into_iter().filter_map(|h| h.last_escalate_check.map(|t| (t, h.host))));
     }
-    let latest = runs.iter().filter_map(|(t, host)| t.parse::<Stamp>().ok().map(|s| (s, host.clone()))).max_by_key(|(s, _)| *s);
+    let latest =
+        runs.iter().filter_map(|(t, host)| t.parse::<Stamp>().ok().map(|s| (s, host.clone()))).max_by_key(|(s, _)| *s);
     match latest {
         Some((at, host)) => {
             s.last_escalate_check = Some(at.to_string());
@@ -166,7 +167,8 @@ pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
         }
     }
 
-    let (review, errors) = ws.scan_map(Want::All, |lead| crate::history::needs_review(&lead).then(|| lead.id.to_string()))?;
+    let (review, errors) =
+        ws.scan_map(Want::All, |lead| crate::history::needs_review(&lead).then(|| lead.id.to_string()))?;
     s.needs_review = review;
     s.needs_review.sort();
     if !s.needs_review.is_empty() {

@@ -11,7 +11,8 @@ use crate::sync::{self, Health, Repo};
 
 /// Exchange changes with the shared repository: fetch, merge, push (never rebase).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff sync\n  handoff sync --json      # {\"pulled\", \"pushed\", \"changed\", \"needs_review\", ...}\n\n\
+#[command(
+    after_help = "Examples:\n  handoff sync\n  handoff sync --json      # {\"pulled\", \"pushed\", \"changed\", \"needs_review\", ...}\n\n\
 Fetches the remote (the branch's upstream, else origin), merges it with a merge commit\n\
 (lead files through the lead merge driver: no conflict markers, no lost events), and pushes.\n\
 When another machine pushed in between, it fetches and merges again (up to 5 times).\n\
@@ -19,7 +20,8 @@ Leads that two machines moved at once are merged, flagged with a `conflict` even
 listed under needs_review: read `handoff show ID`, then record who owns it with\n\
 `handoff note ID ...` (any person's event after the conflict clears the flag).\n\
 Exit 3 when it could not finish (offline, credentials, a conflict outside leads/):\n\
-your work stays committed on this machine; run it again later.")]
+your work stays committed on this machine; run it again later."
+)]
 pub struct SyncArgs {}
 
 pub fn run(ctx: &Ctx, _args: SyncArgs) -> Result<()> {

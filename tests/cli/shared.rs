@@ -30,7 +30,10 @@ impl Host {
             std::fs::create_dir(&home).unwrap();
             std::fs::write(
                 home.join(".gitconfig"),
-                format!("[user]\n\tname = account {uid}\n\temail = {uid}@host\n[safe]\n\tdirectory = {}\n", self.ws.display()),
+                format!(
+                    "[user]\n\tname = account {uid}\n\temail = {uid}@host\n[safe]\n\tdirectory = {}\n",
+                    self.ws.display()
+                ),
             )
             .unwrap();
             std::os::unix::fs::chown(&home, Some(uid), Some(gid)).unwrap();
@@ -61,7 +64,10 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn two_unix_accounts_of_one_group_share_a_workspace() {
     if !is_root() {
-        assert!(std::env::var_os("CI").is_none(), "this test runs handoff as other Unix accounts: run it as root in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "this test runs handoff as other Unix accounts: run it as root in CI"
+        );
         eprintln!("skipped: needs root to run handoff as two Unix accounts");
         return;
     }
@@ -81,8 +87,21 @@ fn two_unix_accounts_of_one_group_share_a_workspace() {
     assert_eq!(host.run_as(47_101, GROUP, "ana", &["status", "--json"]).status.code(), Some(3), "never escalated yet");
 
     let capture = [
-        "capture", "--name", "Pat Doe", "--phone", "3125550100", "--address", "1 Main", "--service", "repair",
-        "--urgency", "standard", "--source", "phone", "--notes", "n",
+        "capture",
+        "--name",
+        "Pat Doe",
+        "--phone",
+        "3125550100",
+        "--address",
+        "1 Main",
+        "--service",
+        "repair",
+        "--urgency",
+        "standard",
+        "--source",
+        "phone",
+        "--notes",
+        "n",
     ];
     let out = host.run_as(47_101, GROUP, "ana", &capture);
     assert!(out.status.success(), "capture as the first account: {}", stderr(&out));

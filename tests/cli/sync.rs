@@ -41,8 +41,11 @@ impl Team {
         let home = self.tmp.path().join(format!("home-{name}"));
         std::fs::create_dir_all(&home).unwrap();
         if identity {
-            std::fs::write(home.join(".gitconfig"), format!("[user]\n\tname = {name} box\n\temail = {name}@machines\n"))
-                .unwrap();
+            std::fs::write(
+                home.join(".gitconfig"),
+                format!("[user]\n\tname = {name} box\n\temail = {name}@machines\n"),
+            )
+            .unwrap();
         }
         home
     }
@@ -50,7 +53,8 @@ impl Team {
     /// The first machine: `handoff init`, add the remote, first `handoff sync`.
     pub fn founder(&self, name: &str) -> Machine {
         let m = Machine { dir: self.tmp.path().join(name), home: self.home(name, true) };
-        let out = m.cmd(None, "06:55", &["init", m.dir.to_str().unwrap(), "--timezone", "America/Chicago"]).output().unwrap();
+        let out =
+            m.cmd(None, "06:55", &["init", m.dir.to_str().unwrap(), "--timezone", "America/Chicago"]).output().unwrap();
         assert!(out.status.success(), "init: {}", stderr(&out));
         m.git(&["remote", "add", "origin", &self.url()]);
         m.ok("ana", "06:56", &["sync"]);
@@ -60,7 +64,11 @@ impl Team {
     /// Another machine: `handoff clone URL DIR`.
     pub fn join(&self, name: &str, identity: bool) -> Machine {
         let m = Machine { dir: self.tmp.path().join(name), home: self.home(name, identity) };
-        let out = m.cmd(None, "06:57", &["clone", &self.url(), m.dir.to_str().unwrap()]).current_dir(self.tmp.path()).output().unwrap();
+        let out = m
+            .cmd(None, "06:57", &["clone", &self.url(), m.dir.to_str().unwrap()])
+            .current_dir(self.tmp.path())
+            .output()
+            .unwrap();
         assert!(out.status.success(), "clone: {}", stderr(&out));
         m
     }
@@ -218,7 +226,10 @@ fn init_makes_main_and_clone_configures_the_driver_by_absolute_path() {
     assert!(laptop.dir.join("rules.yaml").is_file());
     // No git identity on the laptop: its commits are made as the acting staff member.
     let id = laptop.capture("ana", "07:00", &[]);
-    assert_eq!(laptop.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>"]).trim(), "Ana Intake <ana@example.com>|Ana Intake <ana@example.com>");
+    assert_eq!(
+        laptop.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>"]).trim(),
+        "Ana Intake <ana@example.com>|Ana Intake <ana@example.com>"
+    );
     let sync = laptop.json("ana", "07:01", &["sync"]);
     assert_eq!(sync["pushed"], 1, "{sync}");
     assert_eq!(sync["pulled"], 0, "{sync}");
@@ -240,7 +251,10 @@ fn a_clone_of_a_repository_without_a_workspace_is_refused_with_the_reason() {
     let out = m.cmd(None, "07:00", &["clone", &team.url(), m.dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("no rules.yaml"), "{}", stderr(&out));
-    let out = m.cmd(None, "07:00", &["clone", "/nonexistent/repo.git", m.dir.with_extension("y").to_str().unwrap()]).output().unwrap();
+    let out = m
+        .cmd(None, "07:00", &["clone", "/nonexistent/repo.git", m.dir.with_extension("y").to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
 }
 
@@ -309,7 +323,8 @@ fn a_conflict_outside_leads_undoes_the_merge_and_says_how_to_finish() {
     let laptop = team.join("laptop", true);
     for (m, tag) in [(&office, "office"), (&laptop, "laptop")] {
         let rules = std::fs::read_to_string(m.dir.join("rules.yaml")).unwrap();
-        std::fs::write(m.dir.join("rules.yaml"), rules.replacen("\n", &format!("\n# edited on the {tag}\n"), 1)).unwrap();
+        std::fs::write(m.dir.join("rules.yaml"), rules.replacen("\n", &format!("\n# edited on the {tag}\n"), 1))
+            .unwrap();
         m.git(&["commit", "-qam", "edit rules"]);
     }
     office.ok("olive", "07:00", &["sync"]);
@@ -391,7 +406,9 @@ fn status_reports_health_and_exits_3_when_cron_stopped() {
     let out = office.cmd(None, "07:00", &["status", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["ahead", "behind", "needs_review", "last_sync", "last_escalate_check", "pending_notifications", "rules_valid"] {
+    for key in
+        ["ahead", "behind", "needs_review", "last_sync", "last_escalate_check", "pending_notifications", "rules_valid"]
+    {
         assert!(v.get(key).is_some(), "status --json lacks {key}: {v}");
     }
     assert_eq!(v["last_escalate_check"], Value::Null);
@@ -414,7 +431,8 @@ fn status_reports_health_and_exits_3_when_cron_stopped() {
     assert!(v["attention"].to_string().contains("cron"), "{v}");
     // A local commit not pushed: ahead 1.
     office.capture("ana", "07:36", &[]);
-    let v: Value = serde_json::from_slice(&office.cmd(None, "07:36", &["status", "--json"]).output().unwrap().stdout).unwrap();
+    let v: Value =
+        serde_json::from_slice(&office.cmd(None, "07:36", &["status", "--json"]).output().unwrap().stdout).unwrap();
     assert_eq!(v["ahead"], 1, "{v}");
     // A broken rules.yaml: status still runs, says so.
     std::fs::write(office.dir.join("rules.yaml"), "timezone: [\n").unwrap();
@@ -438,8 +456,7 @@ fn escalations_recorded_on_two_machines_for_the_same_clock_merge_into_one() {
     laptop.ok("system", "07:23", &["sync"]);
     office.ok("system", "07:24", &["sync"]);
     for m in [&office, &laptop] {
-        let escalations: Vec<Value> =
-            history(&m.lead(&id)).into_iter().filter(|e| e["event"] == "escalated").collect();
+        let escalations: Vec<Value> = history(&m.lead(&id)).into_iter().filter(|e| e["event"] == "escalated").collect();
         assert_eq!(escalations.len(), 1, "{escalations:?}");
         assert_eq!(escalations[0]["at"], "2026-11-24T07:20:00-06:00", "the first one stands");
     }
@@ -469,11 +486,7 @@ impl Rng {
 /// The identity of an event across merges: escalations by (lead, rule, clock), the rest
 /// by their whole content.
 fn event_key(id: &str, e: &Value) -> String {
-    if e["event"] == "escalated" {
-        format!("{id} escalated {} {}", e["rule"], e["clock"])
-    } else {
-        format!("{id} {e}")
-    }
+    if e["event"] == "escalated" { format!("{id} escalated {} {}", e["rule"], e["clock"]) } else { format!("{id} {e}") }
 }
 
 #[test]
@@ -521,11 +534,46 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
                     ("assigned", 0 | 1) => (owner.as_str(), vec!["accept".into(), id.clone(), "--yes".into()]),
                     ("accepted", 0) => {
                         let to = if owner == "dev" { "sam" } else { "dev" };
-                        (owner.as_str(), vec!["transfer".into(), id.clone(), "--to".into(), to.into(), "--reason".into(), format!("shift change {hm}")])
+                        (
+                            owner.as_str(),
+                            vec![
+                                "transfer".into(),
+                                id.clone(),
+                                "--to".into(),
+                                to.into(),
+                                "--reason".into(),
+                                format!("shift change {hm}"),
+                            ],
+                        )
                     }
-                    ("accepted", 1) => (owner.as_str(), vec!["next".into(), id.clone(), "--action".into(), format!("Visit {hm}"), "--due".into(), "+3h".into()]),
-                    ("intake", _) => ("ana", vec!["assign".into(), id.clone(), "--to".into(), "dev".into(), "--next-action".into(), "Call".into(), "--due".into(), "+1h".into()]),
-                    _ => (["ana", "olive", "dev"][rng.below(3)], vec!["note".into(), id.clone(), format!("{} note at {hm}", m.name())]),
+                    ("accepted", 1) => (
+                        owner.as_str(),
+                        vec![
+                            "next".into(),
+                            id.clone(),
+                            "--action".into(),
+                            format!("Visit {hm}"),
+                            "--due".into(),
+                            "+3h".into(),
+                        ],
+                    ),
+                    ("intake", _) => (
+                        "ana",
+                        vec![
+                            "assign".into(),
+                            id.clone(),
+                            "--to".into(),
+                            "dev".into(),
+                            "--next-action".into(),
+                            "Call".into(),
+                            "--due".into(),
+                            "+1h".into(),
+                        ],
+                    ),
+                    _ => (
+                        ["ana", "olive", "dev"][rng.below(3)],
+                        vec!["note".into(), id.clone(), format!("{} note at {hm}", m.name())],
+                    ),
                 };
                 let who = if who.is_empty() { "olive" } else { who };
                 let argv: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -585,20 +633,33 @@ fn a_simulated_day_on_three_clones_and_a_cron_box_loses_nothing() {
         let mut clocks = BTreeSet::new();
         for e in &events {
             if e["event"] == "escalated" {
-                assert!(clocks.insert((e["rule"].to_string(), e["clock"].to_string())), "escalation recorded twice on {id}: {e}");
+                assert!(
+                    clocks.insert((e["rule"].to_string(), e["clock"].to_string())),
+                    "escalation recorded twice on {id}: {e}"
+                );
             }
             finals.insert(event_key(id, e));
         }
     }
     let conflicts = finals.iter().filter(|k| k.contains("\"conflict\"")).count();
-    eprintln!("simulated day: {} leads, {actions} actions, {escalations} escalations, {conflicts} merge conflicts flagged, {} events", ids.len(), finals.len());
+    eprintln!(
+        "simulated day: {} leads, {actions} actions, {escalations} escalations, {conflicts} merge conflicts flagged, {} events",
+        ids.len(),
+        finals.len()
+    );
     assert!(escalations > 0, "cron escalated nothing: the day tests no escalation");
     assert!(conflicts > 0, "no two machines ever moved the same lead at once: the day tests no contradiction");
     let lost: Vec<&String> = seen.difference(&finals).collect();
     assert!(lost.is_empty(), "{} events lost, e.g. {:?}", lost.len(), lost.iter().take(3).collect::<Vec<_>>());
     for m in [&desk, &dispatch, &field, &cron] {
         let out = m.run("olive", "18:01", &["validate"]);
-        assert!(out.status.success(), "validate on {}: {}{}", m.name(), String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(
+            out.status.success(),
+            "validate on {}: {}{}",
+            m.name(),
+            String::from_utf8_lossy(&out.stdout),
+            stderr(&out)
+        );
     }
 }
 
