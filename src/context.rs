@@ -46,6 +46,30 @@ pub struct Ctx {
     entropy: Entropy,
 }
 
+/// The workspace, its rules (or why rules.yaml cannot be read) and the current instant,
+/// for a command that must run even when rules.yaml is broken (`status`).
+pub struct Located {
+    pub ws: Workspace,
+    pub rules: Result<Rules>,
+    pub now: ZonedDateTime,
+}
+
+/// Find the workspace and read the clock without failing on rules.yaml.
+pub fn locate(g: &Options) -> Result<Located> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
+    let rules = ws.load_rules();
+    let tz = match &rules {
+        Ok(r) => r.tz.clone(),
+        Err(_) => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+    };
+    let now = match &g.now {
+        Some(s) => clock::parse_now(s, &tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
+        None => jiff::Timestamp::now().to_zoned_datetime(tz),
+    };
+    Ok(Located { ws, rules, now })
+}
+
 impl Ctx {
     pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;

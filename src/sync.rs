@@ -12,9 +12,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Stamp;
 use crate::error::workspace;
 use crate::git::{self as g, Identity, LockCheck, Merged, RemoteError};
-use crate::store::{MAX_LEAD_BYTES, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode};
+use crate::store::{
+    MAX_LEAD_BYTES, ScanError, Want, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode,
+};
 
 /// How often a push that lost the race to another machine is retried (fetch, merge, push).
 pub const PUSH_ATTEMPTS: u32 = 5;
@@ -448,4 +451,164 @@ impl Health {
             .filter_map(|(_, msg)| serde_json::from_str(&msg).ok())
             .collect()
     }
+}
+
+/// What `handoff status` reports (the `--json` keys).
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub workspace: String,
+    pub now: String,
+    pub git: bool,
+    pub branch: Option<String>,
+    pub remote: Option<String>,
+    /// Commits here that the remote has not got (as of the last fetch).
+    pub ahead: Option<u64>,
+    /// Commits on the remote not merged here (as of the last fetch).
+    pub behind: Option<u64>,
+    pub last_sync: Option<String>,
+    pub last_escalate_check: Option<String>,
+    /// Which machine ran it last.
+    pub escalate_check_host: Option<String>,
+    pub escalate_check_late: bool,
+    pub needs_review: Vec<String>,
+    pub unmerged: Vec<String>,
+    pub uncommitted: Vec<String>,
+    pub pending_notifications: usize,
+    pub rules_valid: bool,
+    pub rules_problem: Option<String>,
+    pub errors: Vec<ScanError>,
+    pub attention: Vec<String>,
+}
+
+/// The workspace's health (`handoff status`): everything that needs attention is named in
+/// `attention`. `rules` is rules.yaml as read (or why it could not be), `late_after` how old
+/// the last escalate-check may be (`late_after_text` as the user gave it, for messages).
+pub fn health_report(
+    ws: &Workspace,
+    rules: &Result<crate::rules::Rules>,
+    now: &jiff::ZonedDateTime,
+    late_after: jiff::SignedDuration,
+    late_after_text: &str,
+) -> Result<Status> {
+    let mut attention = Vec::new();
+    let (rules_valid, rules_problem) = match &rules {
+        Ok(_) => (true, None),
+        Err(e) => {
+            attention.push("rules.yaml is invalid: `handoff validate` lists the problems".to_owned());
+            (false, Some(format!("{e:#}")))
+        }
+    };
+
+    let health = Health::load(ws);
+    let mut s = Status {
+        workspace: ws.root.display().to_string(),
+        now: Stamp::from_zoned(now).to_string(),
+        git: false,
+        branch: None,
+        remote: None,
+        ahead: None,
+        behind: None,
+        last_sync: health.last_sync.clone(),
+        last_escalate_check: None,
+        escalate_check_host: None,
+        escalate_check_late: false,
+        needs_review: Vec::new(),
+        unmerged: Vec::new(),
+        uncommitted: Vec::new(),
+        pending_notifications: ws.pending_notifications(),
+        rules_valid,
+        rules_problem,
+        errors: Vec::new(),
+        attention: Vec::new(),
+    };
+
+    // The last escalate-check anywhere: this machine's, or another's as of the last sync.
+    let mut runs: Vec<(String, String)> =
+        health.last_escalate_check.iter().map(|t| (t.clone(), health.host.clone())).collect();
+    let repo = if g::available() { Repo::open(ws)? } else { None };
+    if let Some(repo) = &repo {
+        runs.extend(Health::others(&repo.top).into_iter().filter_map(|h| h.last_escalate_check.map(|t| (t, h.host))));
+    }
+    let latest =
+        runs.iter().filter_map(|(t, host)| t.parse::<Stamp>().ok().map(|s| (s, host.clone()))).max_by_key(|(s, _)| *s);
+    match latest {
+        Some((at, host)) => {
+            s.last_escalate_check = Some(at.to_string());
+            s.escalate_check_host = Some(host);
+            let age = now.timestamp().duration_since(at.timestamp());
+            if age > late_after {
+                s.escalate_check_late = true;
+                attention.push(format!(
+                    "escalate-check last ran {} minutes ago (more than {}): is cron still running it? \
+                     see README \"A team on several machines\"",
+                    age.as_mins(),
+                    late_after_text
+                ));
+            }
+        }
+        None => {
+            s.escalate_check_late = true;
+            attention.push(
+                "escalate-check has never run here or on a synced machine: set up cron (README \"A team on several machines\")"
+                    .to_owned(),
+            );
+        }
+    }
+
+    if let Some(repo) = repo {
+        s.git = true;
+        s.branch = g::current_branch(&repo.top);
+        s.unmerged = g::unmerged(&repo.top, &[]).unwrap_or_default();
+        if !s.unmerged.is_empty() {
+            attention.push(format!("unmerged: {}; run `handoff sync` to finish the merge", s.unmerged.join(", ")));
+        }
+        s.uncommitted = g::dirty(&repo.top, &repo.leads).unwrap_or_default();
+        if !s.uncommitted.is_empty() {
+            attention.push(format!(
+                "uncommitted lead files: {}; the next command or `handoff sync` commits them as hand edits",
+                s.uncommitted.join(", ")
+            ));
+        }
+        if let Some(branch) = &s.branch
+            && let Ok(remote) = pick_remote(&repo, branch)
+        {
+            if let Some((ahead, behind)) = g::ahead_behind(&repo.top, &format!("refs/remotes/{remote}/{branch}")) {
+                s.ahead = Some(ahead);
+                s.behind = Some(behind);
+            }
+            s.remote = Some(remote);
+            let stale = s
+                .last_sync
+                .as_deref()
+                .and_then(|t| t.parse::<Stamp>().ok())
+                .is_none_or(|t| now.timestamp().duration_since(t.timestamp()).as_hours() >= 24);
+            if s.ahead.unwrap_or(1) > 0 && stale {
+                attention.push("this machine has not synced for a day or more: run `handoff sync`".to_owned());
+            }
+        }
+    }
+
+    let (review, errors) =
+        ws.scan_map(Want::All, |lead| crate::history::needs_review(&lead).then(|| lead.id.to_string()))?;
+    s.needs_review = review;
+    s.needs_review.sort();
+    if !s.needs_review.is_empty() {
+        attention.push(format!(
+            "{} lead(s) need review after a merge: `handoff show ID`, then `handoff note ID \"reviewed: ...\"`",
+            s.needs_review.len()
+        ));
+    }
+    if !errors.is_empty() {
+        attention.push(format!("{} lead file(s) cannot be read: `handoff validate`", errors.len()));
+    }
+    s.errors = errors;
+    if s.pending_notifications > 0 {
+        attention.push(format!(
+            "{} notification(s) waiting to be delivered: check the notification channel",
+            s.pending_notifications
+        ));
+    }
+    s.attention = attention;
+
+    Ok(s)
 }
