@@ -420,12 +420,7 @@ pub struct Identity {
 
 /// The machine's git identity (`user.name`/`user.email` as git reads them for `top`).
 pub fn machine_identity(top: &Path) -> Option<Identity> {
-    let get = |key: &str| {
-        let out = git(top).args(["config", "--get", key]).stderr(Stdio::null()).output().ok()?;
-        let v = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-        (out.status.success() && !v.is_empty()).then_some(v)
-    };
-    Some(Identity { name: get("user.name")?, email: get("user.email")? })
+    Some(Identity { name: config_value(top, "user.name")?, email: config_value(top, "user.email")? })
 }
 
 fn with_identity(cmd: &mut Command, id: &Identity) {
@@ -439,6 +434,11 @@ fn with_identity(cmd: &mut Command, id: &Identity) {
             cmd.env(k, v);
         }
     }
+}
+
+/// A git config value as git reads it for `top`, if set.
+pub fn config_get(top: &Path, key: &str) -> Option<String> {
+    config_value(top, key)
 }
 
 /// The current branch's name (`main`), if HEAD is on a branch.

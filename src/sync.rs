@@ -240,15 +240,7 @@ pub fn resolve_leads(repo: &Repo, files: &[String]) -> Result<(Vec<String>, Vec<
 /// The remote to sync with: the branch's upstream remote, else `origin`, else the only one.
 pub fn pick_remote(repo: &Repo, branch: &str) -> Result<String> {
     let remotes = g::remotes(&repo.top)?;
-    let configured = std::process::Command::new("git")
-        .arg("-C")
-        .arg(&repo.top)
-        .args(["config", "--get", &format!("branch.{branch}.remote")])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| remotes.contains(s));
+    let configured = g::config_get(&repo.top, &format!("branch.{branch}.remote")).filter(|s| remotes.contains(s));
     if let Some(r) = configured {
         return Ok(r);
     }
