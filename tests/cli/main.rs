@@ -13,6 +13,7 @@ mod qa;
 mod reliability;
 mod shared;
 mod snapshots;
+mod stats;
 mod sync;
 mod workspace;
 
