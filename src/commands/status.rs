@@ -6,7 +6,7 @@ use clap::Args;
 use crate::clock;
 use crate::context::{Located, Options};
 use crate::error::{Failure, workspace};
-use crate::output::{Table, Tone, emit};
+use crate::output::{Table, Tone, View, print};
 use crate::sync::{Status, health_report};
 
 /// Show what needs attention: sync, review, unmerged files, cron, notifications, rules.
@@ -30,7 +30,7 @@ pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
     })?;
     let s = health_report(&ws, &rules, &now, late_after, &args.late_after)?;
     let format = global.format;
-    emit(format, &s, || table(&s))?;
+    print(format, &s, View::table(|| table(&s)).text(|| text(&s)))?;
     if s.attention.is_empty() {
         return Ok(());
     }
@@ -42,25 +42,39 @@ pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
     Err(workspace(format!("{} thing(s) need attention", s.attention.len())))
 }
 
-fn table(s: &Status) -> Table {
-    let mut t = Table::new(&["", ""]);
+/// The status as (label, value, alert) rows, for the table and the terminal text.
+fn rows(s: &Status) -> Vec<(&'static str, String, bool)> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
     let num = |v: Option<u64>| v.map_or("-".to_owned(), |n| n.to_string());
-    t.row(vec!["workspace".into(), s.workspace.clone()]);
+    let mut rows = vec![("workspace", s.workspace.clone(), false)];
     if s.git {
-        t.row(vec![
-            "remote".into(),
+        rows.push((
+            "remote",
             format!("{} on {} (ahead {}, behind {})", opt(&s.branch), opt(&s.remote), num(s.ahead), num(s.behind)),
-        ]);
-        t.row(vec!["last sync".into(), opt(&s.last_sync)]);
+            false,
+        ));
+        rows.push(("last sync", opt(&s.last_sync), false));
     }
-    let late = if s.escalate_check_late { Tone::Alert } else { Tone::Plain };
-    t.push(vec!["last escalate-check".into(), opt(&s.last_escalate_check)], late);
-    t.row(vec!["needs review".into(), if s.needs_review.is_empty() { "-".into() } else { s.needs_review.join(" ") }]);
-    t.row(vec!["pending notifications".into(), s.pending_notifications.to_string()]);
-    t.row(vec!["rules.yaml".into(), if s.rules_valid { "valid".into() } else { "INVALID".into() }]);
+    rows.push(("last escalate-check", opt(&s.last_escalate_check), s.escalate_check_late));
+    let review = if s.needs_review.is_empty() { "-".to_owned() } else { s.needs_review.join(" ") };
+    rows.push(("needs review", review, !s.needs_review.is_empty()));
+    rows.push(("pending notifications", s.pending_notifications.to_string(), s.pending_notifications > 0));
+    rows.push(("rules.yaml", if s.rules_valid { "valid".into() } else { "INVALID".into() }, !s.rules_valid));
     for a in &s.attention {
-        t.push(vec!["attention".into(), a.clone()], Tone::Alert);
+        rows.push(("attention", a.clone(), true));
+    }
+    rows
+}
+
+fn table(s: &Status) -> Table {
+    let mut t = Table::new(&["", ""]);
+    for (label, value, alert) in rows(s) {
+        t.push(vec![label.to_owned(), value], if alert { Tone::Alert } else { Tone::Plain });
     }
     t
+}
+
+/// `label  value` lines for a person at a terminal.
+fn text(s: &Status) -> String {
+    rows(s).into_iter().map(|(label, value, _)| format!("{label:<22} {value}\n")).collect()
 }

@@ -6,7 +6,7 @@ use clap::Args;
 use crate::context::Ctx;
 use crate::error::workspace;
 use crate::git;
-use crate::output::{Table, emit};
+use crate::output::{Table, View, print};
 use crate::sync::{self, Health, Repo};
 
 /// Exchange changes with the shared repository: fetch, merge, push (never rebase).
@@ -44,15 +44,22 @@ pub fn run(ctx: &Ctx, _args: SyncArgs) -> Result<()> {
     report.hand_edits = hand_edits;
     health.last_sync = Some(at);
     health.save(&ctx.ws)?;
-    emit(ctx.format, &report, || {
+    let rows = [
+        ("remote", format!("{}/{}", report.remote, report.branch)),
+        ("pulled", format!("{} commit(s)", report.pulled)),
+        ("pushed", format!("{} commit(s)", report.pushed)),
+        ("changed", list(&report.changed)),
+        ("needs review", list(&report.needs_review)),
+    ];
+    let table = || {
         let mut t = Table::new(&["", ""]);
-        t.row(vec!["remote".into(), format!("{}/{}", report.remote, report.branch)]);
-        t.row(vec!["pulled".into(), format!("{} commit(s)", report.pulled)]);
-        t.row(vec!["pushed".into(), format!("{} commit(s)", report.pushed)]);
-        t.row(vec!["changed".into(), list(&report.changed)]);
-        t.row(vec!["needs review".into(), list(&report.needs_review)]);
+        for (label, value) in &rows {
+            t.row(vec![(*label).to_owned(), value.clone()]);
+        }
         t
-    })?;
+    };
+    let text = || rows.iter().map(|(label, value)| format!("{label:<13} {value}\n")).collect();
+    print(ctx.format, &report, View::table(table).text(text))?;
     for id in &report.needs_review {
         eprintln!(
             "review: {id} was moved on two machines at once; read `handoff show {id}`, then confirm with \
