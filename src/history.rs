@@ -24,29 +24,40 @@ pub struct State {
 }
 
 /// The state, and the events that the commands would have refused at their place in
-/// the history (each a short description), oldest first.
+/// the history, oldest first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Replay {
     pub state: State,
-    pub contradictions: Vec<String>,
+    pub contradictions: Vec<Contradiction>,
+}
+
+/// An event its command would have refused where the merged history puts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contradiction {
+    /// Its place in the history.
+    pub index: usize,
+    /// What happened, in words.
+    pub text: String,
 }
 
 /// Why `event` by `by` could not follow a lead that is `status` and owned by `owner`, or
-/// `None` when it could. The status part of the SOP's transition rules; the commands add
-/// the rules that depend on the record and on rules.yaml.
+/// `None` when it could: the status and owner part of the SOP's transition rules, the same
+/// gates `handoff.rs`'s commands apply (a unit test there holds them to it); the commands
+/// add the rules that depend on the record and on rules.yaml (complete fields, managers
+/// transferring, known staff).
 pub fn refusal(status: Status, owner: Option<&str>, event: EventKind, by: &str) -> Option<String> {
+    let owned_by_actor = owner == Some(by);
     let bad = match event {
         EventKind::Assigned => matches!(status, Status::Accepted | Status::Closed),
-        EventKind::Accepted => status != Status::Assigned || owner != Some(by),
-        EventKind::Rejected => status != Status::Assigned,
+        EventKind::Accepted | EventKind::Rejected => status != Status::Assigned || !owned_by_actor,
         EventKind::Transferred => status != Status::Accepted,
-        EventKind::Next => status == Status::Closed,
-        EventKind::Closed => status == Status::Closed,
+        EventKind::Next => !matches!(status, Status::Assigned | Status::Accepted) || !owned_by_actor,
+        EventKind::Closed => status == Status::Closed || (status != Status::Intake && !owned_by_actor),
         _ => false,
     };
-    bad.then(|| match (event, owner) {
-        (EventKind::Accepted, Some(o)) if status == Status::Assigned => {
-            format!("{event} by {by} while the lead was assigned to {o}")
+    bad.then(|| match owner {
+        Some(o) if status != Status::Intake && status != Status::Closed && o != by => {
+            format!("{event} by {by} while {o} held the lead ({status})")
         }
         _ => format!("{event} by {by} came after the lead was {status}"),
     })
@@ -61,14 +72,14 @@ pub fn replay(lead: &Lead, until: Option<Timestamp>) -> Replay {
         State { status: Status::Intake, owner: None, next_action: None, next_action_due: None, handed_at: None };
     let mut contradictions = Vec::new();
     let (mut action_known, mut due_known) = (false, false);
-    for e in &lead.history {
+    for (index, e) in lead.history.iter().enumerate() {
         action_known |= e.action.is_some();
         due_known |= e.due.is_some();
         if until.is_some_and(|t| e.at.timestamp() > t) {
             continue;
         }
         if let Some(why) = refusal(s.status, s.owner.as_deref(), e.event, &e.by) {
-            contradictions.push(format!("{why} (at {})", e.at));
+            contradictions.push(Contradiction { index, text: format!("{why} (at {})", e.at) });
         }
         apply(&mut s, e);
     }
@@ -112,7 +123,7 @@ fn apply(s: &mut State, e: &Event) {
 
 /// Set the record's handoff fields (`status`, `owner`, `next_action`, `next_action_due`)
 /// from the replay of its whole history; returns the contradictions found.
-pub fn settle(lead: &mut Lead) -> Vec<String> {
+pub fn settle(lead: &mut Lead) -> Vec<Contradiction> {
     let Replay { state, contradictions } = replay(lead, None);
     lead.status = state.status;
     lead.owner = state.owner;
@@ -193,7 +204,8 @@ mod tests {
         assert_eq!(r.state.status, Status::Accepted);
         assert_eq!(r.state.owner.as_deref(), Some("dev"), "the one who accepted holds it");
         assert_eq!(r.contradictions.len(), 1, "{:?}", r.contradictions);
-        assert!(r.contradictions[0].contains("assigned to sam"), "{:?}", r.contradictions);
+        assert!(r.contradictions[0].text.contains("while sam held the lead"), "{:?}", r.contradictions);
+        assert_eq!(r.contradictions[0].index, 3);
     }
 
     #[test]

@@ -108,19 +108,28 @@ pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
         &theirs.next_action_due,
         latest(&theirs_new) > latest(&ours_new),
     );
-    let contradictions = history::settle(&mut merged);
+    // Only what this merge brings together: a contradiction flagged by an earlier merge is
+    // in the history already and is not flagged again.
+    let new: HashSet<&Event> = ours_new.iter().chain(&theirs_new).copied().collect();
+    let flagged: Vec<String> =
+        merged.history.iter().filter(|e| e.event == EventKind::Conflict).filter_map(|e| e.reason.clone()).collect();
+    let known = |text: &str| flagged.iter().any(|r| r.contains(text));
+    let found = history::settle(&mut merged);
+    // An event flagged once (named by who did what, when) is not flagged again, even when
+    // later merges show it against a different state.
+    let flagged_event = |e: &Event| {
+        let (what, when) = (format!("{} by {} ", e.event, e.by), format!("(at {})", e.at));
+        flagged.iter().any(|r| r.split("; ").any(|part| part.contains(&what) && part.contains(&when)))
+    };
+    let mut what: Vec<String> = found
+        .into_iter()
+        .filter(|c| merged.history.get(c.index).is_some_and(|e| new.contains(e) && !flagged_event(e)))
+        .map(|c| c.text)
+        .collect();
+    contested.retain(|c| !known(&contest(c)));
+    what.extend(contested.iter().map(contest));
     let both_moved = !ours_new.is_empty() && !theirs_new.is_empty();
-    if both_moved && (!contradictions.is_empty() || !contested.is_empty()) {
-        let mut what: Vec<String> = contradictions;
-        for c in &contested {
-            what.push(format!(
-                "{} was set to {} and to {}, and the later, {}, stands",
-                c.field,
-                shown(&c.from),
-                shown(&c.to),
-                shown(&c.to)
-            ));
-        }
+    if both_moved && !what.is_empty() {
         let at = merged.history.iter().map(|e| e.at).max().unwrap_or(merged.created_at);
         let conflict = Event {
             reason: Some(format!(
@@ -136,6 +145,17 @@ pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
         }
     }
     merged
+}
+
+/// A contested field in words (also how an earlier merge's flag is recognised).
+fn contest(c: &Change) -> String {
+    format!(
+        "{} was set to {} and to {}, and the later, {}, stands",
+        c.field,
+        shown(&c.from),
+        shown(&c.to),
+        shown(&c.to)
+    )
 }
 
 fn shown(v: &Option<String>) -> String {
