@@ -128,6 +128,12 @@ impl Ctx {
 
     /// Parse a time argument; a bad one is refused with the accepted forms.
     pub fn time_arg(&self, flag: &str, s: &str) -> Result<Stamp> {
+        // `eod` on a holiday is the next business day's; on a half day, its closing time.
+        if s.trim().eq_ignore_ascii_case("eod")
+            && let Some(eod) = self.rules.end_of_day_on(self.now.date())
+        {
+            return Ok(Stamp::from_zoned(&eod));
+        }
         clock::parse_time(s, &self.now, self.rules.eod)
             .map(|z| Stamp::from_zoned(&z))
             .map_err(|e| refused(format!("{flag}: {e:#}")))

@@ -20,6 +20,8 @@ pub struct Handoff {
     pub owner: String,
     /// The routing rule that picked the owner, when routing did.
     pub rule: Option<String>,
+    /// Who routing passed over and why (`dev skipped: away until …`).
+    pub reason: Option<String>,
     pub next_action: Option<String>,
     pub due: Option<Stamp>,
     pub follow_up_on: Option<Date>,
@@ -61,6 +63,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
             rules.staff_ids().join(", ")
         )));
     }
+    refuse_inactive(rules, &h.owner)?;
     let mut next = lead.clone();
     let mut changed = Vec::new();
     if next.owner.as_deref() != Some(h.owner.as_str()) {
@@ -98,6 +101,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
     next.history.push(Event {
         to: Some(h.owner),
         rule: h.rule,
+        reason: h.reason,
         action: next.next_action.clone(),
         due: next.next_action_due,
         changes: Field::changes(lead, &next, &changed),
@@ -105,6 +109,18 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         ..Event::new(at, by, EventKind::Assigned)
     });
     *lead = next;
+    Ok(())
+}
+
+/// Leads never go to someone with `active: false` (kept in staff for history only).
+fn refuse_inactive(rules: &Rules, who: &str) -> Result<()> {
+    if rules.staff(who).is_some_and(|s| !s.active) {
+        let active: Vec<&str> = rules.staff.iter().filter(|s| s.active).map(|s| s.id.as_str()).collect();
+        return Err(refused(format!(
+            "{who} is inactive (active: false in rules.yaml) and takes no leads; use one of: {}",
+            active.join(", ")
+        )));
+    }
     Ok(())
 }
 
@@ -206,6 +222,7 @@ pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str
             rules.staff_ids().join(", ")
         )));
     }
+    refuse_inactive(rules, to)?;
     if to == owner {
         return Err(refused(format!("lead {} is already owned by {to}", lead.id)));
     }

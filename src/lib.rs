@@ -4,7 +4,8 @@
 //! fails on an import that points upward):
 //! - the command line: [`cli`], `commands/` (one file per verb);
 //! - the application: [`context`] (workspace + rules + clock + actor), [`transaction`]
-//!   (the one write path), [`route`], [`intake`], [`import`], [`prompt`], [`output`];
+//!   (the one write path), [`route`], [`intake`], [`import`], [`prompt`], [`output`], [`notify`]
+//!   (deliveries to people);
 //! - storage and git: [`store`] (the only code that touches workspace files), [`git`]
 //!   (the only code that runs git);
 //! - the domain, pure: [`lead`], [`field`], [`clock`], [`phone`], [`rules`], [`handoff`],
@@ -28,6 +29,7 @@ pub mod import;
 pub mod intake;
 pub mod lead;
 pub mod merge;
+pub mod notify;
 pub mod output;
 pub mod phone;
 pub mod prompt;
@@ -35,6 +37,7 @@ pub mod qa;
 pub mod report;
 pub mod route;
 pub mod rules;
+pub mod schedule;
 pub mod stats;
 pub mod store;
 pub mod sync;

@@ -9,6 +9,9 @@ use crate::store::ScanError;
 
 mod accept;
 mod assign;
+mod away;
+mod back;
+mod calendar;
 mod capture;
 mod clone;
 mod close;
@@ -23,6 +26,9 @@ mod man;
 mod merge_driver;
 mod next;
 mod note;
+mod notify;
+pub(crate) mod oncall;
+mod oncall_override;
 mod qa_record;
 mod qa_report;
 mod qa_sample;
@@ -53,6 +59,7 @@ pub enum Command {
     Next(next::NextArgs),
     Close(close::CloseArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
+    Notify(notify::NotifyArgs),
     Report(report::ReportArgs),
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
@@ -60,6 +67,10 @@ pub enum Command {
     Stats(stats::StatsArgs),
     Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
+    Oncall(oncall::OncallArgs),
+    Away(away::AwayArgs),
+    Back(back::BackArgs),
+    Calendar(calendar::CalendarArgs),
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -112,6 +123,7 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Close(args) => close::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
         Command::QaSample(args) => qa_sample::run(&ctx, args),
         Command::QaRecord(args) => qa_record::run(&ctx, args),
@@ -120,6 +132,10 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Simulate(args) => simulate::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Oncall(args) => oncall::run(&ctx, args),
+        Command::Away(args) => away::run(&ctx, args),
+        Command::Back(args) => back::run(&ctx, args),
+        Command::Calendar(args) => calendar::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("phone", 1),
     ("csv", 1),
     ("rules", 1),
+    ("schedule", 1),
     ("handoff", 1),
     ("escalation", 1),
     ("report", 1),
@@ -34,6 +35,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("import", 3),
     ("prompt", 3),
     ("output", 3),
+    ("notify", 3),
     ("sync", 3),
     // the command line
     ("commands", 4),

@@ -2,6 +2,7 @@
 
 mod bench;
 mod capture;
+mod climb;
 mod clock;
 mod domain;
 mod everyday;
@@ -9,6 +10,8 @@ mod git;
 mod gitsafety;
 mod handoff;
 mod layers;
+mod notify;
+mod oncall;
 mod qa;
 mod reliability;
 mod shared;
