@@ -474,13 +474,15 @@ pub struct Status {
 
 /// The workspace's health (`handoff status`): everything that needs attention is named in
 /// `attention`. `rules` is rules.yaml as read (or why it could not be), `late_after` how old
-/// the last escalate-check may be (`late_after_text` as the user gave it, for messages).
+/// the last escalate-check may be (`late_after_text` as the user gave it, for messages),
+/// `pending_notifications` the notifications waiting to go out.
 pub fn health_report(
     ws: &Workspace,
     rules: &Result<crate::rules::Rules>,
     now: &jiff::ZonedDateTime,
     late_after: jiff::SignedDuration,
     late_after_text: &str,
+    pending_notifications: usize,
 ) -> Result<Status> {
     let mut attention = Vec::new();
     let (rules_valid, rules_problem) = match &rules {
@@ -507,7 +509,7 @@ pub fn health_report(
         needs_review: Vec::new(),
         unmerged: Vec::new(),
         uncommitted: Vec::new(),
-        pending_notifications: ws.pending_notifications(),
+        pending_notifications,
         rules_valid,
         rules_problem,
         errors: Vec::new(),

@@ -4,7 +4,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::clock;
-use crate::context::{Located, Options};
+use crate::context::{Ctx, Located, Options};
 use crate::error::{Failure, workspace};
 use crate::output::{Table, Tone, View, print};
 use crate::sync::{Status, health_report};
@@ -28,7 +28,16 @@ pub fn run(global: &Options, args: StatusArgs) -> Result<()> {
     let late_after = clock::parse_window(&args.late_after).ok_or_else(|| {
         Failure::Usage(format!("--late-after: `{}` is not a duration; use e.g. 10m, 1h", args.late_after))
     })?;
-    let s = health_report(&ws, &rules, &now, late_after, &args.late_after)?;
+    // Waiting notifications: `escalate-check --notify` retries, and the messages `handoff
+    // notify` has yet to deliver (its ledger; needs valid rules for the channels).
+    let mut pending = ws.pending_notifications();
+    if rules.is_ok() {
+        match Ctx::load(global).and_then(|ctx| crate::notify::pending_count(&ctx)) {
+            Ok(n) => pending += n,
+            Err(e) => eprintln!("warning: cannot count the notifications `handoff notify` has to send: {e:#}"),
+        }
+    }
+    let s = health_report(&ws, &rules, &now, late_after, &args.late_after, pending)?;
     let format = global.format;
     print(format, &s, View::table(|| table(&s)).text(|| text(&s)))?;
     if s.attention.is_empty() {

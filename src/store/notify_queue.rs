@@ -30,9 +30,8 @@ pub struct NotifyClaim {
 }
 
 impl Workspace {
-    /// How many notifications wait to be delivered: the undelivered `--notify` payloads of
-    /// earlier runs. (The seam for `handoff status`: the notification ledger of `handoff
-    /// notify` adds its pending count here.)
+    /// How many `escalate-check --notify` payloads of earlier runs wait to be delivered
+    /// (`handoff status` adds the messages `handoff notify` has yet to send).
     pub fn pending_notifications(&self) -> usize {
         read_limited(&self.state_dir().join(NOTIFY_RETRY_FILE), NOTIFY_MAX_BYTES)
             .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
