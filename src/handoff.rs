@@ -274,12 +274,57 @@ pub fn close(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp, outcome: &str,
     if lead.status == Status::Closed {
         return Err(refused(format!("lead {} is closed already", lead.id)));
     }
-    if lead.status != Status::Intake {
-        require_owner(lead, by, "close")?;
-    }
     rules.check_value("outcome", outcome).map_err(refused)?;
+    // Intake may close a duplicate it captured itself until the owner has accepted it
+    // (the caller was already on file; nobody needs to accept it first).
+    let own_unaccepted_duplicate =
+        lead.status == Status::Assigned && lead.captured_by == by && outcome == DUPLICATE_OUTCOME;
+    if lead.status != Status::Intake && !own_unaccepted_duplicate {
+        require_owner(lead, by, "close").map_err(|e| {
+            if lead.status == Status::Assigned && lead.captured_by == by {
+                refused(format!("{e:#}; as its capturer you may close it only as a duplicate (--outcome duplicate)"))
+            } else {
+                e
+            }
+        })?;
+    }
     lead.status = Status::Closed;
     lead.history.push(Event { outcome: Some(outcome.to_owned()), text: note, ..Event::new(at, by, EventKind::Closed) });
+    Ok(())
+}
+
+/// The outcome intake may close its own unaccepted capture with.
+pub const DUPLICATE_OUTCOME: &str = "duplicate";
+
+/// The roles that may reopen any closed lead (besides its owner and whoever closed it).
+const REOPEN_ROLES: [&str; 2] = ["manager", "office-lead"];
+
+/// Open a closed lead again, with a reason: it returns to the status it had when it was
+/// closed (same owner), so a lead closed by mistake carries on where it stopped. Its owner,
+/// whoever closed it, or a manager / office lead may reopen it.
+pub fn reopen(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp, reason: &str) -> Result<()> {
+    if lead.status != Status::Closed {
+        return Err(refused(format!(
+            "lead {} is {}, not closed; only a closed lead can be reopened",
+            lead.id, lead.status
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(refused("--reason is empty; say why the lead is reopened"));
+    }
+    let closer = lead.last_event(EventKind::Closed).map(|e| e.by.clone());
+    let is_manager = rules.staff(by).is_some_and(|s| s.roles.iter().any(|r| REOPEN_ROLES.contains(&r.as_str())));
+    if lead.owner.as_deref() != Some(by) && closer.as_deref() != Some(by) && !is_manager {
+        return Err(refused(format!(
+            "lead {} can be reopened by its owner ({}), by {} who closed it, or by a manager; you are acting as {by}",
+            lead.id,
+            lead.owner.as_deref().unwrap_or("none"),
+            closer.as_deref().unwrap_or("whoever"),
+        )));
+    }
+    lead.status = lead.status_before_close();
+    lead.history.push(Event { reason: Some(reason.to_owned()), ..Event::new(at, by, EventKind::Reopened) });
     Ok(())
 }
 

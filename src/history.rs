@@ -3,7 +3,8 @@
 //!
 //! Each event moves the state the way its command did: `assigned`/`transferred` hand the lead
 //! to `to`, `accepted` makes the acceptor the owner, `rejected` returns it to intake without
-//! an owner, `closed` closes it; `action`/`due` carried by an event set the next action.
+//! an owner, `closed` closes it, `reopened` returns it to where it was when closed;
+//! `action`/`due` carried by an event set the next action.
 //! Replayed over a merged history, an event its command would have refused (two clones moved
 //! the lead at once) still applies, and is reported as a contradiction.
 
@@ -53,6 +54,7 @@ pub fn refusal(status: Status, owner: Option<&str>, event: EventKind, by: &str) 
         EventKind::Transferred => status != Status::Accepted,
         EventKind::Next => !matches!(status, Status::Assigned | Status::Accepted) || !owned_by_actor,
         EventKind::Closed => status == Status::Closed || (status != Status::Intake && !owned_by_actor),
+        EventKind::Reopened => status != Status::Closed,
         _ => false,
     };
     bad.then(|| match owner {
@@ -72,6 +74,8 @@ pub fn replay(lead: &Lead, until: Option<Timestamp>) -> Replay {
         State { status: Status::Intake, owner: None, next_action: None, next_action_due: None, handed_at: None };
     let mut contradictions = Vec::new();
     let (mut action_known, mut due_known) = (false, false);
+    // What a `reopened` lead goes back to: its status when it was closed.
+    let mut before_close = Status::Intake;
     for (index, e) in lead.history.iter().enumerate() {
         action_known |= e.action.is_some();
         due_known |= e.due.is_some();
@@ -81,7 +85,10 @@ pub fn replay(lead: &Lead, until: Option<Timestamp>) -> Replay {
         if let Some(why) = refusal(s.status, s.owner.as_deref(), e.event, &e.by) {
             contradictions.push(Contradiction { index, text: format!("{why} (at {})", e.at) });
         }
-        apply(&mut s, e);
+        if e.event == EventKind::Closed {
+            before_close = s.status;
+        }
+        apply(&mut s, e, before_close);
     }
     if !action_known {
         s.next_action = lead.next_action.clone();
@@ -92,7 +99,7 @@ pub fn replay(lead: &Lead, until: Option<Timestamp>) -> Replay {
     Replay { state: s, contradictions }
 }
 
-fn apply(s: &mut State, e: &Event) {
+fn apply(s: &mut State, e: &Event, before_close: Status) {
     if let Some(a) = &e.action {
         s.next_action = Some(a.clone());
     }
@@ -117,6 +124,7 @@ fn apply(s: &mut State, e: &Event) {
             s.owner = None;
         }
         EventKind::Closed => s.status = Status::Closed,
+        EventKind::Reopened if s.status == Status::Closed => s.status = before_close,
         _ => {}
     }
 }

@@ -21,6 +21,8 @@ pub struct HandoffRequest {
     pub next_action: Option<String>,
     pub due: Option<String>,
     pub follow_up: Option<String>,
+    /// A `due` in the past is recorded rather than refused (imports of older records).
+    pub allow_past: bool,
 }
 
 /// Turn a request into a `Handoff`, routing when no owner is given. Returns the name of a
@@ -38,7 +40,7 @@ pub fn resolve_handoff(ctx: &Ctx, lead: &Lead, req: &HandoffRequest) -> Result<(
         }
     };
     let due = match (&req.due, rule.and_then(|r| r.due.as_deref())) {
-        (Some(s), _) => Some(ctx.time_arg("--due", s)?),
+        (Some(s), _) => Some(ctx.due_arg("--due", s, req.allow_past)?),
         (None, Some(window)) if lead.next_action_due.is_none() => {
             let w = clock::parse_window(window).unwrap_or_default();
             Some(Stamp::from_zoned(&ctx.now.checked_add(w).map_err(|e| refused(format!("{e}")))?))
@@ -73,7 +75,7 @@ pub fn hand_off(ctx: &Ctx, lead: &mut Lead, req: &HandoffRequest, by: &str, adva
 
 /// One line for stderr after a handoff: owner, next action, due.
 pub fn handoff_summary(ctx: &Ctx, lead: &Lead) -> String {
-    let due = lead.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+    let due = lead.next_action_due.map(|d| ctx.show_time(&d)).unwrap_or_default();
     format!(
         "assigned to {} — next: {} (due {due}); waiting for {} to accept",
         lead.owner.as_deref().unwrap_or("?"),

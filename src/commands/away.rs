@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::clock::{self, Stamp};
+use crate::clock::Stamp;
 use crate::commands::oncall::{check_period, check_staff, period};
 use crate::context::Ctx;
 use crate::error::{Failure, refused};
@@ -18,7 +18,7 @@ use crate::store::Want;
 /// Record that someone is away: routing and on-call schedules skip them meanwhile.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff away dev --from '2026-11-26 00:00' --until '2026-11-30 08:00' --reason vacation --backup sam\n  handoff away            (who is away now or later)\n  handoff back dev        (back early)"
+    after_help = "Examples:\n  handoff away dev --from '2026-11-26 00:00' --until '2026-11-30 08:00' \\\n    --reason vacation --backup sam\n  handoff away            # who is away now or later\n  handoff away dev --from 07:00 --until +2d && handoff back dev   # back early"
 )]
 pub struct AwayArgs {
     /// Who is away (staff id); leave out to list away periods.
@@ -98,7 +98,7 @@ pub fn run(ctx: &Ctx, args: AwayArgs) -> Result<()> {
                 l.id.clone(),
                 l.status.to_string(),
                 l.next_action.clone().unwrap_or_default(),
-                l.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default(),
+                l.next_action_due.map(|d| ctx.short(&d)).unwrap_or_default(),
             ]);
         }
         t
@@ -125,8 +125,8 @@ fn list(ctx: &Ctx) -> Result<()> {
         for a in &list {
             t.row(vec![
                 a.who.clone(),
-                clock::short(&ctx.local(&a.from)),
-                clock::short(&ctx.local(&a.until)),
+                ctx.short(&a.from),
+                ctx.short(&a.until),
                 a.backup.clone().unwrap_or_default(),
                 a.reason.clone().unwrap_or_default(),
             ]);

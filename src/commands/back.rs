@@ -9,7 +9,7 @@ use crate::error::refused;
 
 /// End the away period running now for STAFF (later ones stay).
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  handoff back dev")]
+#[command(after_help = "Example:\n  handoff away dev --from 07:00 --until +2d && handoff back dev   # back early")]
 pub struct BackArgs {
     /// Who is back (staff id).
     pub staff: String,

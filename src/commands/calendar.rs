@@ -10,7 +10,7 @@ use crate::output::{Table, emit};
 
 /// List the holidays, closures and half days of a year (default: this year).
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff calendar\n  handoff calendar office --year 2027 --json")]
+#[command(after_help = "Examples:\n  handoff calendar\n  handoff calendar --year 2027 --json")]
 pub struct CalendarArgs {
     /// Only this calendar (a `calendars:` name in rules.yaml).
     pub name: Option<String>,

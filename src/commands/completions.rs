@@ -36,7 +36,7 @@ pub struct CompleteArgs {
 }
 
 /// Subcommands whose first argument is a lead id.
-const ID_COMMANDS: &str = "update note assign accept reject transfer next close show log qa-record";
+const ID_COMMANDS: &str = "update note assign accept reject transfer next close reopen edit show log qa-record";
 /// Flags that take a staff id.
 const STAFF_FLAGS: &str = "--to --as --owner --who --backup --all-from";
 

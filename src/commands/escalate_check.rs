@@ -123,7 +123,9 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
             eprintln!("warning: cannot record this run for `handoff status`: {e:#}");
         }
     }
-    emit(ctx.format, &output, || table(ctx, &escalations))?;
+    let short = ctx.short_ids()?;
+    let short = (ctx.format != crate::output::Format::Csv).then_some(&short);
+    emit(ctx.format, &output, || table(ctx, &escalations, short))?;
     super::skipped(&errors)?;
     if failed > 0 {
         return Err(workspace(format!(
@@ -231,13 +233,14 @@ fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{cmd}` exited with {status}")) }
 }
 
-fn table(ctx: &Ctx, escalations: &[Escalation]) -> Table {
+/// The escalations as a table; ids shortened when `short` is given (not for CSV).
+fn table(ctx: &Ctx, escalations: &[Escalation], short: Option<&crate::short_id::ShortIds>) -> Table {
     let mut t = Table::new(&["", "lead", "customer", "to", "rule", "overdue", "why"]);
     for e in escalations {
         t.push(
             vec![
                 if e.new { "NEW" } else { "" }.to_owned(),
-                e.id.to_string(),
+                short.map_or(e.id.as_str(), |s| s.get(&e.id)).to_owned(),
                 e.customer.clone().unwrap_or_default(),
                 ctx.rules
                     .staff(&e.escalate_to)

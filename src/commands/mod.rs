@@ -16,6 +16,7 @@ mod capture;
 mod clone;
 mod close;
 mod completions;
+mod edit;
 mod escalate_check;
 mod export;
 mod import;
@@ -32,9 +33,12 @@ mod oncall_override;
 mod qa_record;
 mod qa_report;
 mod qa_sample;
+mod queue;
 mod record;
 mod reject;
+mod reopen;
 mod report;
+mod search;
 mod show;
 mod simulate;
 mod stats;
@@ -58,6 +62,10 @@ pub enum Command {
     Transfer(transfer::TransferArgs),
     Next(next::NextArgs),
     Close(close::CloseArgs),
+    Reopen(reopen::ReopenArgs),
+    Queue(queue::QueueArgs),
+    Search(search::SearchArgs),
+    Edit(edit::EditArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
     Notify(notify::NotifyArgs),
     Report(report::ReportArgs),
@@ -121,6 +129,10 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Transfer(args) => transfer::run(&ctx, args),
         Command::Next(args) => next::run(&ctx, args),
         Command::Close(args) => close::run(&ctx, args),
+        Command::Reopen(args) => reopen::run(&ctx, args),
+        Command::Queue(args) => queue::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Edit(args) => edit::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
         Command::Notify(args) => notify::run(&ctx, args),

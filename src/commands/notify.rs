@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: NotifyArgs) -> Result<()> {
 
 fn table(o: &Output, ctx: &Ctx) -> Table {
     let mut t = Table::new(&["", "lead", "to", "channel", "event", "detail"]);
-    let local = |s: &Stamp| crate::clock::short(&ctx.local(s));
+    let local = |s: &Stamp| ctx.short(s);
     for s in &o.delivered {
         t.push(
             vec!["SENT".into(), s.id.clone(), s.to.clone(), s.channel.clone(), s.event.as_str().into(), String::new()],

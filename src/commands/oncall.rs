@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::clock::{self, Stamp};
+use crate::clock::Stamp;
 use crate::commands::oncall_override;
 use crate::context::Ctx;
 use crate::error::refused;
@@ -17,7 +17,7 @@ use crate::schedule::{Schedule, Shift, ics};
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
-    after_help = "Examples:\n  handoff oncall\n  handoff oncall field --at '2026-11-26 02:00' --days 14\n  handoff oncall field --ics --days 60 > field.ics\n  handoff oncall override field --who sam --from '2026-11-26 00:00' --until '2026-11-27 00:00' --reason 'Dev at Thanksgiving'"
+    after_help = "Examples:\n  handoff oncall\n  handoff oncall field --at '2026-11-26 02:00' --days 14\n  handoff oncall field --ics --days 60 > field.ics\n  handoff oncall override field --who sam --from '2026-11-26 00:00' \\\n    --until '2026-11-27 00:00' --reason 'Dev at Thanksgiving'"
 )]
 pub struct OncallArgs {
     #[command(subcommand)]
@@ -163,7 +163,7 @@ fn local(ctx: &Ctx, t: Timestamp) -> Stamp {
 }
 
 pub(super) fn short(ctx: &Ctx, s: &Stamp) -> String {
-    clock::short(&ctx.local(s))
+    ctx.short(s)
 }
 
 /// The schedules asked for: one by name, or all.

@@ -14,7 +14,7 @@ use crate::schedule::Override;
 /// Record, list (--list) or remove (--remove N) an on-call override.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff oncall override field --who sam --from '2026-11-26 00:00' --until '2026-11-27 00:00' --reason 'Dev at Thanksgiving'\n  handoff oncall override --list\n  handoff oncall override --remove 3"
+    after_help = "Examples:\n  handoff oncall override field --who sam --from '2026-11-26 00:00' \\\n    --until '2026-11-27 00:00' --reason 'Dev at Thanksgiving'\n  handoff oncall override --list\n  handoff oncall override --remove 3"
 )]
 pub struct OverrideArgs {
     /// The schedule (a `schedules:` name in rules.yaml).

@@ -187,7 +187,10 @@ impl Payload {
             parts.push(format!("Customer: {}.", customer.join(", ")));
         }
         match (&self.next_action, &self.due) {
-            (Some(action), Some(due)) => parts.push(format!("Next: {action}, due {}.", clock::short(&due.in_zone(tz)))),
+            (Some(action), Some(due)) => parts.push(format!("Next: {action}, due {}.", {
+                let z = due.in_zone(tz);
+                clock::short(&z, &self.at.in_zone(tz))
+            })),
             (Some(action), None) => parts.push(format!("Next: {action}.")),
             (None, _) => parts.push("No next action recorded.".to_owned()),
         }

@@ -401,7 +401,8 @@ impl Rules {
                 continue;
             }
             let gaps = schedule.gaps(&roster, from, until);
-            let local = |t: Timestamp| clock::short(&t.to_zoned_datetime(self.tz.clone()));
+            let now = from.to_zoned_datetime(self.tz.clone());
+            let local = |t: Timestamp| clock::short(&t.to_zoned_datetime(self.tz.clone()), &now);
             for g in gaps.iter().take(5) {
                 out.push((
                     at.clone(),

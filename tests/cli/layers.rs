@@ -24,6 +24,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("stats", 1),
     ("merge", 1),
     ("history", 1),
+    ("queue", 1),
+    ("search", 1),
+    ("short_id", 1),
+    ("edit_form", 1),
+    ("import_map", 1),
     // storage and git: the only code touching workspace files / running git
     ("store", 2),
     ("git", 2),
