@@ -17,7 +17,7 @@ use crate::store::{LEADS_DIR, RULES_FILE, STATE_DIR, write_atomic};
 /// Create a workspace: a commented rules.yaml encoding the SOP, leads/, and a git repository.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff init\n  handoff init ~/leads --timezone America/Chicago\n  handoff init /srv/leads --shared    # one Linux host, several Unix accounts in one group\n\n\
+    after_help = "Examples:\n  handoff init\n  handoff init ~/leads --timezone America/Chicago\n  handoff init office --shared        # one Linux host, several Unix accounts in one group\n\n\
 --shared makes the workspace group-writable for the group owning DIR: set-group-ID\n\
 directories, group-readable lead files, a git repository with core.sharedRepository=group.\n\
 Each account then needs umask 002 and `git config --global --add safe.directory DIR`."
