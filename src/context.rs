@@ -13,6 +13,7 @@ use jiff::civil::Date;
 use crate::clock::{self, Stamp};
 use crate::error::{Failure, refused};
 use crate::git;
+pub use crate::git::relative_to;
 use crate::lead::{Lead, LeadId, SYSTEM};
 use crate::output::Format;
 use crate::rules::{Rules, Staff};
@@ -45,6 +46,30 @@ pub struct Ctx {
     entropy: Entropy,
 }
 
+/// The workspace, its rules (or why rules.yaml cannot be read) and the current instant,
+/// for a command that must run even when rules.yaml is broken (`status`).
+pub struct Located {
+    pub ws: Workspace,
+    pub rules: Result<Rules>,
+    pub now: ZonedDateTime,
+}
+
+/// Find the workspace and read the clock without failing on rules.yaml.
+pub fn locate(g: &Options) -> Result<Located> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
+    let rules = ws.load_rules();
+    let tz = match &rules {
+        Ok(r) => r.tz.clone(),
+        Err(_) => jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC),
+    };
+    let now = match &g.now {
+        Some(s) => clock::parse_now(s, &tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
+        None => jiff::Timestamp::now().to_zoned_datetime(tz),
+    };
+    Ok(Located { ws, rules, now })
+}
+
 impl Ctx {
     pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -56,7 +81,7 @@ impl Ctx {
         };
         if rules.git {
             // A fresh clone has .gitattributes but not the driver config: add it.
-            if let Err(e) = git::ensure_merge_driver(&ws.root) {
+            if let Err(e) = git::ensure_merge_driver(&ws.root, &exe()) {
                 eprintln!("warning: could not configure the lead merge driver: {e:#}");
             }
         }
@@ -158,21 +183,24 @@ impl Ctx {
         self.ws.read(&id)
     }
 
-    /// Commit files when the workspace is a git work tree and rules.yaml allows it.
-    ///
-    /// A git failure never undoes the write: it is reported, and the next command's
-    /// commit picks the file up.
-    pub(crate) fn commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) {
+    /// Commit the files a command wrote (when the workspace is a git work tree and
+    /// rules.yaml allows it); `before` holds each file's bytes as the command
+    /// found them, so a hand edit found there is committed first, on its own.
+    pub(crate) fn commit(
+        &self,
+        files: &[std::path::PathBuf],
+        before: &[(std::path::PathBuf, Option<Vec<u8>>)],
+        by: &str,
+        message: &str,
+    ) -> Result<()> {
         if !self.rules.git {
-            return;
+            return Ok(());
         }
-        if let Err(e) = self.try_commit(files, by, message) {
-            eprintln!("warning: the change is saved, but git could not record it: {e:#}");
-        }
-    }
-
-    fn try_commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
         let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
+        if !before.is_empty() {
+            let who = self.git_identity(&top);
+            crate::sync::commit_hand_edits_before(&top, before, &who, by)?;
+        }
         let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();
         let (name, email) = match self.rules.staff(by) {
             Some(s) => (s.name.as_str(), s.email.as_str()),
@@ -182,6 +210,24 @@ impl Ctx {
         let at = Stamp::from_zoned(&self.now).to_string();
         git::commit(&top, &rel, &git::Author { name, email, at: Some(&at) }, message)
     }
+
+    /// Who handoff's own commits (a sync's merge, a hand edit found uncommitted) are made
+    /// as: the machine's git identity; without one, the acting staff member from rules.yaml;
+    /// else `handoff <handoff@localhost>`.
+    pub fn git_identity(&self, top: &Path) -> git::Identity {
+        if let Some(id) = git::machine_identity(top) {
+            return id;
+        }
+        match self.actor() {
+            Ok(staff) => git::Identity { name: staff.name.clone(), email: staff.email.clone() },
+            Err(_) => git::Identity { name: "handoff".into(), email: "handoff@localhost".into() },
+        }
+    }
+}
+
+/// This binary's absolute path (what the merge driver is registered with).
+pub fn exe() -> std::path::PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| std::path::PathBuf::from("handoff"))
 }
 
 /// Whether prompts may be asked: `HANDOFF_INTERACTIVE=1` or `0` decides (tests, scripts),
@@ -192,15 +238,4 @@ fn interactive() -> bool {
         Ok("0") => false,
         _ => std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
     }
-}
-
-/// `file`'s path relative to the work tree `top`, as git wants it.
-pub fn relative_to(top: &Path, file: &Path) -> String {
-    let canon_top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
-    let canon = file
-        .parent()
-        .and_then(|p| p.canonicalize().ok())
-        .map(|p| p.join(file.file_name().unwrap_or_default()))
-        .unwrap_or_else(|| file.to_path_buf());
-    canon.strip_prefix(&canon_top).unwrap_or(&canon).display().to_string()
 }

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::lead::Lead;
+use crate::lead::{Change, Lead};
 use crate::phone;
 use crate::rules::Rules;
 
@@ -140,6 +140,16 @@ impl Field {
     /// Whether it is an intake text field that `set` can write.
     pub fn is_intake(self) -> bool {
         Field::INTAKE.contains(&self)
+    }
+
+    /// The old and new value of each of the named fields between two versions of a lead
+    /// (for an event's `changes`); names that are not fields are left out.
+    pub fn changes(before: &Lead, after: &Lead, names: &[String]) -> Vec<Change> {
+        names
+            .iter()
+            .filter_map(|n| n.parse::<Field>().ok())
+            .map(|f| Change { field: f.name().to_owned(), from: f.get(before), to: f.get(after) })
+            .collect()
     }
 
     /// The field's value as text (times and dates in their stored form).

@@ -104,6 +104,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         reason: h.reason,
         action: next.next_action.clone(),
         due: next.next_action_due,
+        changes: Field::changes(lead, &next, &changed),
         changed,
         ..Event::new(at, by, EventKind::Assigned)
     });
@@ -255,11 +256,13 @@ pub fn next(lead: &mut Lead, by: &str, at: Stamp, action: &str, due: Stamp) -> R
     if lead.next_action_due != Some(due) {
         changed.push("next_action_due".to_owned());
     }
+    let before = lead.clone();
     lead.next_action = Some(action.to_owned());
     lead.next_action_due = Some(due);
     lead.history.push(Event {
         action: Some(action.to_owned()),
         due: Some(due),
+        changes: Field::changes(&before, lead, &changed),
         changed,
         ..Event::new(at, by, EventKind::Next)
     });
@@ -356,5 +359,61 @@ mod tests {
         assert_eq!(picks, ["a", "b", "c", "a", "b", "c"]);
         let open = BTreeMap::from([("a".to_owned(), 3), ("b".to_owned(), 1), ("c".to_owned(), 1)]);
         assert_eq!(pick_from_pool(&pool, Strategy::LeastOpen, 0, &open).unwrap(), "b");
+    }
+
+    /// The commands' status and owner gates and the replay's (which flags contradictions in
+    /// merged histories) are one status machine: they refuse exactly the same moves.
+    #[test]
+    fn the_commands_and_the_replay_refuse_the_same_moves() {
+        use crate::history::refusal;
+        use crate::lead::{EventKind, LeadId};
+        let rules = Rules::parse(&crate::rules::default_rules("America/Chicago")).unwrap();
+        let at: Stamp = "2026-11-24T08:00:00-06:00".parse().unwrap();
+        let complete = |status: Status, owner: Option<&str>| {
+            let mut lead: Lead = serde_norway::from_str(
+                "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\n\
+                 full_name: Pat\nprimary_phone: '+13125550100'\nservice_address: 1 Main\nservice_type: repair\n\
+                 urgency: standard\nsource: phone\nnotes: n\nnext_action: Call\nnext_action_due: 2026-11-24T09:00:00-06:00\n",
+            )
+            .unwrap();
+            lead.id = "20261124-abcdefghj".parse::<LeadId>().unwrap();
+            lead.status = status;
+            lead.owner = owner.map(str::to_owned);
+            lead
+        };
+        for status in Status::ALL {
+            for owner in [None, Some("dev"), Some("sam")] {
+                if status != Status::Intake && owner.is_none() {
+                    continue; // not a state the commands leave a lead in
+                }
+                for by in ["dev", "sam"] {
+                    let moves: [(EventKind, Result<()>); 4] = [
+                        (EventKind::Accepted, accept(&mut complete(status, owner), &rules, by, at)),
+                        (EventKind::Rejected, reject(&mut complete(status, owner), by, at, "why", &[])),
+                        (EventKind::Next, next(&mut complete(status, owner), by, at, "Visit", at)),
+                        (EventKind::Closed, close(&mut complete(status, owner), &rules, by, at, "won", None)),
+                    ];
+                    for (kind, result) in moves {
+                        assert_eq!(
+                            result.is_err(),
+                            refusal(status, owner, kind, by).is_some(),
+                            "{kind} by {by} on a {status} lead owned by {owner:?}: command {result:?}"
+                        );
+                    }
+                    let assigned = assign(
+                        &mut complete(status, owner),
+                        &rules,
+                        Handoff { owner: "sam".into(), ..Handoff::default() },
+                        by,
+                        at,
+                    );
+                    assert_eq!(
+                        assigned.is_err(),
+                        refusal(status, owner, EventKind::Assigned, by).is_some(),
+                        "assign on {status}"
+                    );
+                }
+            }
+        }
     }
 }

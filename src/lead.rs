@@ -233,6 +233,10 @@ pub struct Event {
     /// Record fields changed (updated, assigned, next).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changed: Vec<String>,
+    /// Each changed field's value before and after (updated, assigned, next), or both
+    /// sides' values of a field two clones changed at once (conflict).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
     /// The next action promised (assigned, next).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
@@ -261,6 +265,17 @@ pub struct Event {
     pub new: BTreeMap<String, String>,
 }
 
+/// One field's change: its value before (`from`) and after (`to`); absent = no value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
 impl Event {
     /// A bare event; set the fields it carries with struct update syntax.
     pub fn new(at: Stamp, by: &str, event: EventKind) -> Event {
@@ -274,6 +289,7 @@ impl Event {
             reason: None,
             missing: Vec::new(),
             changed: Vec::new(),
+            changes: Vec::new(),
             action: None,
             due: None,
             clock: None,

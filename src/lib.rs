@@ -26,6 +26,7 @@ pub mod escalation;
 pub mod field;
 pub mod git;
 pub mod handoff;
+pub mod history;
 pub mod import;
 pub mod import_map;
 pub mod intake;
@@ -45,6 +46,7 @@ pub mod search;
 pub mod short_id;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod transaction;
 
 /// Parse the command line, run the command, print the error chain and map it to the

@@ -2,21 +2,29 @@
 //! and without losing an event. Pure.
 //!
 //! - **History** is append-only on both sides: the merge is the union of both histories,
-//!   identical events once, ordered by time (ties keep our order first).
+//!   identical events once, ordered by time (ties keep our order first). An escalation that
+//!   both clones recorded for the same rule and clock (two machines ran escalate-check) is
+//!   one escalation: the earlier record stands, so nobody is alerted twice.
 //! - **Handoff state** (`status`, `owner`, `next_action`, `next_action_due`) is replayed
-//!   from the merged history, so it follows the latest event whichever clone wrote it.
-//! - **Record fields** (name, phone, address, tags, notes, follow-up date, ...) merge
-//!   three-way: a field changed on one side only takes that side; changed on both sides to
-//!   different values takes the side whose latest new event is later (ours on a tie).
+//!   from the merged history by [`crate::history`] (the replay every view uses), so it
+//!   follows the latest event whichever clone wrote it.
+//! - **Record fields** (name, phone, address, notes, follow-up date, ...) merge three-way:
+//!   a field changed on one side only takes that side; changed on both sides to different
+//!   values takes the side that changed it later (ours on a tie), and the lead is flagged.
 //! - **Contradictions**: each clone's history was legal on its own; if the interleaved one
 //!   is not (one clone accepted while the other reassigned, two owners accepted, a closed
-//!   lead moved on elsewhere), both events are kept, the later event's state wins, and a
-//!   `conflict` event by `system` flags the lead for review.
+//!   lead moved on elsewhere), or both clones set one field to different values, everything
+//!   is kept, the later change stands, and a `conflict` event by `system` names what
+//!   happened (with both values of each contested field in its `changes`) and flags the
+//!   lead for review until a person acts on it.
 
 use std::collections::HashSet;
 
+use jiff::civil::Date;
+
 use crate::clock::Stamp;
-use crate::lead::{Event, EventKind, Lead, SYSTEM, Status};
+use crate::history;
+use crate::lead::{Change, Event, EventKind, Lead, SYSTEM};
 
 /// Merge `ours` and `theirs`, both descended from `base`.
 pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
@@ -32,42 +40,104 @@ pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
         }
     }
     history.sort_by_key(|e| e.at);
+    let history = one_escalation_per_clock(history);
 
-    let latest = |events: &[&Event]| events.iter().map(|e| e.at).max();
-    let theirs_later = latest(&theirs_new) > latest(&ours_new);
-    let pick = |b: &Option<String>, o: &Option<String>, t: &Option<String>| -> Option<String> {
-        three_way(b, o, t, theirs_later)
+    // Who changed a field last: the latest new event naming it, else the side's latest event.
+    let last_change = |events: &[&Event], field: &str| {
+        events.iter().filter(|e| e.changed.iter().any(|c| c == field)).map(|e| e.at).max()
     };
+    let latest = |events: &[&Event]| events.iter().map(|e| e.at).max();
+    let mut contested: Vec<Change> = Vec::new();
+    let mut pick = |field: &str, b: Option<String>, o: Option<String>, t: Option<String>| -> Option<String> {
+        if o == t || t == b {
+            return o;
+        }
+        if o == b {
+            return t;
+        }
+        let ours_at = last_change(&ours_new, field).or(latest(&ours_new));
+        let theirs_at = last_change(&theirs_new, field).or(latest(&theirs_new));
+        let (kept, dropped) = if theirs_at > ours_at { (t, o) } else { (o, t) };
+        contested.push(Change { field: field.to_owned(), from: dropped, to: kept.clone() });
+        kept
+    };
+    let date = |d: Option<Date>| d.map(|d| d.to_string());
     let mut merged = Lead {
         id: ours.id.clone(),
         status: ours.status,
         created_at: ours.created_at.min(theirs.created_at),
         captured_by: ours.captured_by.clone(),
-        full_name: pick(&base.full_name, &ours.full_name, &theirs.full_name),
-        primary_phone: pick(&base.primary_phone, &ours.primary_phone, &theirs.primary_phone),
-        service_address: pick(&base.service_address, &ours.service_address, &theirs.service_address),
-        market: pick(&base.market, &ours.market, &theirs.market),
-        service_type: pick(&base.service_type, &ours.service_type, &theirs.service_type),
-        urgency: pick(&base.urgency, &ours.urgency, &theirs.urgency),
-        fit: pick(&base.fit, &ours.fit, &theirs.fit),
-        source: pick(&base.source, &ours.source, &theirs.source),
-        referral: pick(&base.referral, &ours.referral, &theirs.referral),
-        notes: pick(&base.notes, &ours.notes, &theirs.notes),
-        next_action: pick(&base.next_action, &ours.next_action, &theirs.next_action),
-        next_action_due: three_way(&base.next_action_due, &ours.next_action_due, &theirs.next_action_due, theirs_later),
-        follow_up_on: three_way(&base.follow_up_on, &ours.follow_up_on, &theirs.follow_up_on, theirs_later),
-        owner: pick(&base.owner, &ours.owner, &theirs.owner),
+        full_name: pick("full_name", base.full_name.clone(), ours.full_name.clone(), theirs.full_name.clone()),
+        primary_phone: pick(
+            "primary_phone",
+            base.primary_phone.clone(),
+            ours.primary_phone.clone(),
+            theirs.primary_phone.clone(),
+        ),
+        service_address: pick(
+            "service_address",
+            base.service_address.clone(),
+            ours.service_address.clone(),
+            theirs.service_address.clone(),
+        ),
+        market: pick("market", base.market.clone(), ours.market.clone(), theirs.market.clone()),
+        service_type: pick(
+            "service_type",
+            base.service_type.clone(),
+            ours.service_type.clone(),
+            theirs.service_type.clone(),
+        ),
+        urgency: pick("urgency", base.urgency.clone(), ours.urgency.clone(), theirs.urgency.clone()),
+        fit: pick("fit", base.fit.clone(), ours.fit.clone(), theirs.fit.clone()),
+        source: pick("source", base.source.clone(), ours.source.clone(), theirs.source.clone()),
+        referral: pick("referral", base.referral.clone(), ours.referral.clone(), theirs.referral.clone()),
+        notes: pick("notes", base.notes.clone(), ours.notes.clone(), theirs.notes.clone()),
+        next_action: ours.next_action.clone(),
+        next_action_due: ours.next_action_due,
+        follow_up_on: pick("follow_up_on", date(base.follow_up_on), date(ours.follow_up_on), date(theirs.follow_up_on))
+            .and_then(|d| d.parse().ok()),
+        owner: ours.owner.clone(),
         history,
     };
-    let contradictions = replay(&mut merged);
-    if !contradictions.is_empty() && !ours_new.is_empty() && !theirs_new.is_empty() {
+    // Without a history entry for the next action (hand edits), fall back three-way.
+    merged.next_action =
+        three_way(&base.next_action, &ours.next_action, &theirs.next_action, latest(&theirs_new) > latest(&ours_new));
+    merged.next_action_due = three_way(
+        &base.next_action_due,
+        &ours.next_action_due,
+        &theirs.next_action_due,
+        latest(&theirs_new) > latest(&ours_new),
+    );
+    // Only what this merge brings together: a contradiction flagged by an earlier merge is
+    // in the history already and is not flagged again.
+    let new: HashSet<&Event> = ours_new.iter().chain(&theirs_new).copied().collect();
+    let flagged: Vec<String> =
+        merged.history.iter().filter(|e| e.event == EventKind::Conflict).filter_map(|e| e.reason.clone()).collect();
+    let known = |text: &str| flagged.iter().any(|r| r.contains(text));
+    let found = history::settle(&mut merged);
+    // An event flagged once (named by who did what, when) is not flagged again, even when
+    // later merges show it against a different state.
+    let flagged_event = |e: &Event| {
+        let (what, when) = (format!("{} by {} ", e.event, e.by), format!("(at {})", e.at));
+        flagged.iter().any(|r| r.split("; ").any(|part| part.contains(&what) && part.contains(&when)))
+    };
+    let mut what: Vec<String> = found
+        .into_iter()
+        .filter(|c| merged.history.get(c.index).is_some_and(|e| new.contains(e) && !flagged_event(e)))
+        .map(|c| c.text)
+        .collect();
+    contested.retain(|c| !known(&contest(c)));
+    what.extend(contested.iter().map(contest));
+    let both_moved = !ours_new.is_empty() && !theirs_new.is_empty();
+    if both_moved && !what.is_empty() {
         let at = merged.history.iter().map(|e| e.at).max().unwrap_or(merged.created_at);
         let conflict = Event {
             reason: Some(format!(
-                "two clones changed this lead at the same time: {}; the later event stands, review who owns it",
-                contradictions.join("; ")
+                "two clones changed this lead at the same time: {}; the later change stands, review it",
+                what.join("; ")
             )),
             to: merged.owner.clone(),
+            changes: contested,
             ..Event::new(at, SYSTEM, EventKind::Conflict)
         };
         if !merged.history.contains(&conflict) {
@@ -75,6 +145,21 @@ pub fn merge(base: &Lead, ours: &Lead, theirs: &Lead) -> Lead {
         }
     }
     merged
+}
+
+/// A contested field in words (also how an earlier merge's flag is recognised).
+fn contest(c: &Change) -> String {
+    format!(
+        "{} was set to {} and to {}, and the later, {}, stands",
+        c.field,
+        shown(&c.from),
+        shown(&c.to),
+        shown(&c.to)
+    )
+}
+
+fn shown(v: &Option<String>) -> String {
+    v.as_deref().map_or("nothing".to_owned(), |s| format!("{s:?}"))
 }
 
 fn three_way<T: Clone + PartialEq>(
@@ -92,76 +177,23 @@ fn three_way<T: Clone + PartialEq>(
     }
 }
 
-/// Replay the handoff state from the history onto `lead`; returns the transitions that
-/// would have been refused (each a short description).
-fn replay(lead: &mut Lead) -> Vec<String> {
-    let mut bad = Vec::new();
-    let mut status = Status::Intake;
-    let mut before_close = Status::Intake;
-    let mut owner: Option<String> = None;
-    let mut action: Option<String> = None;
-    let mut due: Option<Stamp> = None;
-    let (mut action_known, mut due_known) = (false, false);
-    for e in &lead.history {
-        let who = &e.by;
-        let illegal = match e.event {
-            EventKind::Assigned => matches!(status, Status::Accepted | Status::Closed),
-            EventKind::Accepted => status != Status::Assigned || owner.as_deref() != Some(who.as_str()),
-            EventKind::Rejected => status != Status::Assigned,
-            EventKind::Transferred => status != Status::Accepted,
-            EventKind::Next => status == Status::Closed,
-            EventKind::Closed => status == Status::Closed,
-            EventKind::Reopened => status != Status::Closed,
-            _ => false,
-        };
-        if illegal {
-            bad.push(format!("{} by {who} at {} came after the lead was {status}", e.event, e.at));
-        }
-        if let Some(a) = &e.action {
-            action = Some(a.clone());
-            action_known = true;
-        }
-        if let Some(d) = e.due {
-            due = Some(d);
-            due_known = true;
-        }
-        match e.event {
-            EventKind::Captured => {}
-            EventKind::Assigned | EventKind::Transferred => {
-                status = Status::Assigned;
-                owner = e.to.clone().or(owner);
-            }
-            EventKind::Accepted => {
-                status = Status::Accepted;
-                owner = Some(who.clone());
-            }
-            EventKind::Rejected => {
-                status = Status::Intake;
-                owner = None;
-            }
-            EventKind::Closed => {
-                before_close = status;
-                status = Status::Closed;
-            }
-            EventKind::Reopened if status == Status::Closed => status = before_close,
-            _ => {}
-        }
-    }
-    lead.status = status;
-    lead.owner = owner;
-    if action_known {
-        lead.next_action = action;
-    }
-    if due_known {
-        lead.next_action_due = due;
-    }
-    bad
+/// Keep the first record of each escalation (rule and clock): a rule fires once per clock,
+/// whichever machines recorded it.
+fn one_escalation_per_clock(history: Vec<Event>) -> Vec<Event> {
+    let mut fired: HashSet<(Option<String>, Stamp)> = HashSet::new();
+    history
+        .into_iter()
+        .filter(|e| match (e.event, e.clock) {
+            (EventKind::Escalated, Some(clock)) => fired.insert((e.rule.clone(), clock)),
+            _ => true,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lead::LeadId;
+    use crate::lead::{LeadId, Status};
 
     fn stamp(hm: &str) -> Stamp {
         format!("2026-11-24T{hm}:00-06:00").parse().unwrap()
@@ -251,5 +283,48 @@ mod tests {
         let m = merge(&b, &o, &t);
         assert_eq!(m.service_address.as_deref(), Some("2 Main"));
         assert_eq!(m.urgency.as_deref(), Some("urgent"));
+    }
+
+    #[test]
+    fn contradictory_edits_of_one_field_keep_both_values_in_a_conflict_event() {
+        let b = base();
+        let mut o = b.clone();
+        o.notes = Some("gate code 4471".into());
+        o.history.push(Event { changed: vec!["notes".into()], ..ev("08:00", "ana", EventKind::Updated) });
+        let mut t = b.clone();
+        t.notes = Some("call first".into());
+        t.history.push(Event { changed: vec!["notes".into()], ..ev("08:10", "olive", EventKind::Updated) });
+        let m = merge(&b, &o, &t);
+        assert_eq!(m.notes.as_deref(), Some("call first"), "the later edit stands");
+        let conflict = m.history.last().unwrap();
+        assert_eq!(conflict.event, EventKind::Conflict);
+        assert_eq!(
+            conflict.changes,
+            [Change { field: "notes".into(), from: Some("gate code 4471".into()), to: Some("call first".into()) }]
+        );
+        assert!(crate::history::needs_review(&m));
+        // The other way round, the same content.
+        let m2 = merge(&b, &t, &o);
+        assert_eq!(m2.notes, m.notes);
+        assert_eq!(m2.history.last().unwrap().changes, conflict.changes);
+    }
+
+    #[test]
+    fn an_escalation_recorded_on_both_sides_for_one_clock_is_kept_once() {
+        let b = base();
+        let esc = |hm: &str| Event {
+            rule: Some("unaccepted".into()),
+            clock: Some(stamp("07:01")),
+            to: Some("olive".into()),
+            ..ev(hm, SYSTEM, EventKind::Escalated)
+        };
+        let mut o = b.clone();
+        o.history.push(esc("07:20"));
+        let mut t = b.clone();
+        t.history.push(esc("07:21"));
+        let m = merge(&b, &o, &t);
+        let fired: Vec<_> = m.history.iter().filter(|e| e.event == EventKind::Escalated).map(|e| e.at).collect();
+        assert_eq!(fired, [stamp("07:20")]);
+        assert!(!m.history.iter().any(|e| e.event == EventKind::Conflict));
     }
 }

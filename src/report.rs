@@ -10,68 +10,15 @@ use serde::Serialize;
 use crate::clock::Stamp;
 use crate::lead::{EventKind, Lead, LeadId, Status};
 
-/// A lead's handoff state as of an instant, replayed from its history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct State {
-    pub status: Status,
-    pub owner: Option<String>,
-    pub next_action: Option<String>,
-    pub next_action_due: Option<Stamp>,
-    /// When the current owner was handed the lead (assigned or transferred).
-    pub handed_at: Option<Stamp>,
-}
+pub use crate::history::State;
 
-/// Replay `lead`'s history up to `t`; `None` if it was captured after `t`.
-///
-/// Fields that no event carries (a next action typed at capture by an older version, or
-/// a hand edit) fall back to the record's current value.
+/// Replay `lead`'s history up to `t` (the one replay merge, list and show share; see
+/// [`crate::history`]); `None` if it was captured after `t`.
 pub fn state_at(lead: &Lead, t: Timestamp) -> Option<State> {
     if lead.created_at.timestamp() > t {
         return None;
     }
-    let mut s =
-        State { status: Status::Intake, owner: None, next_action: None, next_action_due: None, handed_at: None };
-    let (mut action_known, mut due_known) = (false, false);
-    let mut before_close = Status::Intake;
-    for e in &lead.history {
-        action_known |= e.action.is_some();
-        due_known |= e.due.is_some();
-        if e.at.timestamp() > t {
-            continue;
-        }
-        if let Some(a) = &e.action {
-            s.next_action = Some(a.clone());
-        }
-        if let Some(d) = e.due {
-            s.next_action_due = Some(d);
-        }
-        match e.event {
-            EventKind::Captured => s.status = Status::Intake,
-            EventKind::Assigned | EventKind::Transferred => {
-                s.status = Status::Assigned;
-                s.owner = e.to.clone();
-                s.handed_at = Some(e.at);
-            }
-            EventKind::Accepted => s.status = Status::Accepted,
-            EventKind::Rejected => {
-                s.status = Status::Intake;
-                s.owner = None;
-            }
-            EventKind::Closed => {
-                before_close = s.status;
-                s.status = Status::Closed;
-            }
-            EventKind::Reopened => s.status = before_close,
-            _ => {}
-        }
-    }
-    if !action_known {
-        s.next_action = lead.next_action.clone();
-    }
-    if !due_known {
-        s.next_action_due = lead.next_action_due;
-    }
-    Some(s)
+    Some(crate::history::replay(lead, Some(t)).state)
 }
 
 #[derive(Debug, Serialize)]

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::context::Ctx;
+use crate::error::workspace;
 use crate::lead::{Lead, LeadId};
 use crate::schedule::Duty;
 use crate::store::WorkspaceLock;
@@ -24,13 +25,30 @@ pub struct Transaction<'c> {
     /// history ordered and the phone index learns only a changed number.
     read: HashMap<LeadId, (usize, Option<String>)>,
     written: Vec<PathBuf>,
+    /// Each written file's bytes before this transaction (`None`: it did not exist), to
+    /// undo the writes when git cannot record them.
+    before: Vec<(PathBuf, Option<Vec<u8>>)>,
 }
 
 impl Ctx {
     /// Start a transaction authored by `by`: waits for the workspace lock.
+    ///
+    /// In a git workspace it first makes sure the commit can be made: no merge half done, no
+    /// stale git lock (recovered when provably stale). [`Transaction::finish`] commits a
+    /// hand edit of a file it changes on its own first.
     pub fn transaction(&self, by: &str) -> Result<Transaction<'_>> {
         let lock = self.ws.lock()?;
-        Ok(Transaction { ctx: self, by: by.to_owned(), _lock: lock, read: HashMap::new(), written: Vec::new() })
+        if self.rules.git {
+            crate::sync::before_write(&self.ws)?;
+        }
+        Ok(Transaction {
+            ctx: self,
+            by: by.to_owned(),
+            _lock: lock,
+            read: HashMap::new(),
+            written: Vec::new(),
+            before: Vec::new(),
+        })
     }
 
     /// The one way a command changes one existing lead: a transaction that reads the lead,
@@ -71,6 +89,7 @@ impl Transaction<'_> {
     pub fn write(&mut self, lead: &mut Lead) -> Result<()> {
         let (appended_from, phone_before) = self.read.get(&lead.id).cloned().unwrap_or((0, None));
         lead.keep_history_ordered(appended_from);
+        self.remember(&self.ctx.ws.lead_path(&lead.id));
         let path = self.ctx.ws.write(lead, phone_before.as_deref())?;
         self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
         self.written.push(path);
@@ -79,6 +98,7 @@ impl Transaction<'_> {
 
     /// Write a new lead; refuses to replace an existing file.
     pub fn create(&mut self, lead: &Lead) -> Result<PathBuf> {
+        self.remember(&self.ctx.ws.lead_path(&lead.id));
         let path = self.ctx.ws.create(lead)?;
         self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
         self.written.push(path.clone());
@@ -102,11 +122,32 @@ impl Transaction<'_> {
         &self.written
     }
 
-    /// Commit what was written (nothing to commit, no commit) and release the lock.
-    pub fn finish(self, message: &str) -> Result<()> {
-        if !self.written.is_empty() {
-            self.ctx.commit(&self.written, &self.by, message);
+    fn remember(&mut self, path: &std::path::Path) {
+        if !self.before.iter().any(|(p, _)| p == path) {
+            self.before.push((path.to_path_buf(), std::fs::read(path).ok()));
         }
-        Ok(())
+    }
+
+    /// Commit what was written (nothing to commit, no commit) and release the lock.
+    ///
+    /// A command never succeeds without its commit: when git cannot record the change, the
+    /// files are put back as they were and the command fails (exit 3) with git's reason.
+    pub fn finish(self, message: &str) -> Result<()> {
+        if self.written.is_empty() {
+            return Ok(());
+        }
+        let Err(e) = self.ctx.commit(&self.written, &self.before, &self.by, message) else { return Ok(()) };
+        let mut undone = true;
+        for (path, bytes) in &self.before {
+            let restored = match bytes {
+                Some(b) => crate::store::write_atomic_mode(path, b, self.ctx.ws.lead_file_mode()).is_ok(),
+                None => std::fs::remove_file(path).is_ok(),
+            };
+            undone &= restored;
+        }
+        Err(workspace(format!(
+            "git could not record the change, so {}: {e:#}\nfix the repository (`git status` shows its state), then run the command again",
+            if undone { "it was undone" } else { "it is saved but NOT committed (the next command commits it)" }
+        )))
     }
 }

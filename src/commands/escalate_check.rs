@@ -125,6 +125,14 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
+    if !args.dry_run {
+        // The heartbeat `handoff status` watches (and `handoff sync` publishes): cron ran.
+        let mut health = crate::sync::Health::load(&ctx.ws);
+        health.last_escalate_check = Some(ctx.stamp().to_string());
+        if let Err(e) = health.save(&ctx.ws) {
+            eprintln!("warning: cannot record this run for `handoff status`: {e:#}");
+        }
+    }
     let short = ctx.short_ids()?;
     let short = (ctx.format != crate::output::Format::Csv).then_some(&short);
     emit(ctx.format, &output, || table(ctx, &escalations, short))?;

@@ -16,13 +16,21 @@ use crate::store::{LEADS_DIR, RULES_FILE, STATE_DIR, write_atomic};
 
 /// Create a workspace: a commented rules.yaml encoding the SOP, leads/, and a git repository.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  handoff init\n  handoff init ~/leads --timezone America/Chicago")]
+#[command(
+    after_help = "Examples:\n  handoff init\n  handoff init ~/leads --timezone America/Chicago\n  handoff init office --shared        # one Linux host, several Unix accounts in one group\n\n\
+--shared makes the workspace group-writable for the group owning DIR: set-group-ID\n\
+directories, group-readable lead files, a git repository with core.sharedRepository=group.\n\
+Each account then needs umask 002 and `git config --global --add safe.directory DIR`."
+)]
 pub struct InitArgs {
     /// Directory to create the workspace in (default: the current directory).
     pub dir: Option<PathBuf>,
     /// IANA time zone for the workspace (default: the system's, else UTC).
     #[arg(long, value_name = "TZ")]
     pub timezone: Option<String>,
+    /// Share the workspace between the Unix accounts of DIR's group on this host.
+    #[arg(long)]
+    pub shared: bool,
 }
 
 pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
@@ -54,8 +62,18 @@ pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
     write_atomic(&dir.join(LEADS_DIR).join(".gitkeep"), b"")?;
     write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\nleads/.*.tmp\n").as_bytes())?;
     write_atomic(&dir.join(".gitattributes"), git::ATTRIBUTES.as_bytes())?;
+    if args.shared {
+        share(&dir)?;
+    }
     if git::available() {
-        record_in_git(&dir).map_err(|e| workspace(format!("workspace created, but git: {e:#}")))?;
+        record_in_git(&dir, args.shared).map_err(|e| workspace(format!("workspace created, but git: {e:#}")))?;
+    }
+    if args.shared {
+        eprintln!(
+            "shared with the group of {dir}: every account of the group needs `umask 002` and, once, \
+             `git config --global --add safe.directory {dir}`",
+            dir = dir.display()
+        );
     }
     println!("created a handoff workspace in {} (time zone {tz_name})", dir.display());
     eprintln!("next: edit {} (staff, routing, escalation), then `handoff capture --help`", rules_path.display());
@@ -64,12 +82,12 @@ pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
 
 /// Make the workspace a git repository and commit it, unless it is inside one already (then
 /// the user's repository is left to its owner: only the merge driver is registered).
-fn record_in_git(dir: &Path) -> Result<()> {
+fn record_in_git(dir: &Path, shared: bool) -> Result<()> {
     if git::work_tree(dir).is_some() {
-        return git::configure_merge_driver(dir);
+        return git::configure_merge_driver(dir, &crate::context::exe());
     }
-    git::init(dir)?;
-    git::configure_merge_driver(dir)?;
+    git::init(dir, shared)?;
+    git::configure_merge_driver(dir, &crate::context::exe())?;
     let Some(top) = git::work_tree(dir) else { return Ok(()) };
     let files: Vec<String> = [RULES_FILE, ".gitattributes", ".gitignore", "leads/.gitkeep"]
         .iter()
@@ -77,4 +95,32 @@ fn record_in_git(dir: &Path) -> Result<()> {
         .collect();
     let author = git::Author { name: "handoff", email: "handoff@localhost", at: None };
     git::commit(&top, &files, &author, "init: handoff workspace (rules.yaml, leads/)")
+}
+
+/// Make the workspace writable by the group owning `dir`: set-group-ID directories (new
+/// files and directories keep the group), the lock and state directory the group can use,
+/// rules.yaml group-writable. Lead files follow from `leads/`'s set-group-ID bit.
+fn share(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::create_dir_all(dir.join(STATE_DIR))
+        .with_context(|| format!("cannot create {}", dir.join(STATE_DIR).display()))?;
+    for (path, mode) in [
+        (dir.to_path_buf(), 0o2775),
+        (dir.join(LEADS_DIR), 0o2770),
+        (dir.join(STATE_DIR), 0o2770),
+        (dir.join(RULES_FILE), 0o664),
+    ] {
+        let current =
+            fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.permissions().mode();
+        if let Err(e) = fs::set_permissions(&path, fs::Permissions::from_mode(mode)) {
+            // A directory the administrator already shared (and owns) is fine as it is.
+            if current & mode != mode {
+                return Err(e).with_context(|| format!("cannot make {} group-writable", path.display()));
+            }
+        }
+    }
+    let lock = dir.join(STATE_DIR).join("lock");
+    fs::File::create(&lock).with_context(|| format!("cannot create {}", lock.display()))?;
+    fs::set_permissions(&lock, fs::Permissions::from_mode(0o660))
+        .with_context(|| format!("cannot make {} group-writable", lock.display()))
 }

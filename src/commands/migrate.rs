@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, _args: MigrateArgs) -> Result<()> {
         changed.push(attributes);
     }
     if !changed.is_empty() {
-        ctx.commit(&changed, &by, &format!("migrate: {} lead files to leads/YYYY/MM/", moves.len()));
+        ctx.commit(&changed, &[], &by, &format!("migrate: {} lead files to leads/YYYY/MM/", moves.len()))?;
     }
     for l in &left {
         eprintln!("warning: {l} is not named for a lead id; left where it is (`handoff validate` explains)");

@@ -16,6 +16,7 @@ mod back;
 mod bench_generate;
 mod calendar;
 mod capture;
+mod clone;
 mod close;
 mod completions;
 mod edit;
@@ -45,6 +46,8 @@ mod search;
 mod show;
 mod simulate;
 mod stats;
+mod status;
+mod sync;
 mod transfer;
 mod update;
 mod validate;
@@ -84,6 +87,9 @@ pub enum Command {
     Import(import::ImportArgs),
     Export(export::ExportArgs),
     Migrate(migrate::MigrateArgs),
+    Sync(sync::SyncArgs),
+    Clone(clone::CloneArgs),
+    Status(status::StatusArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
     #[command(hide = true)]
@@ -99,6 +105,8 @@ pub enum Command {
 pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Result<()> {
     let command = match command {
         Command::Init(args) => return init::run(global, args),
+        Command::Clone(args) => return clone::run(args),
+        Command::Status(args) => return status::run(global, args),
         Command::MergeDriver(args) => return merge_driver::run(args),
         Command::Completions(args) => return completions::run(args, cli()),
         Command::Man(args) => return man::run(args, cli()),
@@ -114,8 +122,15 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         .into());
     }
     let ctx = Ctx::load(global)?;
+    if ctx.rules.git && !matches!(command, Command::Sync(_)) {
+        // No command reads or writes a workspace whose leads git left unmerged; sync
+        // is the way out (it merges them).
+        crate::sync::refuse_unmerged(&ctx.ws)?;
+    }
     match command {
         Command::Init(_)
+        | Command::Clone(_)
+        | Command::Status(_)
         | Command::MergeDriver(_)
         | Command::Completions(_)
         | Command::Man(_)
@@ -153,6 +168,7 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Export(args) => export::run(&ctx, args),
         Command::Migrate(args) => migrate::run(&ctx, args),
         Command::BenchGenerate(args) => bench_generate::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
     }
 }
 

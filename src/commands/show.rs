@@ -41,6 +41,7 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
         map.insert("missing".into(), json!(missing));
         map.insert("overdue".into(), json!(overdue));
         map.insert("routing_rule".into(), json!(routed_by));
+        map.insert("needs_review".into(), json!(crate::history::needs_review(&lead)));
     }
     let table = || {
         let mut t = Table::new(&["field", "value"]);
@@ -83,6 +84,13 @@ fn text(ctx: &Ctx, lead: &Lead, overdue: bool, routed_by: Option<&str>, missing:
     }
     if !missing.is_empty() {
         out.push_str(&format!("  missing: {}\n", missing.join(", ")));
+    }
+    if crate::history::needs_review(lead) {
+        out.push_str(&format!(
+            "  NEEDS REVIEW: two machines changed this lead at once (see the conflict below); \
+             confirm with `handoff note {} \"reviewed: ...\"`\n",
+            lead.id
+        ));
     }
     out.push_str("\nHistory\n");
     for e in &lead.history {

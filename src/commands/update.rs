@@ -6,6 +6,7 @@ use clap::Args;
 use super::record::RecordArgs;
 use crate::context::Ctx;
 use crate::error::refused;
+use crate::field::Field;
 use crate::intake;
 use crate::lead::{Event, EventKind, Status};
 use crate::route::{self, HandoffRequest};
@@ -37,6 +38,7 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
         if lead.status == Status::Closed {
             return Err(refused(format!("lead {} is closed; capture a new lead for new work", lead.id)));
         }
+        let before = lead.clone();
         let mut changed: Vec<String> =
             intake::apply_fields(ctx, lead, &args.record.fields())?.iter().map(|f| f.name().to_owned()).collect();
         if follow_up.is_some() && lead.follow_up_on != follow_up {
@@ -65,6 +67,7 @@ pub fn run(ctx: &Ctx, args: UpdateArgs) -> Result<()> {
         }
         let mut summary = format!("changed {}", changed.join(", "));
         lead.history.push(Event {
+            changes: Field::changes(&before, lead, &changed),
             changed,
             missing: missing.iter().map(|m| (*m).to_owned()).collect(),
             ..Event::new(ctx.stamp(), &by, EventKind::Updated)

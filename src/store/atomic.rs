@@ -15,6 +15,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Lead files hold customer phone numbers: owner-only by default (docs/threat-model.md).
 pub const LEAD_FILE_MODE: u32 = 0o600;
 
+/// Lead files of a workspace shared by a group of Unix accounts (`init --shared`): the
+/// group reads and writes them too (the umask may still take the group's write bit; files
+/// are replaced by rename, which needs only the directory's).
+pub const SHARED_LEAD_FILE_MODE: u32 = 0o660;
+
 /// [`write_atomic`] with the permissions a new file gets (before the umask).
 ///
 /// The temp file is `.NAME.tmp` beside the target: writers hold the workspace lock, so one

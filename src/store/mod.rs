@@ -24,7 +24,7 @@ pub mod phone_index;
 pub mod scan;
 mod state;
 
-pub use atomic::{DeferredSync, Entropy, LEAD_FILE_MODE, write_atomic, write_atomic_mode};
+pub use atomic::{DeferredSync, Entropy, LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, write_atomic, write_atomic_mode};
 pub use duty::MAX_DUTY_BYTES;
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;
@@ -102,6 +102,18 @@ impl Workspace {
         self.root.join(STATE_DIR)
     }
 
+    /// Whether several Unix accounts share this workspace (`handoff init --shared`): its
+    /// `leads/` directory is set-group-ID, so lead files are written group-readable.
+    pub fn is_shared(&self) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(self.leads_dir()).is_ok_and(|m| m.permissions().mode() & 0o2000 != 0)
+    }
+
+    /// The permissions lead files are written with (before the umask).
+    pub fn lead_file_mode(&self) -> u32 {
+        if self.is_shared() { SHARED_LEAD_FILE_MODE } else { LEAD_FILE_MODE }
+    }
+
     /// Path of a lead's file: where it is, or where a new one goes. Lead files live under
     /// their capture month, `leads/YYYY/MM/<id>.yaml` (the id starts with the capture date,
     /// so the path is computed, never searched for); a workspace not migrated yet keeps
@@ -150,16 +162,18 @@ impl Workspace {
     }
 
     /// Take the workspace's exclusive lock (waits for other handoff commands).
+    ///
+    /// `flock` needs only a readable file, so in a workspace shared by several Unix
+    /// accounts the lock file another account created still locks (opened read-only).
     pub fn lock(&self) -> Result<WorkspaceLock> {
         let dir = self.state_dir();
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let path = dir.join("lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
+        let file = match OpenOptions::new().create(true).truncate(false).write(true).open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => File::open(&path),
+            other => other,
+        }
+        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
         file.lock().with_context(|| format!("cannot lock {}", path.display()))?;
         Ok(WorkspaceLock { _file: file })
     }
@@ -250,7 +264,7 @@ impl Workspace {
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), LEAD_FILE_MODE)?;
+        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), self.lead_file_mode())?;
         self.after_write(lead, phone_before, fresh, &path)?;
         Ok(path)
     }

@@ -30,6 +30,14 @@ pub struct NotifyClaim {
 }
 
 impl Workspace {
+    /// How many `escalate-check --notify` payloads of earlier runs wait to be delivered
+    /// (`handoff status` adds the messages `handoff notify` has yet to send).
+    pub fn pending_notifications(&self) -> usize {
+        read_limited(&self.state_dir().join(NOTIFY_RETRY_FILE), NOTIFY_MAX_BYTES)
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+            .unwrap_or(0)
+    }
+
     /// Claim the notifications this run must deliver: those earlier runs could not deliver
     /// (the retry queue, and the claims of runs that died mid-delivery) that `keep` still
     /// wants, then `fresh`. The claim is a file locked for as long as this process lives:

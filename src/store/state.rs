@@ -1,4 +1,5 @@
-//! Local state that is never committed: round-robin turns, `edit`'s scratch files.
+//! Local state that is never committed: round-robin turns, `edit`'s scratch files, this
+//! clone's health.
 
 use std::fs;
 
@@ -55,5 +56,22 @@ impl Workspace {
         let text = read_limited(&path, 64 * 1024)?;
         // A damaged state file only resets the rotation; it never blocks a capture.
         Ok(serde_norway::from_str(&text).unwrap_or_default())
+    }
+}
+
+/// This clone's health record (`handoff status`, `handoff sync`).
+const HEALTH_FILE: &str = "health.json";
+
+impl Workspace {
+    /// The text of this clone's health record, if any.
+    pub fn read_health(&self) -> Option<String> {
+        read_limited(&self.state_dir().join(HEALTH_FILE), 64 * 1024).ok()
+    }
+
+    /// Replace this clone's health record. The caller holds the workspace lock.
+    pub fn write_health(&self, text: &str) -> Result<()> {
+        fs::create_dir_all(self.state_dir())
+            .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
+        write_atomic(&self.state_dir().join(HEALTH_FILE), text.as_bytes())
     }
 }

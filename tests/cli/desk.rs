@@ -780,6 +780,9 @@ fn every_help_example_runs() {
     assert!(subs.contains(&"queue".to_owned()) && subs.contains(&"search".to_owned()), "{subs:?}");
     let mut ran = 0;
     for sub in subs.iter().map(String::as_str).chain(["top"]) {
+        if ["sync", "clone", "status"].contains(&sub) {
+            continue; // they need a shared remote and clones: tests/cli/sync.rs runs them
+        }
         let examples = help_examples(&probe, if sub == "top" { None } else { Some(sub) });
         for example in examples {
             let env = if sub == "init" { TestEnv::bare() } else { TestEnv::new() };
@@ -914,6 +917,7 @@ fn readme_desk_and_qa_blocks_run() {
         "## Install",                                     // readme_install_lines_work_in_a_fresh_home
         "## A first session",                             // readme_first_session_runs
         "## Git: the audit log, shared between machines", // needs a server: tests/cli/git.rs does it
+        "## A team on several machines",                  // needs a server: tests/cli/sync.rs does it
     ];
     for s in &sections {
         assert!(

@@ -12,8 +12,9 @@ fn init_commits_the_workspace_and_registers_the_merge_driver() {
     assert_eq!(log(&env, "%s"), ["init: handoff workspace (rules.yaml, leads/)"]);
     let attrs = std::fs::read_to_string(env.root().join(".gitattributes")).unwrap();
     assert_eq!(attrs, "leads/**/*.yaml merge=handoff\n");
-    assert!(env.git(&["config", "merge.handoff.driver"]).starts_with("handoff merge-driver"));
+    assert!(env.git(&["config", "merge.handoff.driver"]).contains("merge-driver %O %A %B %P"));
     assert_eq!(env.git(&["status", "--porcelain"]), "");
+    assert_eq!(env.git(&["symbolic-ref", "--short", "HEAD"]).trim(), "main");
 }
 
 #[test]
@@ -25,7 +26,7 @@ fn init_inside_an_existing_repository_leaves_its_history_alone() {
     assert!(out.status.success(), "{}", stderr(&out));
     let head = git_cmd(env.root(), &["rev-parse", "--verify", "-q", "HEAD"]).output().unwrap();
     assert!(!head.status.success(), "init committed into the user's repository");
-    assert!(env.git(&["config", "merge.handoff.driver"]).starts_with("handoff merge-driver"));
+    assert!(env.git(&["config", "merge.handoff.driver"]).contains("merge-driver %O %A %B %P"));
     assert!(env.root().join("office/.gitattributes").exists());
 }
 
@@ -110,19 +111,30 @@ fn git_off_or_no_repository_works_without_commits() {
 }
 
 #[test]
-fn a_git_failure_never_loses_the_write() {
+fn a_command_never_succeeds_without_its_commit() {
     let env = TestEnv::with_git();
     let id = env.capture_standard();
+    // Another process holds git's index lock (a live git, not a stale file): the new lead
+    // cannot be committed, so the capture is undone and fails.
     let lock = env.root().join(".git/index.lock");
-    std::fs::write(&lock, "").unwrap();
-    let out = env.run("ana", &["note", &id, "while git is locked"]);
-    assert!(out.status.success());
-    assert!(stderr(&out).contains("git could not record it"), "{}", stderr(&out));
-    assert!(env.lead_text(&id).contains("while git is locked"));
-    std::fs::remove_file(&lock).unwrap();
-    env.ok("ana", &["note", &id, "after"]);
-    let committed = env.git(&["show", &format!("HEAD:{}", crate::lead_rel(&id))]);
-    assert!(committed.contains("while git is locked") && committed.contains("after"));
+    let mut holder = std::process::Command::new("sh")
+        .args(["-c", "exec 3>>.git/index.lock; sleep 30"])
+        .current_dir(env.root())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !lock.exists() && start.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let before = env.lead_files();
+    let out = env.capture_output(&[]);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(env.lead_files(), before, "the uncommitted lead was left behind");
+    let _ = std::fs::remove_file(&lock);
+    env.ok("ana", &["note", &id, "still recorded"]);
+    assert!(env.git(&["log", "-1", "--format=%s"]).starts_with(&format!("note {id}")));
 }
 
 #[test]
@@ -176,7 +188,7 @@ fn two_clones_diverge_four_ways_and_merge_without_markers_or_lost_events() {
     // A fresh clone has no driver config until its first handoff command.
     assert!(git_cmd(&laptop, &["config", "merge.handoff.driver"]).output().unwrap().stdout.is_empty());
     in_clone(&laptop, "ana", "07:05", &["show", &lead]);
-    assert!(git_in(&laptop, &["config", "merge.handoff.driver"]).starts_with("handoff merge-driver"));
+    assert!(git_in(&laptop, &["config", "merge.handoff.driver"]).contains("merge-driver %O %A %B %P"));
 
     // Office: a note, dev accepts, an address fix, escalate-check.
     let o = office.root();

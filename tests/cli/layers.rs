@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("qa", 1),
     ("stats", 1),
     ("merge", 1),
+    ("history", 1),
     ("queue", 1),
     ("search", 1),
     ("short_id", 1),
@@ -40,6 +41,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("prompt", 3),
     ("output", 3),
     ("notify", 3),
+    ("sync", 3),
     // the command line
     ("commands", 4),
     ("cli", 5),

@@ -8,6 +8,7 @@ mod desk;
 mod domain;
 mod everyday;
 mod git;
+mod gitsafety;
 mod handoff;
 mod layers;
 mod notify;
@@ -15,8 +16,10 @@ mod oncall;
 mod qa;
 mod reliability;
 mod scale;
+mod shared;
 mod snapshots;
 mod stats;
+mod sync;
 mod workspace;
 
 use std::path::{Path, PathBuf};
