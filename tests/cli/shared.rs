@@ -106,7 +106,7 @@ fn two_unix_accounts_of_one_group_share_a_workspace() {
     let out = host.run_as(47_101, GROUP, "ana", &capture);
     assert!(out.status.success(), "capture as the first account: {}", stderr(&out));
     let id = String::from_utf8(out.stdout).unwrap().lines().next().unwrap().to_owned();
-    let lead = ws.join("leads").join(format!("{id}.yaml"));
+    let lead = ws.join("leads").join(&id[..4]).join(&id[4..6]).join(format!("{id}.yaml"));
     let meta = std::fs::metadata(&lead).unwrap();
     assert_eq!(meta.gid(), GROUP, "the lead keeps the workspace's group");
     assert_eq!(meta.mode() & 0o777, 0o660, "group-readable and writable, nobody else");
@@ -125,7 +125,10 @@ fn two_unix_accounts_of_one_group_share_a_workspace() {
         assert!(text.contains(note), "lost: {note}");
     }
     let safe = format!("safe.directory={}", ws.display());
-    let log = crate::git_in(&ws, &["-c", &safe, "log", "--format=%an", "--", &format!("leads/{id}.yaml")]);
+    let log = crate::git_in(
+        &ws,
+        &["-c", &safe, "log", "--format=%an", "--", &format!("leads/{}/{}/{id}.yaml", &id[..4], &id[4..6])],
+    );
     assert_eq!(log.lines().count(), 4, "one commit per command: {log}");
     let status = crate::git_in(&ws, &["-c", &safe, "status", "--porcelain"]);
     assert_eq!(status, "");
