@@ -33,6 +33,8 @@ pub struct Options {
 pub struct Ctx {
     pub ws: Workspace,
     pub rules: Rules,
+    /// Why rules.yaml could not be used, when the commands run on the last valid rules.
+    pub rules_problem: Option<String>,
     pub now: ZonedDateTime,
     actor: Option<String>,
     pub format: Format,
@@ -49,7 +51,13 @@ impl Ctx {
     pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
-        let rules = ws.load_rules()?;
+        let (rules, rules_problem) = ws.load_rules_or_last_good()?;
+        if let Some(problem) = &rules_problem {
+            eprintln!(
+                "warning: {problem}\nwarning: running on the last valid rules (.handoff/{}) until rules.yaml is fixed",
+                crate::store::LAST_GOOD_RULES
+            );
+        }
         let now = match &g.now {
             Some(s) => clock::parse_now(s, &rules.tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
             None => jiff::Timestamp::now().to_zoned_datetime(rules.tz.clone()),
@@ -63,6 +71,7 @@ impl Ctx {
         Ok(Ctx {
             ws,
             rules,
+            rules_problem,
             now,
             actor: g.actor.clone().filter(|a| !a.is_empty()),
             format: g.format,
@@ -135,6 +144,16 @@ impl Ctx {
         if let Err(e) = self.try_commit(files, by, message) {
             eprintln!("warning: the change is saved, but git could not record it: {e:#}");
         }
+    }
+
+    /// Scan the leads `want` asks for, holding each against the vocabularies (see
+    /// [`Workspace::scan_checked`]); what cannot be read unambiguously comes back as errors.
+    pub fn scan_map<T: Send>(
+        &self,
+        want: crate::store::Want,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked(&self.rules, want, f)
     }
 
     fn try_commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {

@@ -51,7 +51,7 @@ struct Output<'a> {
 }
 
 pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
-    let (found, errors) = ctx.ws.scan_map(Want::Open, |lead| {
+    let (found, errors) = ctx.scan_map(Want::Open, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         (!due.is_empty()).then_some((lead.id, due))
     })?;
@@ -106,6 +106,11 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
     emit(ctx.format, &output, || table(&escalations))?;
+    if let Some(problem) = &ctx.rules_problem {
+        // The run used the last valid rules; exit 3 so cron mails someone to fix them.
+        super::skipped(&errors).ok();
+        return Err(workspace(format!("escalations ran on the last valid rules because {problem}")));
+    }
     super::skipped(&errors)?;
     if failed > 0 {
         return Err(workspace(format!(

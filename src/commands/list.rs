@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     }
     let now = ctx.now.timestamp();
     let want = if args.all || args.status == Some(Status::Closed) { Want::All } else { Want::Open };
-    let (mut rows, errors) = ctx.ws.scan_map(want, |l| {
+    let (mut rows, errors) = ctx.scan_map(want, |l| {
         let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
             && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
             && (!args.overdue || is_overdue(&l, now));

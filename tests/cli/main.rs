@@ -7,6 +7,7 @@ mod domain;
 mod everyday;
 mod git;
 mod handoff;
+mod integrity;
 mod layers;
 mod qa;
 mod reliability;
