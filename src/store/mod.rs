@@ -16,6 +16,8 @@ use crate::rules::Rules;
 mod atomic;
 mod fast_reader;
 pub mod format;
+#[cfg(test)]
+mod format_props;
 pub mod notify_queue;
 pub mod phone_index;
 pub mod scan;
