@@ -54,9 +54,9 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
             Stamp::from_zoned(&eod)
         }
     };
-    let deadline = match (rule.hours, rules.business_hours()) {
-        (Hours::Business, Some((days, open, close))) => {
-            add_business_time(start.timestamp(), rule.window(), tz, &days, open, close)?
+    let deadline = match (rule.hours, &rules.business) {
+        (Hours::Business, Some(b)) => {
+            add_business_time(start.timestamp(), rule.window(), tz, &b.days, b.open, b.close)?
         }
         _ => start.timestamp().checked_add(rule.window()).ok()?,
     };

@@ -67,7 +67,7 @@ pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bo
             cells.get(i).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())
         };
         let record: Vec<(Field, String)> =
-            Field::INTAKE.into_iter().filter_map(|f| get(f.name()).map(|v| (f, v))).collect();
+            Field::INTAKE.iter().filter_map(|&f| get(f.name()).map(|v| (f, v))).collect();
         let handoff = HandoffRequest {
             to: get("owner"),
             next_action: get("next_action"),

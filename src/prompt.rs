@@ -28,7 +28,7 @@ pub fn missing_fields(ctx: &Ctx, lead: &mut Lead) -> Result<()> {
     let mut err = std::io::stderr();
     writeln!(err, "Missing details (Ctrl-C to cancel; nothing is saved until the end):")?;
     // The intake fields in the SOP's order ("intake tags urgency, service type, and fit").
-    for f in Field::INTAKE {
+    for &f in Field::INTAKE {
         let field = f.name();
         if !needed(ctx, lead, field, false) {
             continue;

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeSet;
 
+use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 use super::yamlpos::{Seg, locate};
-use super::{Conditions, Hours, Problem, Rules, parse_weekday};
+use super::{Business, Conditions, Hours, Problem, RulesFile, parse_weekday};
 use crate::clock;
 use crate::lead::Status;
 
@@ -22,11 +23,15 @@ impl Problems<'_> {
     }
 }
 
-impl Rules {
-    /// Semantic checks after parsing, section by section; fills `tz` and `eod`.
-    pub(super) fn check(&mut self, text: &str) -> Vec<Problem> {
+/// The values `check_basics` resolves: time zone, end of day, business hours.
+pub(super) type Resolved = (TimeZone, Time, Option<Business>);
+
+impl RulesFile {
+    /// Semantic checks after parsing, section by section. Returns the typed values (when
+    /// they parse) and every problem found, each with its line.
+    pub(super) fn check(&self, text: &str) -> (Option<Resolved>, Vec<Problem>) {
         let mut p = Problems { text, list: Vec::new() };
-        self.check_basics(&mut p);
+        let resolved = self.check_basics(&mut p);
         self.check_staff(&mut p);
         self.check_vocabulary(&mut p);
         self.check_conditions(&mut p);
@@ -34,24 +39,24 @@ impl Rules {
         self.check_routing(&mut p);
         self.check_escalation(&mut p);
         self.check_qa(&mut p);
-        p.list
+        (resolved, p.list)
     }
 
-    /// Time zone, end of day, phone country code, business hours; fills `tz` and `eod`.
-    fn check_basics(&mut self, p: &mut Problems) {
-        match TimeZone::get(&self.timezone) {
-            Ok(tz) => self.tz = tz,
-            Err(_) => p.at(
+    /// Time zone, end of day, phone country code, business hours, resolved to typed values.
+    fn check_basics(&self, p: &mut Problems) -> Option<Resolved> {
+        let tz = TimeZone::get(&self.timezone).ok();
+        if tz.is_none() {
+            p.at(
                 &[Seg::Key("timezone")],
                 format!("unknown time zone `{}`; use an IANA name such as America/Chicago or UTC", self.timezone),
-            ),
+            );
         }
-        match clock::parse_hhmm(&self.end_of_day) {
-            Some(t) => self.eod = t,
-            None => p.at(
+        let eod = clock::parse_hhmm(&self.end_of_day);
+        if eod.is_none() {
+            p.at(
                 &[Seg::Key("end_of_day")],
                 format!("end_of_day `{}` is not a time; write it as \"17:00\"", self.end_of_day),
-            ),
+            );
         }
         if self.phone_country_code.is_empty()
             || self.phone_country_code.len() > 3
@@ -62,24 +67,32 @@ impl Rules {
                 "phone_country_code must be 1 to 3 digits, e.g. \"1\" or \"44\"".to_owned(),
             );
         }
+        let mut business = None;
         if let Some(bh) = &self.business_hours {
+            let mut days = Vec::new();
             for (i, d) in bh.days.iter().enumerate() {
-                if parse_weekday(d).is_none() {
-                    p.at(
+                match parse_weekday(d) {
+                    Some(day) => days.push(day),
+                    None => p.at(
                         &[Seg::Key("business_hours"), Seg::Key("days"), Seg::Index(i)],
                         format!("`{d}` is not a day; use mon, tue, wed, thu, fri, sat, sun"),
-                    );
+                    ),
                 }
             }
-            for (key, v) in [("open", &bh.open), ("close", &bh.close)] {
-                if clock::parse_hhmm(v).is_none() {
+            let mut time = |key: &'static str, v: &str| {
+                let t = clock::parse_hhmm(v);
+                if t.is_none() {
                     p.at(
                         &[Seg::Key("business_hours"), Seg::Key(key)],
                         format!("business_hours.{key} `{v}` is not a time; write it as \"08:00\""),
                     );
                 }
-            }
+                t
+            };
+            let (open, close) = (time("open", &bh.open), time("close", &bh.close));
+            business = Some(Business { days, open: open?, close: close? });
         }
+        Some((tz?, eod?, business))
     }
 
     /// Staff ids, names and emails.

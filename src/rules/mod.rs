@@ -21,9 +21,10 @@ pub const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
 /// Largest rules.yaml accepted (a hand-written policy is a few KiB).
 pub const MAX_RULES_BYTES: u64 = 1024 * 1024;
 
+/// rules.yaml as written: the serde schema, strings where the file has strings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Rules {
+pub struct RulesFile {
     pub timezone: String,
     pub end_of_day: String,
     #[serde(default = "yes")]
@@ -41,12 +42,35 @@ pub struct Rules {
     pub escalation: Vec<EscalationRule>,
     #[serde(default)]
     pub qa: Qa,
-    /// Resolved from `timezone` by `check`.
-    #[serde(skip, default = "TimeZone::unknown")]
+}
+
+/// rules.yaml parsed once and checked: what is written (`RulesFile`, reached through
+/// `Deref`, so `rules.staff` reads the staff list) and the values resolved from it, typed.
+/// A `Rules` exists only when the whole file checked clean.
+#[derive(Debug)]
+pub struct Rules {
+    file: RulesFile,
+    /// The workspace time zone (`timezone`).
     pub tz: TimeZone,
-    /// Resolved from `end_of_day` by `check`.
-    #[serde(skip, default = "midnight")]
+    /// The end of the working day (`end_of_day`).
     pub eod: Time,
+    /// Business days and hours (`business_hours`), when defined.
+    pub business: Option<Business>,
+}
+
+impl std::ops::Deref for Rules {
+    type Target = RulesFile;
+    fn deref(&self) -> &RulesFile {
+        &self.file
+    }
+}
+
+/// Business days and hours, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Business {
+    pub days: Vec<Weekday>,
+    pub open: Time,
+    pub close: Time,
 }
 
 fn yes() -> bool {
@@ -54,9 +78,6 @@ fn yes() -> bool {
 }
 fn default_country_code() -> String {
     "1".to_owned()
-}
-fn midnight() -> Time {
-    Time::midnight()
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,12 +284,16 @@ impl Rules {
         if let Some(p) = screen_yaml(text, MAX_RULES_BYTES) {
             return Err(vec![p]);
         }
-        let mut rules: Rules = serde_norway::from_str(text).map_err(|e| vec![yaml_problem(&e)])?;
-        let problems = rules.check(text);
-        if problems.is_empty() { Ok(rules) } else { Err(problems) }
+        let file: RulesFile = serde_norway::from_str(text).map_err(|e| vec![yaml_problem(&e)])?;
+        let (resolved, problems) = file.check(text);
+        match resolved {
+            Some((tz, eod, business)) if problems.is_empty() => Ok(Rules { file, tz, eod, business }),
+            _ => Err(problems),
+        }
     }
+}
 
-    /// Semantic checks after parsing; fills `tz` and `eod`.
+impl RulesFile {
     fn is_target(&self, to: &str) -> bool {
         to == "owner" || self.staff(to).is_some() || self.staff.iter().any(|s| s.roles.iter().any(|r| r == to))
     }
@@ -352,16 +377,6 @@ impl Rules {
             )),
             _ => Ok(()),
         }
-    }
-
-    /// Business days and hours, when defined and valid.
-    pub fn business_hours(&self) -> Option<(Vec<Weekday>, Time, Time)> {
-        let bh = self.business_hours.as_ref()?;
-        Some((
-            bh.days.iter().filter_map(|d| parse_weekday(d)).collect(),
-            clock::parse_hhmm(&bh.open)?,
-            clock::parse_hhmm(&bh.close)?,
-        ))
     }
 }
 

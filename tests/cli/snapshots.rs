@@ -16,30 +16,8 @@ fn run(env: &TestEnv, who: &str, hm: &str, args: &[&str]) -> String {
 }
 
 fn capture(env: &TestEnv, hm: &str, name: &str, extra: &[&str]) -> String {
-    let mut args = vec![
-        "capture",
-        "--name",
-        name,
-        "--phone",
-        "3125550102",
-        "--market",
-        "North",
-        "--service",
-        "repair",
-        "--urgency",
-        "standard",
-        "--source",
-        "phone",
-        "--notes",
-        "Sink drains slowly",
-    ];
-    for pair in extra.chunks(2) {
-        match args.iter().position(|a| *a == pair[0]) {
-            Some(i) => args[i + 1] = pair[1],
-            None => args.extend(pair),
-        }
-    }
-    run(env, "ana", hm, &args)
+    let with_name: Vec<&str> = ["--name", name].iter().chain(extra).copied().collect();
+    run(env, "ana", hm, &env.capture_args(&with_name))
 }
 
 /// A small day: an emergency accepted at once, a rejection and re-handoff, a lead left
