@@ -216,6 +216,19 @@ fn extreme_numbers_times_and_sizes_are_refused_never_a_panic() {
     }
     runs.push(vec!["note".into(), id.clone(), long.clone()]);
     runs.push(vec!["update".into(), id.clone(), "--name".into(), long]);
+    runs.push(vec!["reject".into(), id.clone(), "--reason".into(), "x".repeat(120_000)]);
+    runs.push(vec!["transfer".into(), id.clone(), "--to".into(), "sam".into(), "--reason".into(), huge.clone()]);
+    runs.push(vec!["close".into(), id.clone(), "--outcome".into(), huge.clone(), "--note".into(), "x".repeat(120_000)]);
+    runs.push(vec!["qa-record".into(), id.clone(), "--answer".into(), format!("{huge}=yes")]);
+    runs.push(vec!["qa-report".into(), "--week".into(), "9999-W99".into()]);
+    runs.push(vec!["log".into(), id.clone()]);
+    runs.push(vec!["list".into(), "--owner".into(), huge.clone()]);
+    // A CSV whose one row would make a lead past the read limit: refused, nothing written.
+    let big_csv = env.root().join("big.csv");
+    let cell = "y".repeat(300_000);
+    std::fs::write(&big_csv, format!("full_name,primary_phone,market,service_type,urgency,source,notes\nA,312-555-0111,N,repair,low,ads,{cell}\n")).unwrap();
+    runs.push(vec!["import".into(), big_csv.display().to_string()]);
+    runs.push(vec!["import".into(), big_csv.display().to_string(), "--skip-bad".into()]);
     for now in ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "2026-11-24T07:00:00+25:00"] {
         runs.push(vec!["escalate-check".into(), "--now".into(), now.into()]);
         runs.push(vec!["list".into(), "--overdue".into(), "--now".into(), now.into()]);
@@ -237,6 +250,7 @@ fn extreme_numbers_times_and_sizes_are_refused_never_a_panic() {
         }
     }
     env.cmd(&["validate"]).assert().success();
+    assert_eq!(env.lead_files().len(), 1, "no extreme input left a lead behind");
 }
 
 const IMPORT: &str = "full_name,primary_phone,service_address,service_type,urgency,source,notes\n\
