@@ -77,7 +77,36 @@ pub fn read_canonical(text: &str) -> Option<Lead> {
         return None;
     }
     let lead: Lead = serde_json::from_value(super::fast_reader::parse(text)?).ok()?;
-    (serialize_lead(&lead).ok()? == text).then_some(lead)
+    let written = serialize_lead(&lead).ok()?;
+    (written == text || same_but_quotes(&written, text)).then_some(lead)
+}
+
+/// Whether `text` is the writer's `written` except that some one-line values the writer
+/// leaves plain are single-quoted (as other writers and older versions quote them). A
+/// single-quoted scalar of printable, non-break characters reads as its content in any
+/// YAML reader, and quoting a value never changes the lines around it, so such a file
+/// still reads exactly as the writer's bytes do.
+fn same_but_quotes(written: &str, text: &str) -> bool {
+    let (mut w, mut t) = (written.split('\n'), text.split('\n'));
+    loop {
+        match (w.next(), t.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => {
+                let Some(cut) = b.find(": '").map(|i| i + 2).or_else(|| b.starts_with("- '").then_some(2)) else {
+                    return false;
+                };
+                let (prefix, quoted) = b.split_at(cut);
+                let Some(plain) = a.strip_prefix(prefix) else { return false };
+                let inner = quoted.strip_prefix('\'').and_then(|q| q.strip_suffix('\''));
+                let same = inner.is_some_and(|q| q == plain.replace('\'', "''"));
+                if !same || !super::writer::is_plain(plain) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// The 1-based line of the first git conflict marker (`<<<<<<< `, `=======`, `>>>>>>> `,
@@ -125,6 +154,17 @@ pub fn serialize_lead(lead: &Lead) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoting_a_plain_value_keeps_the_fast_path_but_nothing_else_does() {
+        let w = "id: x\nservice_address: 955 Lake Shore Dr\nhistory:\n- at: t\n  text: Gate code; O'Brien\n";
+        assert!(same_but_quotes(w, &w.replace("955 Lake Shore Dr", "'955 Lake Shore Dr'")));
+        assert!(same_but_quotes(w, &w.replace("Gate code; O'Brien", "'Gate code; O''Brien'")));
+        assert!(!same_but_quotes(w, &w.replace("Gate code; O'Brien", "'Gate code; O'Brien'")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr", "'955 Lake Shore Dr '")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr", "\"955 Lake Shore Dr\"")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr\n", "'955 Lake Shore Dr'\nx: y\n")));
+    }
 
     #[test]
     fn conflict_markers_are_found_at_line_starts_only() {
