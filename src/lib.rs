@@ -8,7 +8,7 @@
 //! - storage and git: [`store`] (the only code that touches workspace files), [`git`]
 //!   (the only code that runs git);
 //! - the domain, pure: [`lead`], [`field`], [`clock`], [`phone`], [`rules`], [`handoff`],
-//!   [`escalation`], [`report`], [`qa`], [`merge`];
+//!   [`escalation`], [`report`], [`qa`], [`stats`], [`merge`];
 //! - [`error`]: the error kinds that choose an exit code, used by every layer.
 
 use std::process::ExitCode;
@@ -34,6 +34,7 @@ pub mod qa;
 pub mod report;
 pub mod route;
 pub mod rules;
+pub mod stats;
 pub mod store;
 pub mod transaction;
 

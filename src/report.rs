@@ -72,6 +72,8 @@ pub fn state_at(lead: &Lead, t: Timestamp) -> Option<State> {
 #[derive(Debug, Serialize)]
 pub struct Review {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub status: Status,
     pub owner: Option<String>,
     pub urgency: Option<String>,
@@ -81,6 +83,8 @@ pub struct Review {
 #[derive(Debug, Serialize)]
 pub struct Overdue {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub owner: Option<String>,
     pub next_action: Option<String>,
     pub due: Stamp,
@@ -90,6 +94,8 @@ pub struct Overdue {
 #[derive(Debug, Serialize)]
 pub struct Unaccepted {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub owner: Option<String>,
     pub handed_at: Option<Stamp>,
     pub waiting_minutes: i64,
@@ -98,6 +104,8 @@ pub struct Unaccepted {
 #[derive(Debug, Serialize)]
 pub struct Escalated {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub at: Stamp,
     pub rule: Option<String>,
     pub escalate_to: Option<String>,
@@ -107,6 +115,8 @@ pub struct Escalated {
 #[derive(Debug, Serialize)]
 pub struct Accepted {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub owner: String,
     pub at: Stamp,
     /// From the handoff (assignment or transfer) to this acceptance.
@@ -118,6 +128,8 @@ pub struct Accepted {
 #[derive(Debug, Serialize)]
 pub struct Rejected {
     pub id: LeadId,
+    /// The customer's name (`full_name`), shown next to the id where people read.
+    pub customer: Option<String>,
     pub by: String,
     pub at: Stamp,
     pub reason: Option<String>,
@@ -171,6 +183,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
         if !has_action {
             f.review = Some(Review {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 status: state.status,
                 owner: state.owner.clone(),
                 urgency: lead.urgency.clone(),
@@ -181,6 +194,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
         if let Some(due) = overdue {
             f.overdue = Some(Overdue {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 owner: state.owner.clone(),
                 next_action: state.next_action.clone(),
                 due,
@@ -190,6 +204,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
         if state.status == Status::Assigned {
             f.unaccepted = Some(Unaccepted {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 owner: state.owner.clone(),
                 handed_at: state.handed_at,
                 waiting_minutes: state.handed_at.map_or(0, |h| minutes(h.timestamp(), w.as_of)),
@@ -210,6 +225,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
         match e.event {
             EventKind::Escalated => f.escalations.push(Escalated {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 at: e.at,
                 rule: e.rule.clone(),
                 escalate_to: e.to.clone(),
@@ -217,6 +233,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
             }),
             EventKind::Accepted => f.accepted.push(Accepted {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 owner: e.by.clone(),
                 at: e.at,
                 minutes_to_accept: minutes(handed_at.unwrap_or(lead.created_at).timestamp(), e.at.timestamp()),
@@ -224,6 +241,7 @@ pub fn facts(lead: &Lead, w: Window) -> Option<Facts> {
             }),
             EventKind::Rejected => f.rejected.push(Rejected {
                 id: lead.id.clone(),
+                customer: lead.full_name.clone(),
                 by: e.by.clone(),
                 at: e.at,
                 reason: e.reason.clone(),

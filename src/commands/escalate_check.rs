@@ -32,6 +32,9 @@ pub struct EscalateCheckArgs {
 #[derive(Debug, Serialize)]
 struct Escalation {
     id: LeadId,
+    /// The customer's name, for the table people read (kept out of the JSON payload).
+    #[serde(skip)]
+    customer: Option<String>,
     rule: String,
     escalate_to: String,
     reason: String,
@@ -53,17 +56,18 @@ struct Output<'a> {
 pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let (found, errors) = ctx.scan_map(Want::Open, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
-        (!due.is_empty()).then_some((lead.id, due))
+        (!due.is_empty()).then_some((lead.id, lead.full_name, due))
     })?;
     let mut escalations = Vec::new();
     let pending: Vec<(&LeadId, &Due)> =
-        found.iter().flat_map(|(id, due)| due.iter().filter(|d| !d.fired).map(move |d| (id, d))).collect();
+        found.iter().flat_map(|(id, _, due)| due.iter().filter(|d| !d.fired).map(move |d| (id, d))).collect();
     let recorded = if args.dry_run || pending.is_empty() { Vec::new() } else { record(ctx, &pending)? };
-    for (id, dues) in &found {
+    for (id, customer, dues) in &found {
         for d in dues {
             let new = if args.dry_run { !d.fired } else { recorded.contains(&(id.clone(), d.rule.clone())) };
             escalations.push(Escalation {
                 id: id.clone(),
+                customer: customer.clone(),
                 rule: d.rule.clone(),
                 escalate_to: d.escalate_to.clone(),
                 reason: d.reason.clone(),
@@ -105,7 +109,7 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
-    emit(ctx.format, &output, || table(&escalations))?;
+    emit(ctx.format, &output, || table(ctx, &escalations))?;
     if let Some(problem) = &ctx.rules_problem {
         // The run used the last valid rules; exit 3 so cron mails someone to fix them.
         super::skipped(&errors).ok();
@@ -203,14 +207,17 @@ fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{cmd}` exited with {status}")) }
 }
 
-fn table(escalations: &[Escalation]) -> Table {
-    let mut t = Table::new(&["", "lead", "to", "rule", "overdue", "why"]);
+fn table(ctx: &Ctx, escalations: &[Escalation]) -> Table {
+    let mut t = Table::new(&["", "lead", "customer", "to", "rule", "overdue", "why"]);
     for e in escalations {
         t.push(
             vec![
                 if e.new { "NEW" } else { "" }.to_owned(),
                 e.id.to_string(),
-                e.escalate_to.clone(),
+                e.customer.clone().unwrap_or_default(),
+                ctx.rules
+                    .staff(&e.escalate_to)
+                    .map_or_else(|| e.escalate_to.clone(), |s| format!("{} ({})", s.name, s.id)),
                 e.rule.clone(),
                 format!("{} min", e.overdue_minutes),
                 e.reason.clone(),

@@ -29,6 +29,8 @@ mod record;
 mod reject;
 mod report;
 mod show;
+mod simulate;
+mod stats;
 mod transfer;
 mod update;
 mod validate;
@@ -52,6 +54,8 @@ pub enum Command {
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
     QaReport(qa_report::QaReportArgs),
+    Stats(stats::StatsArgs),
+    Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
     Log(log::LogArgs),
     Import(import::ImportArgs),
@@ -97,6 +101,8 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::QaSample(args) => qa_sample::run(&ctx, args),
         Command::QaRecord(args) => qa_record::run(&ctx, args),
         Command::QaReport(args) => qa_report::run(&ctx, args),
+        Command::Stats(args) => stats::run(&ctx, args),
+        Command::Simulate(args) => simulate::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),

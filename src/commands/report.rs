@@ -59,45 +59,61 @@ fn time(ctx: &Ctx, s: &Stamp) -> String {
 
 /// Every section as rows of `section, id, owner, detail, minutes` (csv and md).
 fn flat_table(ctx: &Ctx, r: &Report) -> Table {
-    let mut t = Table::new(&["section", "id", "owner", "detail", "minutes"]);
+    let mut t = Table::new(&["section", "id", "customer", "owner", "detail", "minutes"]);
     let o = |s: &Option<String>| s.clone().unwrap_or_default();
     for x in &r.needs_review {
         t.row(vec![
             "needs_review".into(),
             x.id.to_string(),
+            o(&x.customer),
             o(&x.owner),
             format!("{} {}", x.status, o(&x.urgency)),
             String::new(),
         ]);
     }
     for x in &r.overdue {
-        t.row(vec!["overdue".into(), x.id.to_string(), o(&x.owner), o(&x.next_action), x.overdue_minutes.to_string()]);
+        t.row(vec![
+            "overdue".into(),
+            x.id.to_string(),
+            o(&x.customer),
+            o(&x.owner),
+            o(&x.next_action),
+            x.overdue_minutes.to_string(),
+        ]);
     }
     for x in &r.unaccepted {
-        t.row(vec!["unaccepted".into(), x.id.to_string(), o(&x.owner), String::new(), x.waiting_minutes.to_string()]);
+        t.row(vec![
+            "unaccepted".into(),
+            x.id.to_string(),
+            o(&x.customer),
+            o(&x.owner),
+            String::new(),
+            x.waiting_minutes.to_string(),
+        ]);
     }
     for x in &r.escalations {
         let detail = format!("{} at {}", o(&x.rule), time(ctx, &x.at));
-        t.row(vec!["escalations".into(), x.id.to_string(), o(&x.escalate_to), detail, String::new()]);
+        t.row(vec!["escalations".into(), x.id.to_string(), o(&x.customer), o(&x.escalate_to), detail, String::new()]);
     }
     for x in &r.accepted {
         t.row(vec![
             "accepted".into(),
             x.id.to_string(),
+            o(&x.customer),
             x.owner.clone(),
             time(ctx, &x.at),
             x.minutes_to_accept.to_string(),
         ]);
     }
     for x in &r.rejected {
-        t.row(vec!["rejected".into(), x.id.to_string(), x.by.clone(), o(&x.reason), String::new()]);
+        t.row(vec!["rejected".into(), x.id.to_string(), o(&x.customer), x.by.clone(), o(&x.reason), String::new()]);
     }
     for x in &r.by_owner {
         let detail = format!(
             "open {} unaccepted {} overdue {} accepted today {}",
             x.open, x.unaccepted, x.overdue, x.accepted_today
         );
-        t.row(vec!["by_owner".into(), String::new(), x.owner.clone(), detail, String::new()]);
+        t.row(vec!["by_owner".into(), String::new(), String::new(), x.owner.clone(), detail, String::new()]);
     }
     t
 }
@@ -117,11 +133,15 @@ fn render(ctx: &Ctx, r: &Report) -> String {
         }
     };
     let o = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_owned());
+    // The id, then the customer's name: what a person recognises.
+    let who = |id: &crate::lead::LeadId, customer: &Option<String>| {
+        format!("{id}  {:<14}", cut(customer.as_deref().unwrap_or("-"), 14))
+    };
     section(
         "Needs review: no next action",
         r.needs_review
             .iter()
-            .map(|x| format!("{}  {:<8} {:<6} {}", x.id, x.status, o(&x.owner), o(&x.urgency)))
+            .map(|x| format!("{} {:<8} {:<6} {}", who(&x.id, &x.customer), x.status, o(&x.owner), o(&x.urgency)))
             .collect(),
     );
     section(
@@ -130,11 +150,11 @@ fn render(ctx: &Ctx, r: &Report) -> String {
             .iter()
             .map(|x| {
                 format!(
-                    "{}  {:<6} {:>6} late  {}",
-                    x.id,
+                    "{} {:<6} {:>6} late  {}",
+                    who(&x.id, &x.customer),
                     o(&x.owner),
                     hm(x.overdue_minutes),
-                    cut(&o(&x.next_action), 30)
+                    cut(&o(&x.next_action), 22)
                 )
             })
             .collect(),
@@ -143,32 +163,56 @@ fn render(ctx: &Ctx, r: &Report) -> String {
         "Not yet accepted",
         r.unaccepted
             .iter()
-            .map(|x| format!("{}  {:<6} waiting {}", x.id, o(&x.owner), hm(x.waiting_minutes)))
+            .map(|x| format!("{} {:<6} waiting {}", who(&x.id, &x.customer), o(&x.owner), hm(x.waiting_minutes)))
             .collect(),
     );
     section(
         "Escalations today",
         r.escalations
             .iter()
-            .map(|x| format!("{}  {} → {:<6} {}", x.id, time(ctx, &x.at), o(&x.escalate_to), cut(&o(&x.rule), 24)))
+            .map(|x| {
+                format!(
+                    "{} {} → {:<6} {}",
+                    who(&x.id, &x.customer),
+                    time(ctx, &x.at),
+                    o(&x.escalate_to),
+                    cut(&o(&x.rule), 24)
+                )
+            })
             .collect(),
     );
     section(
         "Accepted today",
         r.accepted
             .iter()
-            .map(|x| format!("{}  {:<6} {}  in {}", x.id, x.owner, time(ctx, &x.at), hm(x.minutes_to_accept)))
+            .map(|x| {
+                format!(
+                    "{} {:<6} {}  in {}",
+                    who(&x.id, &x.customer),
+                    x.owner,
+                    time(ctx, &x.at),
+                    hm(x.minutes_to_accept)
+                )
+            })
             .collect(),
     );
     section(
         "Rejected today",
-        r.rejected.iter().map(|x| format!("{}  {:<6} {}", x.id, x.by, cut(&o(&x.reason), 40))).collect(),
+        r.rejected
+            .iter()
+            .map(|x| format!("{} {:<6} {}", who(&x.id, &x.customer), x.by, cut(&o(&x.reason), 36)))
+            .collect(),
     );
     out.push_str("\nBy owner    open  unaccepted  overdue  accepted today\n");
     for x in &r.by_owner {
         out.push_str(&format!(
-            "  {:<8} {:>5} {:>11} {:>8} {:>15}\n",
-            x.owner, x.open, x.unaccepted, x.overdue, x.accepted_today
+            "  {:<8} {:>5} {:>11} {:>8} {:>15}  {}\n",
+            x.owner,
+            x.open,
+            x.unaccepted,
+            x.overdue,
+            x.accepted_today,
+            ctx.rules.staff(&x.owner).map_or("", |s| s.name.as_str())
         ));
     }
     out

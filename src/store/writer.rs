@@ -194,21 +194,32 @@ pub fn is_plain(s: &str) -> bool {
         && !looks_typed(s)
 }
 
-/// Whether a YAML 1.1 or 1.2 reader might resolve `s` as something other than text. Over-
-/// approximates: anything that starts like a number and holds only number-ish characters
-/// (digits, hex letters, `_`, `:`, `.`, signs, exponents, date/time separators) counts.
+/// Whether a YAML 1.1 or 1.2 reader might resolve `s` as something other than text: the
+/// null and boolean words (YAML 1.1's `y`/`n`/`on`/`off` included), the merge and value
+/// keys, and anything shaped like an int (decimal, octal, `0x`, `0o`, `0b`, `_` separators,
+/// sexagesimal `10:30`), a float (`1e3`, `.5`, `.inf`, `.nan`) or a timestamp (`2026-11-24`,
+/// `2026-11-24 7:00:00`). Over-approximates within those shapes; never for ordinary text.
 pub fn looks_typed(s: &str) -> bool {
     const WORDS: [&str; 12] = ["null", "~", "true", "false", "yes", "no", "on", "off", "y", "n", "<<", "="];
     if s.is_empty() || WORDS.iter().any(|w| s.eq_ignore_ascii_case(w)) {
         return true;
     }
-    let unsigned = s.trim_start_matches(['+', '-']);
-    if [".inf", ".nan"].iter().any(|w| unsigned.eq_ignore_ascii_case(w)) {
+    let u = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if [".inf", ".nan"].iter().any(|w| u.eq_ignore_ascii_case(w)) {
         return true;
     }
-    let first = s.as_bytes()[0];
-    (first.is_ascii_digit() || b"+-.".contains(&first))
-        && s.bytes().all(|b| b.is_ascii_hexdigit() || b"xXoO_:.+-TtZz ".contains(&b))
+    let all = |t: &str, set: &[u8]| !t.is_empty() && t.bytes().all(|b| set.contains(&b));
+    let radix =
+        |prefix: &str, set: &[u8]| u.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(prefix)) && all(&u[2..], set);
+    let first = u.as_bytes().first().copied().unwrap_or(b' ');
+    let number = (first.is_ascii_digit() || first == b'.') && all(u, b"0123456789_.:eE+-");
+    let hex = radix("0x", b"0123456789abcdefABCDEF_");
+    let octal = radix("0o", b"01234567_");
+    let binary = radix("0b", b"01_");
+    let b = s.as_bytes();
+    let timestamp =
+        b.len() >= 8 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && all(s, b"0123456789-:.TtZz +\t");
+    number || hex || octal || binary || timestamp
 }
 
 /// `2026-11-24T07:00:00-06:00` or `2026-11-26`: the forms `Stamp` and `Date` write.
@@ -271,7 +282,19 @@ mod tests {
         ] {
             assert!(!is_plain(s), "{s:?} must be quoted");
         }
-        for s in ["Maria O'Brien", "12 Elm St", "repair", "Call back at 3pm", "x-y", "2026-W48", "a,b [c]"] {
+        for s in [
+            "Maria O'Brien",
+            "12 Elm St",
+            "418 Cedar Blvd",
+            "repair",
+            "Call back at 3pm",
+            "x-y",
+            "2026-W48",
+            "a,b [c]",
+            "20261114-aext8652b",
+            "20261124-tz0t1zzzz",
+            "3 dead beef",
+        ] {
             assert!(is_plain(s), "{s:?} can stay plain");
         }
     }

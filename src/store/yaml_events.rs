@@ -8,7 +8,7 @@
 
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml_norway as sys;
+use unsafe_libyaml_norway as unsafe_yaml;
 
 /// What the event stream shows.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,35 +24,35 @@ pub enum Finding {
 /// Walk the events of `text` and report the first anchor or alias.
 pub fn find_anchor_or_alias(text: &str) -> Finding {
     let input = text.as_bytes();
-    let mut parser = MaybeUninit::<sys::yaml_parser_t>::uninit();
+    let mut parser = MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit();
     // SAFETY: the parser is initialised before use and deleted once, on every path; it
     // reads from `input`, which outlives it; each event is deleted after it is inspected,
     // and only the fields of the union member that matches `type_` are read.
     unsafe {
         let parser = parser.as_mut_ptr();
-        if sys::yaml_parser_initialize(parser).fail {
+        if unsafe_yaml::yaml_parser_initialize(parser).fail {
             return Finding::Unparsable;
         }
-        sys::yaml_parser_set_encoding(parser, sys::YAML_UTF8_ENCODING);
-        sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
+        unsafe_yaml::yaml_parser_set_encoding(parser, unsafe_yaml::YAML_UTF8_ENCODING);
+        unsafe_yaml::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
         let mut finding = Finding::Unparsable;
         loop {
-            let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+            let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
             let event = event.as_mut_ptr();
-            if sys::yaml_parser_parse(parser, event).fail {
+            if unsafe_yaml::yaml_parser_parse(parser, event).fail {
                 break;
             }
             let e = &*event;
             let anchored = match e.type_ {
-                sys::YAML_ALIAS_EVENT => true,
-                sys::YAML_SCALAR_EVENT => !e.data.scalar.anchor.is_null(),
-                sys::YAML_SEQUENCE_START_EVENT => !e.data.sequence_start.anchor.is_null(),
-                sys::YAML_MAPPING_START_EVENT => !e.data.mapping_start.anchor.is_null(),
+                unsafe_yaml::YAML_ALIAS_EVENT => true,
+                unsafe_yaml::YAML_SCALAR_EVENT => !e.data.scalar.anchor.is_null(),
+                unsafe_yaml::YAML_SEQUENCE_START_EVENT => !e.data.sequence_start.anchor.is_null(),
+                unsafe_yaml::YAML_MAPPING_START_EVENT => !e.data.mapping_start.anchor.is_null(),
                 _ => false,
             };
             let line = e.start_mark.line as usize + 1;
-            let end = e.type_ == sys::YAML_STREAM_END_EVENT;
-            sys::yaml_event_delete(event);
+            let end = e.type_ == unsafe_yaml::YAML_STREAM_END_EVENT;
+            unsafe_yaml::yaml_event_delete(event);
             if anchored {
                 finding = Finding::AnchorOrAlias(line);
                 break;
@@ -62,7 +62,7 @@ pub fn find_anchor_or_alias(text: &str) -> Finding {
                 break;
             }
         }
-        sys::yaml_parser_delete(parser);
+        unsafe_yaml::yaml_parser_delete(parser);
         finding
     }
 }

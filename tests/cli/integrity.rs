@@ -226,7 +226,13 @@ fn extreme_numbers_times_and_sizes_are_refused_never_a_panic() {
     // A CSV whose one row would make a lead past the read limit: refused, nothing written.
     let big_csv = env.root().join("big.csv");
     let cell = "y".repeat(300_000);
-    std::fs::write(&big_csv, format!("full_name,primary_phone,market,service_type,urgency,source,notes\nA,312-555-0111,N,repair,low,ads,{cell}\n")).unwrap();
+    std::fs::write(
+        &big_csv,
+        format!(
+            "full_name,primary_phone,market,service_type,urgency,source,notes\nA,312-555-0111,N,repair,low,ads,{cell}\n"
+        ),
+    )
+    .unwrap();
     runs.push(vec!["import".into(), big_csv.display().to_string()]);
     runs.push(vec!["import".into(), big_csv.display().to_string(), "--skip-bad".into()]);
     for now in ["9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "2026-11-24T07:00:00+25:00"] {

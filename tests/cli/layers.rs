@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("escalation", 1),
     ("report", 1),
     ("qa", 1),
+    ("stats", 1),
     ("merge", 1),
     // storage and git: the only code touching workspace files / running git
     ("store", 2),

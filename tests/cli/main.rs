@@ -12,6 +12,7 @@ mod layers;
 mod qa;
 mod reliability;
 mod snapshots;
+mod stats;
 mod workspace;
 
 use std::path::{Path, PathBuf};
