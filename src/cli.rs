@@ -48,6 +48,8 @@ Usage: handoff <COMMAND> [OPTIONS]
 
 Every day:
   capture          put a new lead on disk while the caller is on the line
+  queue            what waits for you now (--count for a shell prompt)
+  search TEXT      find a caller by name, phone (any format), address or notes
   list             open leads (--overdue: what is late; --owner STAFF)
   show ID          one lead: record, handoff checklist, history
   assign ID        hand it to one owner (routing rules pick, or --to STAFF)
@@ -59,7 +61,7 @@ Every day:
 `handoff --help` lists every command; `handoff COMMAND --help` shows flags and examples.
 ";
 
-const USAGE_FOOTER: &str = "Examples:\n  handoff --as ana capture --name 'Maria Lopez' --phone '(312) 555-0142' --market North \\\n    --service repair --urgency urgent --source phone --notes 'No hot water'\n  handoff list --overdue\n  handoff --as dev accept k3f9\n  handoff report\n\nExit codes: 0 ok | 1 refused (bad input, or the SOP forbids it) | 2 usage error | 3 workspace problem";
+const USAGE_FOOTER: &str = "Examples:\n  handoff --as ana capture --name 'Maria Lopez' --phone '(312) 555-0142' --market North \\\n    --service repair --urgency urgent --source phone --notes 'No hot water'\n  handoff list --overdue\n  handoff --as dev accept k3f9     # asks y/N (--yes in scripts)\n  handoff report\n\nExit codes: 0 ok | 1 refused (bad input, or the SOP forbids it) | 2 usage error | 3 workspace problem";
 
 /// The footer every subcommand's `--help` ends with.
 pub const EXIT_CODES: &str = "Exit codes: 0 ok | 1 refused (bad input, or the SOP forbids it) | 2 usage error | 3 workspace problem (corrupt file, bad rules.yaml, I/O)";

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The accepted time forms, quoted in every refusal of a bad time.
 pub const TIME_FORMS: &str = "RFC 3339 (2026-11-24T09:30:00-06:00), \"YYYY-MM-DD HH:MM\", \
-     \"HH:MM\" (today), relative \"+15m\" / \"+2h\" / \"+1d\", or \"eod\" (today's end of day)";
+     \"HH:MM\" (today), \"tomorrow HH:MM\", relative \"+15m\" / \"+2h\" / \"+1d\", or \"eod\" (today's end of day)";
 
 /// The accepted date forms.
 pub const DATE_FORMS: &str = "YYYY-MM-DD, \"today\", \"tomorrow\", \"yesterday\", or relative \"+1d\" / \"+2w\"";
@@ -158,6 +158,16 @@ pub fn parse_time(s: &str, now: &ZonedDateTime, eod: Time) -> Result<ZonedDateTi
     if let Some(time) = parse_hhmm(t) {
         return Ok(now.date().to_datetime(time).to_zoned_datetime(tz)?);
     }
+    // `today 10:00`, `tomorrow 10:00`, `tomorrow eod`: a day word, then a time of day.
+    if let Some((day, rest)) = t.split_once(' ')
+        && let Ok(date) = parse_day_word(day, now)
+    {
+        let rest = rest.trim();
+        let time = if rest.eq_ignore_ascii_case("eod") { Some(eod) } else { parse_hhmm(rest) };
+        if let Some(time) = time {
+            return Ok(date.to_datetime(time).to_zoned_datetime(tz)?);
+        }
+    }
     if let Ok(stamp) = t.parse::<Stamp>() {
         return Ok(stamp.in_zone(&tz));
     }
@@ -173,17 +183,25 @@ pub fn parse_time(s: &str, now: &ZonedDateTime, eod: Time) -> Result<ZonedDateTi
 pub fn parse_date(s: &str, now: &ZonedDateTime) -> Result<Date> {
     let bad = || anyhow!("`{s}` is not a date I understand; use {DATE_FORMS}");
     let t = s.trim();
-    match t {
-        "today" => return Ok(now.date()),
-        "tomorrow" => return now.date().tomorrow().map_err(|_| bad()),
-        "yesterday" => return now.date().yesterday().map_err(|_| bad()),
-        _ => {}
+    if let Ok(date) = parse_day_word(t, now) {
+        return Ok(date);
     }
     if let Some(rel) = t.strip_prefix('+') {
         let span = parse_span(rel).filter(is_days).ok_or_else(bad)?;
         return now.date().checked_add(span).map_err(|_| anyhow!("`{s}` is too far from today; give a nearer date"));
     }
     t.parse::<Date>().map_err(|_| bad())
+}
+
+/// `today`, `tomorrow` or `yesterday` as a date.
+fn parse_day_word(word: &str, now: &ZonedDateTime) -> Result<Date> {
+    let date = match word.to_ascii_lowercase().as_str() {
+        "today" => Ok(now.date()),
+        "tomorrow" => now.date().tomorrow(),
+        "yesterday" => now.date().yesterday(),
+        _ => return Err(anyhow!("`{word}` is not today, tomorrow or yesterday")),
+    };
+    date.map_err(|_| anyhow!("`{word}` is outside the calendar"))
 }
 
 /// Parse `--now` / `$HANDOFF_NOW`: RFC 3339 only (it is how cron runs are replayed).
@@ -193,9 +211,34 @@ pub fn parse_now(s: &str, tz: &TimeZone) -> Result<ZonedDateTime> {
     Ok(stamp.in_zone(tz))
 }
 
-/// `eod`-style display used in tables: `Tue 24 Nov 09:30`.
-pub fn short(zdt: &ZonedDateTime) -> String {
-    zdt.strftime("%a %d %b %H:%M").to_string()
+/// How tables show a time: `Tue 24 Nov 09:30`, with the year (`Mon 24 Nov 2025 09:30`)
+/// when it is not `now`'s year, so a date of another year is never taken for this one.
+pub fn short(zdt: &ZonedDateTime, now: &ZonedDateTime) -> String {
+    if zdt.year() == now.year() {
+        zdt.strftime("%a %d %b %H:%M").to_string()
+    } else {
+        zdt.strftime("%a %d %b %Y %H:%M").to_string()
+    }
+}
+
+/// A duration as people say it: `25 min`, `3 h 10 min`, `2 days`.
+pub fn ago(d: SignedDuration) -> String {
+    let mins = d.as_secs().abs() / 60;
+    match mins {
+        0..60 => format!("{mins} min"),
+        60..1440 if mins % 60 == 0 => format!("{} h", mins / 60),
+        60..1440 => format!("{} h {} min", mins / 60, mins % 60),
+        _ => format!("{} day{}", mins / 1440, if mins / 1440 == 1 { "" } else { "s" }),
+    }
+}
+
+/// A date as tables show it: `Tue 24 Nov`, with the year when it is not `now`'s year.
+pub fn short_date(date: Date, now: &ZonedDateTime) -> String {
+    if date.year() == now.year() {
+        date.strftime("%a %d %b").to_string()
+    } else {
+        date.strftime("%a %d %b %Y").to_string()
+    }
 }
 
 #[cfg(test)]
@@ -223,6 +266,14 @@ mod tests {
     }
 
     #[test]
+    fn other_years_show_their_year() {
+        let now = chicago("2026-11-24T07:00:00-06:00");
+        assert_eq!(short(&chicago("2026-11-25T10:00:00-06:00"), &now), "Wed 25 Nov 10:00");
+        assert_eq!(short(&chicago("2025-11-25T10:00:00-06:00"), &now), "Tue 25 Nov 2025 10:00");
+        assert_eq!(short_date(Date::constant(2027, 1, 4), &now), "Mon 04 Jan 2027");
+    }
+
+    #[test]
     fn forms() {
         let now = chicago("2026-11-24T07:00:00-06:00");
         let eod = parse_hhmm("17:00").unwrap();
@@ -231,6 +282,11 @@ mod tests {
         assert_eq!(p("+15m"), "2026-11-24T07:15:00-06:00");
         assert_eq!(p("9:30"), "2026-11-24T09:30:00-06:00");
         assert_eq!(p("2026-11-25 08:00"), "2026-11-25T08:00:00-06:00");
+        assert_eq!(p("tomorrow 10:00"), "2026-11-25T10:00:00-06:00");
+        assert_eq!(p("Today 16:30"), "2026-11-24T16:30:00-06:00");
+        assert_eq!(p("tomorrow eod"), "2026-11-25T17:00:00-06:00");
+        assert!(parse_time("tomorrow", &now, eod).is_err());
+        assert!(parse_time("someday 10:00", &now, eod).is_err());
         assert!(parse_time("soon", &now, eod).is_err());
         assert!(parse_time("25:00", &now, eod).is_err());
         assert_eq!(parse_window("15m"), Some(SignedDuration::from_mins(15)));

@@ -112,6 +112,12 @@ impl Ctx {
 
     /// Parse a time argument; a bad one is refused with the accepted forms.
     pub fn time_arg(&self, flag: &str, s: &str) -> Result<Stamp> {
+        // `eod` on a holiday is the next business day's; on a half day, its closing time.
+        if s.trim().eq_ignore_ascii_case("eod")
+            && let Some(eod) = self.rules.end_of_day_on(self.now.date())
+        {
+            return Ok(Stamp::from_zoned(&eod));
+        }
         clock::parse_time(s, &self.now, self.rules.eod)
             .map(|z| Stamp::from_zoned(&z))
             .map_err(|e| refused(format!("{flag}: {e:#}")))
@@ -122,9 +128,37 @@ impl Ctx {
         clock::parse_date(s, &self.now).map_err(|e| refused(format!("{flag}: {e:#}")))
     }
 
+    /// A stored instant as tables show it (`Tue 24 Nov 09:30`, the year when not this one).
+    pub fn short(&self, stamp: &Stamp) -> String {
+        clock::short(&self.local(stamp), &self.now)
+    }
+
     /// Show a stored instant in the workspace zone.
     pub fn local(&self, stamp: &Stamp) -> ZonedDateTime {
         stamp.in_zone(&self.rules.tz)
+    }
+
+    /// A stored instant as tables show it (the year only when it is not this year).
+    pub fn show_time(&self, stamp: &Stamp) -> String {
+        clock::short(&self.local(stamp), &self.now)
+    }
+
+    /// A due time given on the command line: parsed, and refused when it is already past
+    /// unless `allow_past` (a typo such as 07:00 for 17:00 would make the lead overdue at once).
+    pub fn due_arg(&self, flag: &str, s: &str, allow_past: bool) -> Result<Stamp> {
+        let due = self.time_arg(flag, s)?;
+        if !allow_past && due.timestamp() < self.now.timestamp() {
+            return Err(refused(format!(
+                "{flag} {s} is {} ago, in the past; give a later time, or pass --allow-past to record it anyway",
+                clock::ago(self.now.timestamp().duration_since(due.timestamp()))
+            )));
+        }
+        Ok(due)
+    }
+
+    /// Short unique ids for tables: prefixes unique across every lead in the workspace.
+    pub fn short_ids(&self) -> Result<crate::short_id::ShortIds> {
+        Ok(crate::short_id::ShortIds::new(self.ws.ids()?))
     }
 
     /// Resolve an id argument and read that lead.

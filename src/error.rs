@@ -17,6 +17,10 @@ pub enum Failure {
     /// Unreadable or corrupt lead file, invalid rules.yaml, I/O error: exit 3.
     #[error("{0}")]
     Workspace(String),
+    /// A status for scripts with nothing to say (`queue --count` on an empty queue): the
+    /// exit code, and no message.
+    #[error("exit {0}")]
+    Quiet(u8),
 }
 
 impl Failure {
@@ -25,6 +29,7 @@ impl Failure {
             Failure::Refused(_) => ExitCode::from(1),
             Failure::Usage(_) => ExitCode::from(2),
             Failure::Workspace(_) => ExitCode::from(3),
+            Failure::Quiet(code) => ExitCode::from(*code),
         }
     }
 }
@@ -32,6 +37,17 @@ impl Failure {
 /// Exit code for any error: the first `Failure` in the chain decides, else 3.
 pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
     err.chain().find_map(|cause| cause.downcast_ref::<Failure>()).map_or(ExitCode::from(3), Failure::exit_code)
+}
+
+/// Whether the error is a [`Failure::Quiet`] status, printed without a message.
+pub fn is_quiet(err: &anyhow::Error) -> bool {
+    matches!(err.downcast_ref::<Failure>(), Some(Failure::Quiet(_)))
+}
+
+/// Whether the error is stdout's reader having gone away (`handoff man | head`).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// Return early with a refusal (exit 1): `refuse!("lead {id} is closed")`.

@@ -1,20 +1,21 @@
 //! The escalation clock: which of rules.yaml's escalation rules are due for a lead at `now`.
 //!
 //! Pure. A rule watches leads by status and conditions; its clock starts at capture (or at
-//! the last rejection or transfer, when the lead waits for an owner or an acceptance anew),
-//! at the last assignment, at the last movement (a person's event), or at the end of the
+//! the last rejection, transfer or re-assignment, when the lead waits for an owner or an
+//! acceptance anew), at the last assignment, at the last movement (a person's event, or a
+//! booked next action's due time), at the next action's due time, or at the end of the
 //! business day; it fires `after` its window (counting only business hours when `hours: business`).
-//! Each firing is recorded as an `escalated` event carrying the clock's start, so a rule
-//! fires once per lead per clock: a new movement starts a new clock, and an escalation
-//! (recorded by `system`) is not movement.
+//! A rule may climb: `repeat` fires it again every so often up to a `limit`, and `levels`
+//! add later steps to other targets, one of which may re-route the lead (`action: reassign`).
+//! Each firing is recorded as an `escalated` event carrying the clock's start and the
+//! step's name, so a step fires once per lead per clock: a new movement starts a new clock,
+//! and an escalation (recorded by `system`) is not movement.
 
-use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 
-use crate::clock::{self, Stamp};
-use crate::lead::{EventKind, Lead};
-use crate::rules::{ClockKind, EscalationRule, Hours, Rules};
+use crate::clock::Stamp;
+use crate::lead::{EventKind, Lead, Status};
+use crate::rules::{Action, ClockKind, EscalationRule, Hours, Rules, Step};
 
 /// One rule that is due for one lead.
 #[derive(Debug, Clone)]
@@ -28,6 +29,10 @@ pub struct Due {
     pub overdue_minutes: i64,
     /// Whether this escalation was recorded already (by an earlier run).
     pub fired: bool,
+    /// The step re-routes the lead to `escalate_to` (an acknowledgement timeout).
+    pub reassign: bool,
+    /// 1 for the rule's first step, 2… as it climbs.
+    pub level: u32,
 }
 
 /// Every escalation rule due for `lead` at `now`, in rules.yaml order.
@@ -39,60 +44,144 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     if !rule.applies_to(lead) {
         return None;
     }
-    let tz = &rules.tz;
+    let now_ts = now.timestamp();
     let start: Stamp = match rule.clock {
         ClockKind::Capture => handed_back_or_on(lead).map_or(lead.created_at, |e| e.at),
         ClockKind::Assignment => {
             lead.history.iter().rev().find(|e| matches!(e.event, EventKind::Assigned | EventKind::Transferred))?.at
         }
-        ClockKind::Movement => lead.last_movement().map_or(lead.created_at, |e| e.at),
+        ClockKind::Movement => {
+            // A booked next action is movement promised: no "stalled" alarm before it is
+            // due, and the silence counts from then.
+            let due = lead.next_action_due.filter(|_| has_next_action(lead));
+            if due.is_some_and(|d| d.timestamp() > now_ts) {
+                return None;
+            }
+            let moved = lead.last_movement().map_or(lead.created_at, |e| e.at);
+            due.map_or(moved, |d| d.max(moved))
+        }
+        ClockKind::NextActionDue => lead.next_action_due.filter(|_| has_next_action(lead))?,
         ClockKind::EndOfDay => {
-            let eod = clock::end_of_day(now.date(), rules.eod, tz).ok()?;
+            // No end-of-day review on a holiday; a half day ends at its closing time.
+            if rules.is_closed_day(now.date()) {
+                return None;
+            }
+            let eod = rules.end_of_day_on(now.date())?;
             if lead.created_at.timestamp() > eod.timestamp() {
                 return None;
             }
             Stamp::from_zoned(&eod)
         }
     };
-    let deadline = match (rule.hours, &rules.business) {
-        (Hours::Business, Some(b)) => {
-            add_business_time(start.timestamp(), rule.window(), tz, &b.days, b.open, b.close)?
+    let deadline_after = |window: SignedDuration| match rule.hours {
+        // Open hours of business days, skipping the calendar's holidays and closures.
+        Hours::Business if rules.business.is_some() => {
+            rules.business_deadline(start.timestamp(), window, rule.calendar.as_deref())
         }
-        _ => start.timestamp().checked_add(rule.window()).ok()?,
+        _ => start.timestamp().checked_add(window).ok(),
     };
-    let now_ts = now.timestamp();
-    if now_ts < deadline {
-        return None;
+    // The step in force: the latest of the rule's steps (levels, and their repeats) whose
+    // time has come; a later level wins a tie. Steps passed over while no check ran are
+    // not sent late: the climb goes on from where it stands.
+    let mut current: Option<(Timestamp, Step, u32)> = None;
+    for step in rule.steps() {
+        let (every, times) = step.repeats();
+        for n in 0..times {
+            let Some(window) = step.window().checked_add(every.checked_mul(n as i32)?) else { break };
+            let Some(deadline) = deadline_after(window) else { break };
+            if deadline > now_ts {
+                break;
+            }
+            if current.as_ref().is_none_or(|(d, _, _)| deadline >= *d) {
+                current = Some((deadline, step, n + 1));
+            }
+        }
     }
-    let escalate_to = rules.escalation_target(rule, lead)?;
+    let (deadline, step, nth) = current?;
+    let name = step_name(&rule.name, step.level, nth);
+    let escalate_to = rules.step_target(&step, lead, now_ts)?;
     // Fired for this clock: recorded with this clock's start, or recorded after it started
     // (an escalation written before the capture clock restarted at rejections carries the
     // capture time, and must not fire again).
     let fired = lead.history.iter().any(|e| {
         e.event == EventKind::Escalated
-            && e.rule.as_deref() == Some(rule.name.as_str())
+            && e.rule.as_deref() == Some(name.as_str())
             && (e.clock == Some(start) || e.at >= start)
     });
+    let reassign = step.action == Action::Reassign && lead.status == Status::Assigned;
+    let mut why = reason(rule, step.after, lead, start, now_ts);
+    let (_, times) = step.repeats();
+    if reassign {
+        why = format!("re-routed from {} to {escalate_to}: {why}", lead.owner.as_deref().unwrap_or("nobody"));
+    } else if step.level > 1 || times > 1 {
+        let mut tag = Vec::new();
+        if step.level > 1 {
+            tag.push(format!("level {}", step.level));
+        }
+        if times > 1 {
+            tag.push(format!("alert {nth} of {times}"));
+        }
+        why = format!("{why}; {}", tag.join(", "));
+    }
     Some(Due {
-        rule: rule.name.clone(),
+        rule: name,
         clock: start,
         deadline,
         escalate_to,
-        reason: reason(rule, lead, start, now_ts),
+        reason: why,
         overdue_minutes: now_ts.duration_since(deadline).as_secs() / 60,
         fired,
+        reassign,
+        level: step.level,
     })
 }
 
-/// The last rejection or transfer: the lead is waiting for an owner, or for a new owner's
-/// acceptance, again, so the capture clock counts from there (a rule fires once per clock,
-/// so it can fire again for the new wait).
+/// The name a step's escalation is recorded under: the rule's name for its first firing,
+/// `NAME/LEVEL` for a further level, `#N` for the N-th firing of a repeating step.
+pub fn step_name(rule: &str, level: u32, nth: u32) -> String {
+    let mut name = rule.to_owned();
+    if level > 1 {
+        name.push_str(&format!("/{level}"));
+    }
+    if nth > 1 {
+        name.push_str(&format!("#{nth}"));
+    }
+    name
+}
+
+fn has_next_action(lead: &Lead) -> bool {
+    lead.next_action.as_deref().is_some_and(|a| !a.trim().is_empty())
+}
+
+/// Where the current wait for an owner or an acceptance began: capture, the last rejection
+/// or transfer, or a new assignment, meaning any but the first handoff after capture or a
+/// rejection (a re-assignment, a re-route, or a handoff after the lead was escalated). The
+/// first handoff keeps the capture clock, as the SOP counts from capture; every later one
+/// starts a new wait, so a rule fires again for it (once per clock).
 fn handed_back_or_on(lead: &Lead) -> Option<&crate::lead::Event> {
-    lead.history.iter().rev().find(|e| matches!(e.event, EventKind::Rejected | EventKind::Transferred))
+    let mut start = None;
+    let mut first_handoff = true;
+    for e in &lead.history {
+        match e.event {
+            EventKind::Rejected => {
+                start = Some(e);
+                first_handoff = true;
+            }
+            EventKind::Transferred => {
+                start = Some(e);
+                first_handoff = false;
+            }
+            EventKind::Assigned if first_handoff => first_handoff = false,
+            EventKind::Assigned => start = Some(e),
+            EventKind::Escalated => first_handoff = false,
+            _ => {}
+        }
+    }
+    start
 }
 
 /// Why, in words without customer data.
-fn reason(rule: &EscalationRule, lead: &Lead, start: Stamp, now: Timestamp) -> String {
+fn reason(rule: &EscalationRule, after: &str, lead: &Lead, start: Stamp, now: Timestamp) -> String {
     let minutes = now.duration_since(start.timestamp()).as_secs() / 60;
     let mut tags: Vec<&str> = [lead.urgency.as_deref(), lead.service_type.as_deref()].into_iter().flatten().collect();
     let fit = lead.fit.as_deref().map(|f| format!("({f} fit)"));
@@ -100,74 +189,70 @@ fn reason(rule: &EscalationRule, lead: &Lead, start: Stamp, now: Timestamp) -> S
     let tags = if tags.is_empty() { "untagged".to_owned() } else { tags.join(" ") };
     match rule.clock {
         ClockKind::EndOfDay => format!("{tags} lead open at end of day without a recorded next action"),
-        ClockKind::Movement => format!("{tags} lead without movement for {minutes} min (window {})", rule.after),
+        ClockKind::Movement => format!("{tags} lead without movement for {minutes} min (window {after})"),
+        ClockKind::NextActionDue => {
+            format!("{tags} lead's next action overdue by {minutes} min (window {after})")
+        }
         ClockKind::Capture | ClockKind::Assignment => {
-            let since = match (rule.clock, handed_back_or_on(lead).map(|e| e.event)) {
+            let since = match (rule.clock, handed_back_or_on(lead)) {
                 (ClockKind::Assignment, _) => "assignment",
-                (_, Some(EventKind::Rejected)) => "rejection",
-                (_, Some(EventKind::Transferred)) => "transfer",
+                (_, Some(e)) if e.event == EventKind::Rejected => "rejection",
+                (_, Some(e)) if e.event == EventKind::Transferred => "transfer",
+                (_, Some(e)) if e.by == crate::lead::SYSTEM => "re-route",
+                (_, Some(_)) => "assignment",
                 _ => "capture",
             };
             match &lead.owner {
-                None => format!("{tags} lead unowned {minutes} min after {since} (window {})", rule.after),
+                None => format!("{tags} lead unowned {minutes} min after {since} (window {after})"),
                 Some(owner) => {
-                    format!("{tags} lead not accepted by {owner} {minutes} min after {since} (window {})", rule.after)
+                    format!("{tags} lead not accepted by {owner} {minutes} min after {since} (window {after})")
                 }
             }
         }
     }
-}
-
-/// `start + window`, counting only the open hours of business days (DST-correct).
-pub fn add_business_time(
-    start: Timestamp,
-    window: SignedDuration,
-    tz: &TimeZone,
-    days: &[Weekday],
-    open: Time,
-    close: Time,
-) -> Option<Timestamp> {
-    let mut left = window;
-    let mut date: Date = start.to_zoned_datetime(tz.clone()).date();
-    for _ in 0..400 {
-        if days.contains(&date.weekday()) {
-            let opens = date.to_datetime(open).to_zoned_datetime(tz.clone()).ok()?.timestamp();
-            let closes = date.to_datetime(close).to_zoned_datetime(tz.clone()).ok()?.timestamp();
-            let from = opens.max(start);
-            if from < closes {
-                let available = closes.duration_since(from);
-                if left <= available {
-                    return from.checked_add(left).ok();
-                }
-                left -= available;
-            }
-        }
-        date = date.tomorrow().ok()?;
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn climbing_rules(extra: &str) -> Rules {
+        let text = crate::rules::default_rules("America/Chicago").replace(
+            "escalation:\n",
+            &format!("escalation:\n  - name: climb\n    status: [assigned]\n    clock: capture\n    after: 10m\n    to: owner\n    fallback: dispatch\n{extra}"),
+        );
+        Rules::parse(&text).unwrap_or_else(|p| panic!("{p:?}"))
+    }
+
+    fn assigned_lead(at: &str) -> Lead {
+        let yaml = format!(
+            "id: 20261124-k3f9qx2ab\nstatus: assigned\ncreated_at: {at}\ncaptured_by: ana\nurgency: low\nowner: sam\nhistory:\n- at: {at}\n  by: ana\n  event: assigned\n  to: sam\n"
+        );
+        serde_norway::from_str(&yaml).unwrap()
+    }
+
+    fn climb(rules: &Rules, lead: &Lead, now: &str) -> Option<(String, String, bool)> {
+        let now = crate::clock::parse_now(now, &rules.tz).unwrap();
+        evaluate(rules, lead, &now)
+            .into_iter()
+            .find(|d| d.rule.starts_with("climb"))
+            .map(|d| (d.rule, d.escalate_to, d.reassign))
+    }
+
     #[test]
-    fn business_time_skips_nights_and_weekends() {
-        let tz = TimeZone::get("America/Chicago").unwrap();
-        let days = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
-        let (open, close) = (Time::constant(8, 0, 0, 0), Time::constant(17, 0, 0, 0));
-        let at = |s: &str| s.parse::<Stamp>().unwrap().timestamp();
-        // Friday 16:50 + 15 business minutes = Monday 08:05.
-        let got =
-            add_business_time(at("2026-11-27T16:50:00-06:00"), SignedDuration::from_mins(15), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-30T08:05:00-06:00")));
-        // Saturday night counts from Monday's opening.
-        let got =
-            add_business_time(at("2026-11-28T22:00:00-06:00"), SignedDuration::from_mins(60), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-30T09:00:00-06:00")));
-        // Within the day.
-        let got =
-            add_business_time(at("2026-11-24T09:00:00-06:00"), SignedDuration::from_mins(15), &tz, &days, open, close);
-        assert_eq!(got, Some(at("2026-11-24T09:15:00-06:00")));
+    fn the_step_in_force_is_the_latest_due_and_a_reassign_never_picks_the_owner() {
+        let rules = climbing_rules(
+            "    repeat: 5m\n    limit: 2\n    levels:\n      - after: 20m\n        to: manager\n      - after: 30m\n        action: reassign\n        to: sales\n        fallback: dispatch\n",
+        );
+        let lead = assigned_lead("2026-11-24T07:00:00-06:00");
+        let at = |hm: &str| format!("2026-11-24T{hm}:00-06:00");
+        assert_eq!(climb(&rules, &lead, &at("07:09")), None);
+        assert_eq!(climb(&rules, &lead, &at("07:10")), Some(("climb".into(), "sam".into(), false)));
+        assert_eq!(climb(&rules, &lead, &at("07:15")), Some(("climb#2".into(), "sam".into(), false)));
+        assert_eq!(climb(&rules, &lead, &at("07:19")), Some(("climb#2".into(), "sam".into(), false)), "limit 2");
+        assert_eq!(climb(&rules, &lead, &at("07:20")), Some(("climb/2".into(), "olive".into(), false)));
+        // Level 3 re-routes to sales, who is sam, the owner: its fallback (dispatch) instead.
+        assert_eq!(climb(&rules, &lead, &at("09:00")), Some(("climb/3".into(), "dev".into(), true)));
+        assert_eq!(step_name("x", 2, 3), "x/2#3");
     }
 }

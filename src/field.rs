@@ -165,6 +165,18 @@ impl Field {
         true
     }
 
+    /// Set or clear (`None`) an intake text field; returns whether it changed.
+    pub fn set_opt(self, lead: &mut Lead, value: Option<String>) -> bool {
+        match value {
+            Some(v) => self.set(lead, v),
+            None if self.is_intake() && self.slot(lead).is_some() => {
+                *self.slot(lead) = None;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Check one value for this field and normalise it (phones to E.164), or say what is
     /// wrong, naming the flag and the accepted values.
     pub fn check(self, rules: &Rules, value: &str) -> Result<String, String> {

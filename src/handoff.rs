@@ -20,6 +20,8 @@ pub struct Handoff {
     pub owner: String,
     /// The routing rule that picked the owner, when routing did.
     pub rule: Option<String>,
+    /// Who routing passed over and why (`dev skipped: away until …`).
+    pub reason: Option<String>,
     pub next_action: Option<String>,
     pub due: Option<Stamp>,
     pub follow_up_on: Option<Date>,
@@ -62,6 +64,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         };
         return Err(refused(format!("`{}` {why}; assign to one of: {}", h.owner, rules.active_staff_ids().join(", "))));
     }
+    refuse_inactive(rules, &h.owner)?;
     let mut next = lead.clone();
     let mut changed = Vec::new();
     if next.owner.as_deref() != Some(h.owner.as_str()) {
@@ -99,12 +102,25 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
     next.history.push(Event {
         to: Some(h.owner),
         rule: h.rule,
+        reason: h.reason,
         action: next.next_action.clone(),
         due: next.next_action_due,
         changed,
         ..Event::new(at, by, EventKind::Assigned)
     });
     *lead = next;
+    Ok(())
+}
+
+/// Leads never go to someone with `active: false` (kept in staff for history only).
+fn refuse_inactive(rules: &Rules, who: &str) -> Result<()> {
+    if rules.staff(who).is_some_and(|s| !s.active) {
+        let active: Vec<&str> = rules.staff.iter().filter(|s| s.active).map(|s| s.id.as_str()).collect();
+        return Err(refused(format!(
+            "{who} is inactive (active: false in rules.yaml) and takes no leads; use one of: {}",
+            active.join(", ")
+        )));
+    }
     Ok(())
 }
 
@@ -208,6 +224,7 @@ pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str
         };
         return Err(refused(format!("`{to}` {why}; use one of: {}", rules.active_staff_ids().join(", "))));
     }
+    refuse_inactive(rules, to)?;
     if to == owner {
         return Err(refused(format!("lead {} is already owned by {to}", lead.id)));
     }
@@ -257,12 +274,57 @@ pub fn close(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp, outcome: &str,
     if lead.status == Status::Closed {
         return Err(refused(format!("lead {} is closed already", lead.id)));
     }
-    if lead.status != Status::Intake {
-        require_owner(lead, by, "close")?;
-    }
     rules.check_value("outcome", outcome).map_err(refused)?;
+    // Intake may close a duplicate it captured itself until the owner has accepted it
+    // (the caller was already on file; nobody needs to accept it first).
+    let own_unaccepted_duplicate =
+        lead.status == Status::Assigned && lead.captured_by == by && outcome == DUPLICATE_OUTCOME;
+    if lead.status != Status::Intake && !own_unaccepted_duplicate {
+        require_owner(lead, by, "close").map_err(|e| {
+            if lead.status == Status::Assigned && lead.captured_by == by {
+                refused(format!("{e:#}; as its capturer you may close it only as a duplicate (--outcome duplicate)"))
+            } else {
+                e
+            }
+        })?;
+    }
     lead.status = Status::Closed;
     lead.history.push(Event { outcome: Some(outcome.to_owned()), text: note, ..Event::new(at, by, EventKind::Closed) });
+    Ok(())
+}
+
+/// The outcome intake may close its own unaccepted capture with.
+pub const DUPLICATE_OUTCOME: &str = "duplicate";
+
+/// The roles that may reopen any closed lead (besides its owner and whoever closed it).
+const REOPEN_ROLES: [&str; 2] = ["manager", "office-lead"];
+
+/// Open a closed lead again, with a reason: it returns to the status it had when it was
+/// closed (same owner), so a lead closed by mistake carries on where it stopped. Its owner,
+/// whoever closed it, or a manager / office lead may reopen it.
+pub fn reopen(lead: &mut Lead, rules: &Rules, by: &str, at: Stamp, reason: &str) -> Result<()> {
+    if lead.status != Status::Closed {
+        return Err(refused(format!(
+            "lead {} is {}, not closed; only a closed lead can be reopened",
+            lead.id, lead.status
+        )));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(refused("--reason is empty; say why the lead is reopened"));
+    }
+    let closer = lead.last_event(EventKind::Closed).map(|e| e.by.clone());
+    let is_manager = rules.staff(by).is_some_and(|s| s.roles.iter().any(|r| REOPEN_ROLES.contains(&r.as_str())));
+    if lead.owner.as_deref() != Some(by) && closer.as_deref() != Some(by) && !is_manager {
+        return Err(refused(format!(
+            "lead {} can be reopened by its owner ({}), by {} who closed it, or by a manager; you are acting as {by}",
+            lead.id,
+            lead.owner.as_deref().unwrap_or("none"),
+            closer.as_deref().unwrap_or("whoever"),
+        )));
+    }
+    lead.status = lead.status_before_close();
+    lead.history.push(Event { reason: Some(reason.to_owned()), ..Event::new(at, by, EventKind::Reopened) });
     Ok(())
 }
 

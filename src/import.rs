@@ -2,8 +2,14 @@
 //!
 //! Columns are named as the record fields (`full_name`, `primary_phone`, `service_address`,
 //! `market`, `service_type`, `urgency`, `fit`, `source`, `referral`, `notes`,
-//! `next_action`, `next_action_due`, `follow_up_on`, `owner`). A row is imported whole or
-//! refused whole, with its row number as the spreadsheet shows it (the header is row 1).
+//! `next_action`, `next_action_due`, `follow_up_on`, `owner`), or as a CRM export names
+//! them (`First Name`, `Phone`, `Lead Source`…), or mapped with `--map`; `--set` gives a
+//! field one value for every row (see `import_map`). A row is imported whole or refused
+//! whole, with its row number as the spreadsheet shows it (the header is row 1). A row
+//! whose phone is already on an open lead (or on an earlier row) is imported with a note,
+//! as capture does.
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -11,6 +17,7 @@ use serde::Serialize;
 use crate::context::Ctx;
 use crate::error::refused;
 use crate::field::Field;
+use crate::import_map;
 use crate::intake;
 use crate::lead::LeadId;
 use crate::route::HandoffRequest;
@@ -20,6 +27,19 @@ use crate::transaction::Transaction;
 pub struct Imported {
     pub row: usize,
     pub id: LeadId,
+    /// Open leads (ids) and earlier rows (`row N`) with the same phone number.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_phone: Vec<String>,
+    /// The record as it would be saved (with --dry-run: the preview).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+/// How the file's columns become fields: `--map` pairs and `--set` values.
+#[derive(Debug, Default, Clone)]
+pub struct Columns {
+    pub map: Vec<import_map::MapRule>,
+    pub set: Vec<(Field, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -30,27 +50,31 @@ pub struct Refused {
 
 #[derive(Debug, Default, Serialize)]
 pub struct Outcome {
+    /// How each field is filled (`full_name ← First Name + Last Name`).
+    pub mapping: Vec<String>,
     pub imported: Vec<Imported>,
     pub refused: Vec<Refused>,
     pub dry_run: bool,
 }
 
 /// Import the CSV `text` as `by`, in the caller's transaction (which commits).
-pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bool, dry_run: bool) -> Result<Outcome> {
+#[allow(clippy::too_many_arguments)]
+pub fn import(
+    ctx: &Ctx,
+    tx: &mut Transaction,
+    text: &str,
+    by: &str,
+    columns: &Columns,
+    partial: bool,
+    dry_run: bool,
+) -> Result<Outcome> {
     let records = crate::csv::parse(text).map_err(|e| refused(format!("the file is not valid CSV: {e:#}")))?;
     let Some((_, header)) = records.first() else {
         return Err(refused("the file is empty; the first row names the columns (full_name, primary_phone, ...)"));
     };
-    let header: Vec<String> = header.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
-    for h in &header {
-        if h.parse::<Field>().is_err() {
-            return Err(refused(format!(
-                "unknown column `{h}`; columns are named as record fields: {}",
-                Field::names()
-            )));
-        }
-    }
-    let mut outcome = Outcome { dry_run, ..Outcome::default() };
+    let mapping = import_map::build(header, &columns.map, &columns.set).map_err(refused)?;
+    let mut outcome = Outcome { dry_run, mapping: mapping.describe(), ..Outcome::default() };
+    let mut phones_seen: BTreeMap<String, usize> = BTreeMap::new();
     for (n, (_, cells)) in records.iter().enumerate().skip(1) {
         let row = n + 1;
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -62,17 +86,17 @@ pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bo
                 .push(Refused { row, reason: format!("{} cells but {} columns", cells.len(), header.len()) });
             continue;
         }
-        let get = |col: &str| -> Option<String> {
-            let i = header.iter().position(|h| h == col)?;
-            cells.get(i).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty())
+        let get = |field: Field| -> Option<String> {
+            let value = mapping.value(field, cells)?;
+            Some(vocabulary_spelling(ctx, field, value))
         };
-        let record: Vec<(Field, String)> =
-            Field::INTAKE.iter().filter_map(|&f| get(f.name()).map(|v| (f, v))).collect();
+        let record: Vec<(Field, String)> = Field::INTAKE.iter().filter_map(|&f| get(f).map(|v| (f, v))).collect();
         let handoff = HandoffRequest {
-            to: get("owner"),
-            next_action: get("next_action"),
-            due: get("next_action_due"),
-            follow_up: get("follow_up_on"),
+            to: get(Field::Owner),
+            next_action: get(Field::NextAction),
+            due: get(Field::NextActionDue),
+            follow_up: get(Field::FollowUpOn),
+            allow_past: true,
         };
         let result = (|| {
             let mut lead = intake::blank(ctx, by)?;
@@ -81,7 +105,31 @@ pub fn import(ctx: &Ctx, tx: &mut Transaction, text: &str, by: &str, partial: bo
         })();
         match result {
             Ok(saved) => {
-                outcome.imported.push(Imported { row, id: saved.lead.id.clone() });
+                let mut same_phone: Vec<String> = intake::open_with_same_phone(ctx, &saved.lead, &saved.same_phone)
+                    .into_iter()
+                    .map(|l| l.id.to_string())
+                    .collect();
+                if let Some(digits) = saved.lead.primary_phone.as_deref().map(crate::phone::digits) {
+                    let earlier =
+                        phones_seen.iter().find(|(d, _)| crate::phone::same_number(d, &digits)).map(|(_, r)| r);
+                    match earlier {
+                        // Written rows are found through the index above; a dry run's are not.
+                        Some(earlier) if dry_run => same_phone.push(format!("row {earlier}")),
+                        Some(_) => {}
+                        None => {
+                            phones_seen.insert(digits, row);
+                        }
+                    }
+                }
+                let fields = if dry_run {
+                    Field::ALL
+                        .into_iter()
+                        .filter_map(|f| f.get(&saved.lead).map(|v| (f.name().to_owned(), v)))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+                outcome.imported.push(Imported { row, id: saved.lead.id.clone(), same_phone, fields });
             }
             Err(e) => outcome.refused.push(Refused { row, reason: format!("{e:#}") }),
         }
@@ -110,4 +158,15 @@ pub fn default_rejects_path(input: &std::path::Path) -> std::path::PathBuf {
     }
     let stem = input.file_stem().map_or_else(|| "import".into(), |s| s.to_string_lossy().into_owned());
     input.with_file_name(format!("{stem}.rejects.csv"))
+}
+
+/// A CRM's label for a vocabulary value (`Web Form`) as rules.yaml spells it (`web-form`),
+/// when that is a value of the vocabulary; anything else is left for the check to refuse.
+fn vocabulary_spelling(ctx: &Ctx, field: Field, value: String) -> String {
+    let Some(list) = field.vocab().and_then(|_| ctx.rules.vocabulary(field.name())) else { return value };
+    if list.contains(&value) {
+        return value;
+    }
+    let slug = import_map::slug(&value);
+    if list.contains(&slug) { slug } else { value }
 }

@@ -103,7 +103,7 @@ pub fn save(
     let must_route = missing.is_empty() && (wants_handoff || ctx.rules.routes_at_capture(&lead));
     if !must_route {
         lead.next_action = h.next_action.clone();
-        lead.next_action_due = h.due.as_deref().map(|d| ctx.time_arg("--due", d)).transpose()?;
+        lead.next_action_due = h.due.as_deref().map(|d| ctx.due_arg("--due", d, h.allow_past)).transpose()?;
         lead.follow_up_on = h.follow_up.as_deref().map(|d| ctx.date_arg("--follow-up", d)).transpose()?;
     }
     let now = lead.created_at;
@@ -116,34 +116,51 @@ pub fn save(
     if must_route {
         route::hand_off(ctx, &mut lead, h, by, !dry_run)?;
     }
-    if dry_run {
-        let path = ctx.ws.lead_path(&lead.id);
-        return Ok(Saved { lead, path, missing, same_phone: Vec::new() });
-    }
-    while ctx.ws.lead_path(&lead.id).exists() {
-        lead.id = ctx.new_lead_id()?;
-    }
     let same_phone = match &lead.primary_phone {
         Some(p) => phone_index::candidates(&ctx.ws, p)?,
         None => Vec::new(),
     };
+    if dry_run {
+        let path = ctx.ws.lead_path(&lead.id);
+        return Ok(Saved { lead, path, missing, same_phone });
+    }
+    while ctx.ws.lead_path(&lead.id).exists() {
+        lead.id = ctx.new_lead_id()?;
+    }
     let path = tx.create(&lead)?;
     Ok(Saved { lead, path, missing, same_phone })
 }
 
-/// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
-pub fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
-    let Some(phone) = &lead.primary_phone else { return };
+/// The open leads among `candidates` (other than `lead`) that have `lead`'s phone number.
+pub fn open_with_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) -> Vec<Lead> {
+    let Some(phone) = &lead.primary_phone else { return Vec::new() };
     let digits = phone::digits(phone);
-    for id in candidates.iter().filter(|id| **id != lead.id) {
-        let Ok(other) = ctx.ws.read(id) else { continue };
-        if other.is_open() && other.primary_phone.as_deref().is_some_and(|p| phone::digits(p) == digits) {
-            eprintln!(
-                "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",
-                other.id,
-                other.status,
-                other.owner.as_deref().unwrap_or("none")
-            );
-        }
+    candidates
+        .iter()
+        .filter(|id| **id != lead.id)
+        .filter_map(|id| ctx.ws.read(id).ok())
+        .filter(|other| {
+            other.is_open()
+                && other.primary_phone.as_deref().is_some_and(|p| phone::same_number(&phone::digits(p), &digits))
+        })
+        .collect()
+}
+
+/// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
+/// A number without its area code is matched against full numbers, and flagged.
+pub fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
+    if let Some(p) = lead.primary_phone.as_deref().filter(|p| phone::is_local(p)) {
+        eprintln!(
+            "note: the phone number {p} has no area code; add it when you can with `handoff update {} --phone NUMBER`",
+            lead.id
+        );
+    }
+    for other in open_with_same_phone(ctx, lead, candidates) {
+        eprintln!(
+            "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",
+            other.id,
+            other.status,
+            other.owner.as_deref().unwrap_or("none")
+        );
     }
 }

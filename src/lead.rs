@@ -175,6 +175,8 @@ pub enum EventKind {
     Transferred,
     Next,
     Closed,
+    /// A closed lead opened again (`handoff reopen`), with the reason.
+    Reopened,
     Escalated,
     QaReview,
     /// Written by the merge driver when two clones contradict each other.
@@ -193,6 +195,7 @@ impl EventKind {
             EventKind::Transferred => "transferred",
             EventKind::Next => "next",
             EventKind::Closed => "closed",
+            EventKind::Reopened => "reopened",
             EventKind::Escalated => "escalated",
             EventKind::QaReview => "qa-review",
             EventKind::Conflict => "conflict",
@@ -249,6 +252,13 @@ pub struct Event {
     /// The ISO week a QA review belongs to (`2026-W48`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub week: Option<String>,
+    /// Values before the change, field → value (updated by `edit`; a field that was empty
+    /// is left out).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub old: BTreeMap<String, String>,
+    /// Values after the change, field → value (a field cleared is left out).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub new: BTreeMap<String, String>,
 }
 
 impl Event {
@@ -271,6 +281,8 @@ impl Event {
             text: None,
             answers: BTreeMap::new(),
             week: None,
+            old: BTreeMap::new(),
+            new: BTreeMap::new(),
         }
     }
 
@@ -361,6 +373,27 @@ impl Lead {
                 self.history[i].at = previous;
             }
         }
+    }
+
+    /// The status the lead had when it was last closed, replayed from its history (what
+    /// `reopen` returns it to); intake when the history does not say.
+    pub fn status_before_close(&self) -> Status {
+        let mut status = Status::Intake;
+        let mut before_close = Status::Intake;
+        for e in &self.history {
+            status = match e.event {
+                EventKind::Captured | EventKind::Rejected => Status::Intake,
+                EventKind::Assigned | EventKind::Transferred => Status::Assigned,
+                EventKind::Accepted => Status::Accepted,
+                EventKind::Closed => {
+                    before_close = status;
+                    Status::Closed
+                }
+                EventKind::Reopened => before_close,
+                _ => status,
+            };
+        }
+        if status == Status::Closed { before_close } else { status }
     }
 
     /// The latest event recorded by a person.

@@ -97,6 +97,7 @@ fn three_way<T: Clone + PartialEq>(
 fn replay(lead: &mut Lead) -> Vec<String> {
     let mut bad = Vec::new();
     let mut status = Status::Intake;
+    let mut before_close = Status::Intake;
     let mut owner: Option<String> = None;
     let mut action: Option<String> = None;
     let mut due: Option<Stamp> = None;
@@ -110,6 +111,7 @@ fn replay(lead: &mut Lead) -> Vec<String> {
             EventKind::Transferred => status != Status::Accepted,
             EventKind::Next => status == Status::Closed,
             EventKind::Closed => status == Status::Closed,
+            EventKind::Reopened => status != Status::Closed,
             _ => false,
         };
         if illegal {
@@ -137,7 +139,11 @@ fn replay(lead: &mut Lead) -> Vec<String> {
                 status = Status::Intake;
                 owner = None;
             }
-            EventKind::Closed => status = Status::Closed,
+            EventKind::Closed => {
+                before_close = status;
+                status = Status::Closed;
+            }
+            EventKind::Reopened if status == Status::Closed => status = before_close,
             _ => {}
         }
     }

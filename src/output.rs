@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use comfy_table::{Cell, Color, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, LineStyle, Table as Comfy, TableStyle};
 use serde::Serialize;
 
 use crate::error::Failure;
@@ -39,6 +39,9 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Per row, how to colour it on a terminal.
     pub tones: Vec<Tone>,
+    /// Wrap to this width when neither a terminal nor `$COLUMNS` gives one (long text
+    /// such as `log`'s event descriptions).
+    pub wrap_at: Option<u16>,
 }
 
 impl Table {
@@ -176,6 +179,9 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
     Ok(())
 }
 
+/// Columns at most this wide are never wrapped when a table is fitted to the terminal.
+const KEEP_WIDTH: usize = 10;
+
 /// Column gaps and one rule under the header: compact enough for an 80×40 terminal.
 const STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
@@ -185,14 +191,19 @@ pub fn render_table(t: &Table, colour: bool) -> String {
     }
     let mut c = Comfy::new();
     c.load_style(STYLE);
+    // Fit the terminal's width (or `$COLUMNS`, as a pager or `watch` sets it); a width
+    // nobody gave, or a silly one, gets the natural width rather than a column per letter.
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
     if std::io::stdout().is_terminal() {
-        // Fit the terminal's width; a terminal that reports none (or a silly one) gets
-        // the natural width rather than a column per letter.
         if c.width().is_some_and(|w| w >= 40) {
             c.set_content_arrangement(ContentArrangement::Dynamic);
         }
     } else {
         c.force_no_tty();
+        if let Some(w) = columns.or(t.wrap_at).filter(|w| *w >= 40) {
+            c.set_width(w);
+            c.set_content_arrangement(ContentArrangement::Dynamic);
+        }
     }
     c.set_header(&t.headers);
     for (row, tone) in t.rows.iter().zip(t.tones.iter()) {
@@ -204,6 +215,22 @@ pub fn render_table(t: &Table, colour: bool) -> String {
             Some(col) => Cell::new(cell).fg(col),
             None => Cell::new(cell),
         }));
+    }
+    // When the table must wrap, short columns (ids, statuses, owners, urgencies) keep
+    // their width and the long text (names, next actions, reasons) wraps instead.
+    if !matches!(c.content_arrangement(), ContentArrangement::Disabled) {
+        for i in 0..t.headers.len() {
+            let widest = std::iter::once(&t.headers[i])
+                .chain(t.rows.iter().filter_map(|r| r.get(i)))
+                .flat_map(|s| s.lines().map(unicode_width::UnicodeWidthStr::width))
+                .max()
+                .unwrap_or(0);
+            if widest <= KEEP_WIDTH
+                && let Some(col) = c.column_mut(i)
+            {
+                col.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
     }
     format!("{c}\n")
 }

@@ -45,7 +45,8 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
             return Ok(format!("+{digits}"));
         }
         // A slipped finger on the phone makes 9 or 11 digits: refuse rather than store a
-        // number nobody can call back.
+        // number nobody can call back. A 7-digit local number is kept as its digits
+        // (`same_number` matches it against the full number).
         if digits.len() != 7 {
             bail!(
                 "`{raw}` is not a US/Canada number: those have 10 digits with an area code that does \
@@ -67,6 +68,23 @@ pub fn normalize(input: &str, country_code: &str) -> Result<String> {
     )
 }
 
+/// The digits of a local number without its area code (7 digits, as NANP local numbers
+/// are): such a number is the same as any full number ending in those digits.
+pub const LOCAL_DIGITS: usize = 7;
+
+/// Whether two numbers' digits are the same number: equal, or one is a local number
+/// (no area code) that the other ends with. `5550142` and `13125550142` are the same caller.
+pub fn same_number(a: &str, b: &str) -> bool {
+    a == b
+        || (a.len() == LOCAL_DIGITS && b.len() > LOCAL_DIGITS && b.ends_with(a))
+        || (b.len() == LOCAL_DIGITS && a.len() > LOCAL_DIGITS && a.ends_with(b))
+}
+
+/// Whether a stored number lacks its area code (a 7-digit local number).
+pub fn is_local(phone: &str) -> bool {
+    !phone.starts_with('+') && digits(phone).len() == LOCAL_DIGITS
+}
+
 /// The digits of a stored number, for comparing two numbers.
 pub fn digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
@@ -83,7 +101,6 @@ mod tests {
         assert_eq!(normalize("+44 20 7946 0018", "1").unwrap(), "+442079460018");
         assert_eq!(normalize("0044 20 7946 0018", "1").unwrap(), "+442079460018");
         assert_eq!(normalize("020 7946 0018", "44").unwrap(), "+442079460018");
-        assert_eq!(normalize("555-0142", "1").unwrap(), "5550142");
     }
 
     #[test]
@@ -92,6 +109,17 @@ mod tests {
             let err = normalize(typo, "1").unwrap_err().to_string();
             assert!(err.contains("US/Canada") || err.contains("digits"), "{typo}: {err}");
         }
+    }
+
+    #[test]
+    fn a_local_number_is_the_same_caller_as_the_full_number() {
+        assert_eq!(normalize("555-0142", "1").unwrap(), "5550142");
+        assert!(super::same_number("5550142", "13125550142"));
+        assert!(super::same_number("13125550142", "5550142"));
+        assert!(super::same_number("5550142", "5550142"));
+        assert!(!super::same_number("5550142", "13125550143"));
+        assert!(!super::same_number("13125550142", "17085550142"));
+        assert!(super::is_local("5550142") && !super::is_local("+13125550142"));
     }
 
     #[test]

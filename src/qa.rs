@@ -262,7 +262,7 @@ pub fn evidence(rules: &Rules, lead: &Lead, phones: &[PhoneSeen]) -> BTreeMap<&'
         .iter()
         .filter(|p| {
             !digits.is_empty()
-                && p.digits == digits
+                && phone::same_number(&p.digits, &digits)
                 && p.id != lead.id
                 && p.created_at >= since
                 && p.created_at <= lead.created_at.timestamp()

@@ -32,6 +32,7 @@ pub fn state_at(lead: &Lead, t: Timestamp) -> Option<State> {
     let mut s =
         State { status: Status::Intake, owner: None, next_action: None, next_action_due: None, handed_at: None };
     let (mut action_known, mut due_known) = (false, false);
+    let mut before_close = Status::Intake;
     for e in &lead.history {
         action_known |= e.action.is_some();
         due_known |= e.due.is_some();
@@ -56,7 +57,11 @@ pub fn state_at(lead: &Lead, t: Timestamp) -> Option<State> {
                 s.status = Status::Intake;
                 s.owner = None;
             }
-            EventKind::Closed => s.status = Status::Closed,
+            EventKind::Closed => {
+                before_close = s.status;
+                s.status = Status::Closed;
+            }
+            EventKind::Reopened => s.status = before_close,
             _ => {}
         }
     }

@@ -21,24 +21,26 @@ pub struct HandoffRequest {
     pub next_action: Option<String>,
     pub due: Option<String>,
     pub follow_up: Option<String>,
+    /// A `due` in the past is recorded rather than refused (imports of older records).
+    pub allow_past: bool,
 }
 
 /// Turn a request into a `Handoff`, routing when no owner is given. Returns the name of a
 /// round-robin rule whose turn must advance once the handoff is written.
 pub fn resolve_handoff(ctx: &Ctx, lead: &Lead, req: &HandoffRequest) -> Result<(Handoff, Option<String>)> {
     let rule = ctx.rules.routing_rule(lead);
-    let (owner, rule_name, turn_rule) = match &req.to {
-        Some(to) => (to.clone(), None, None),
+    let (owner, rule_name, turn_rule, reason) = match &req.to {
+        Some(to) => (to.clone(), None, None, None),
         None => {
             let rule = rule.ok_or_else(|| {
                 refused("no routing rule matches this lead; add a default rule to rules.yaml or pass --to STAFF")
             })?;
-            let (owner, turn) = route_owner(ctx, rule)?;
-            (owner, Some(rule.name.clone()), turn)
+            let (owner, turn, reason) = route_owner(ctx, rule)?;
+            (owner, Some(rule.name.clone()), turn, reason)
         }
     };
     let due = match (&req.due, rule.and_then(|r| r.due.as_deref())) {
-        (Some(s), _) => Some(ctx.time_arg("--due", s)?),
+        (Some(s), _) => Some(ctx.due_arg("--due", s, req.allow_past)?),
         (None, Some(window)) if lead.next_action_due.is_none() => {
             let w = clock::parse_window(window).unwrap_or_default();
             Some(Stamp::from_zoned(&ctx.now.checked_add(w).map_err(|e| refused(format!("{e}")))?))
@@ -57,7 +59,7 @@ pub fn resolve_handoff(ctx: &Ctx, lead: &Lead, req: &HandoffRequest) -> Result<(
         }
         _ => None,
     };
-    Ok((Handoff { owner, rule: rule_name, next_action, due, follow_up_on }, turn_rule))
+    Ok((Handoff { owner, rule: rule_name, reason, next_action, due, follow_up_on }, turn_rule))
 }
 
 /// Resolve and apply a handoff to `lead`, advancing a round-robin turn when one was used.
@@ -73,7 +75,7 @@ pub fn hand_off(ctx: &Ctx, lead: &mut Lead, req: &HandoffRequest, by: &str, adva
 
 /// One line for stderr after a handoff: owner, next action, due.
 pub fn handoff_summary(ctx: &Ctx, lead: &Lead) -> String {
-    let due = lead.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+    let due = lead.next_action_due.map(|d| ctx.show_time(&d)).unwrap_or_default();
     format!(
         "assigned to {} — next: {} (due {due}); waiting for {} to accept",
         lead.owner.as_deref().unwrap_or("?"),
@@ -82,20 +84,28 @@ pub fn handoff_summary(ctx: &Ctx, lead: &Lead) -> String {
     )
 }
 
-/// The owner a routing rule picks: its named person, or a pool member by its strategy.
-fn route_owner(ctx: &Ctx, rule: &RoutingRule) -> Result<(String, Option<String>)> {
-    if let Some(to) = &rule.to {
-        return Ok((to.clone(), None));
+/// The owner a routing rule picks at `now`: its named person, the one on call, or a pool
+/// member by its strategy, passing over people away, inactive or at their `max_open`
+/// (`rules::duty`). Returns the owner, the round-robin rule whose turn advances, and who
+/// was skipped and why (recorded on the assignment, shown by `show`).
+fn route_owner(ctx: &Ctx, rule: &RoutingRule) -> Result<(String, Option<String>, Option<String>)> {
+    let round_robin = rule.pool.is_some() && rule.strategy != Some(Strategy::LeastOpen);
+    let counts_matter = rule.strategy == Some(Strategy::LeastOpen)
+        || rule.max_open.is_some()
+        || ctx.rules.staff.iter().any(|s| s.max_open.is_some());
+    let open = if counts_matter { open_counts(ctx)? } else { BTreeMap::new() };
+    let turn = if round_robin { ctx.ws.turn(&rule.name)? } else { 0 };
+    let pick = ctx.rules.pick_owner(rule, ctx.now.timestamp(), turn, &open).map_err(refused)?;
+    if pick.nobody_available {
+        eprintln!(
+            "warning: nobody routing rule `{}` names is available ({}); routed to {} anyway",
+            rule.name,
+            pick.reason().unwrap_or_default(),
+            pick.owner
+        );
     }
-    let pool = rule.pool.as_deref().unwrap_or_default();
-    let strategy = rule.strategy.unwrap_or(Strategy::RoundRobin);
-    let (turn, open) = match strategy {
-        Strategy::RoundRobin => (ctx.ws.turn(&rule.name)?, BTreeMap::new()),
-        Strategy::LeastOpen => (0, open_counts(ctx)?),
-    };
-    let owner = handoff::pick_from_pool(pool, strategy, turn, &open)
-        .ok_or_else(|| refused(format!("routing rule `{}` has an empty pool", rule.name)))?;
-    Ok((owner, (strategy == Strategy::RoundRobin).then(|| rule.name.clone())))
+    let reason = pick.reason();
+    Ok((pick.owner, round_robin.then(|| rule.name.clone()), reason))
 }
 
 /// Open leads per owner, for least-open routing.

@@ -10,6 +10,7 @@ use anyhow::Result;
 
 use crate::context::Ctx;
 use crate::lead::{Lead, LeadId};
+use crate::schedule::Duty;
 use crate::store::WorkspaceLock;
 
 /// A unit of change, holding the workspace lock until it is finished or dropped.
@@ -81,6 +82,18 @@ impl Transaction<'_> {
         self.read.insert(lead.id.clone(), (lead.history.len(), lead.primary_phone.clone()));
         self.written.push(path.clone());
         Ok(path)
+    }
+
+    /// Read the overrides and away periods afresh, under the lock.
+    pub fn read_duty(&mut self) -> Result<Duty> {
+        self.ctx.ws.load_duty()
+    }
+
+    /// Write the overrides and away periods (committed with the rest on finish).
+    pub fn write_duty(&mut self, duty: &Duty) -> Result<()> {
+        let path = self.ctx.ws.write_duty(duty)?;
+        self.written.push(path);
+        Ok(())
     }
 
     /// The files written so far.

@@ -5,7 +5,6 @@ use std::io::{BufRead, Write};
 use anyhow::Result;
 use clap::Args;
 
-use crate::clock;
 use crate::context::Ctx;
 use crate::error::refused;
 use crate::handoff;
@@ -50,7 +49,7 @@ pub fn run(ctx: &Ctx, args: AcceptArgs) -> Result<()> {
 }
 
 fn confirm(ctx: &Ctx, lead: &Lead) -> Result<bool> {
-    let due = lead.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+    let due = lead.next_action_due.map(|d| ctx.show_time(&d)).unwrap_or_default();
     let mut err = std::io::stderr().lock();
     writeln!(err, "Lead {} — {}", lead.id, lead.full_name.as_deref().unwrap_or(""))?;
     writeln!(err, "Notes:\n  {}", lead.notes.as_deref().unwrap_or("").replace('\n', "\n  "))?;

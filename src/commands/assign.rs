@@ -21,7 +21,7 @@ pub struct AssignArgs {
 /// The handoff flags shared by `assign` and `capture`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct HandoffArgs {
-    /// Owner (staff id); without it the routing rules pick.
+    /// Hand it to this owner (staff id); without --to the routing rules pick one.
     #[arg(long, value_name = "STAFF")]
     pub to: Option<String>,
     /// The promised next step (default: the routing rule's).
@@ -33,6 +33,9 @@ pub struct HandoffArgs {
     /// Target follow-up date (required for estimate/consult leads).
     #[arg(long = "follow-up", value_name = "DATE")]
     pub follow_up: Option<String>,
+    /// Accept a --due time that is already past (refused otherwise, as a likely typo).
+    #[arg(long)]
+    pub allow_past: bool,
 }
 
 impl HandoffArgs {
@@ -43,6 +46,7 @@ impl HandoffArgs {
             next_action: self.next_action.clone(),
             due: self.due.clone(),
             follow_up: self.follow_up.clone(),
+            allow_past: self.allow_past,
         }
     }
 }

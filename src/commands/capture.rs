@@ -9,9 +9,16 @@ use crate::context::Ctx;
 use crate::output::{Table, View, print};
 use crate::{intake, prompt};
 
+/// `--to` as capture reads it (the shared flag's help speaks for `assign`).
+const CAPTURE_TO_HELP: &str = "Hand it to this owner (staff id) at once. Without --to or --route the lead stays in \
+     intake (hand it off later with `handoff assign`), except what rules.yaml routes at capture (by default \
+     emergencies and recovered missed calls)";
+
 /// Capture a new lead; prints its id on stdout's first line.
 #[derive(Debug, Args)]
 #[command(
+    mut_arg("to", |a| a.help(CAPTURE_TO_HELP)),
+
     after_help = "Examples:\n  handoff capture --name 'Maria Lopez' --phone '(312) 555-0142' --address '12 Elm St' \\\n    --service repair --urgency emergency --source phone --notes 'Water heater leaking'\n  handoff capture --partial --name 'Bob' --phone 3125550199 --source web-form\n\nMissing required fields are refused (exit 1) with every one named, unless --partial.\nOn a terminal, capture asks for missing fields instead."
 )]
 pub struct CaptureArgs {

@@ -36,9 +36,9 @@ pub struct CompleteArgs {
 }
 
 /// Subcommands whose first argument is a lead id.
-const ID_COMMANDS: &str = "update note assign accept reject transfer next close show log qa-record";
+const ID_COMMANDS: &str = "update note assign accept reject transfer next close reopen edit show log qa-record";
 /// Flags that take a staff id.
-const STAFF_FLAGS: &str = "--to --as --owner";
+const STAFF_FLAGS: &str = "--to --as --owner --who --backup --all-from";
 
 pub fn run(args: CompletionsArgs, mut cmd: clap::Command) -> Result<()> {
     let mut out = Vec::new();

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::context::Ctx;
 use crate::error::workspace;
 use crate::escalation::{self, Due};
-use crate::lead::{Event, EventKind, LeadId, SYSTEM};
+use crate::lead::{Event, EventKind, LeadId, SYSTEM, Status};
 use crate::output::{Table, Tone, emit};
 use crate::store::{ScanError, Want};
 
@@ -42,6 +42,10 @@ struct Escalation {
     new: bool,
     /// When the rule's window ran out.
     deadline: String,
+    /// The step of a climbing rule (1 for its first).
+    level: u32,
+    /// `notify`, or `reassign` when the step re-routes the lead to `escalate_to`.
+    action: &'static str,
 }
 
 #[derive(Serialize)]
@@ -73,6 +77,8 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
                 reason: d.reason.clone(),
                 overdue_minutes: d.overdue_minutes,
                 new,
+                level: d.level,
+                action: if d.reassign { "reassign" } else { "notify" },
                 deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone()))
                     .to_string(),
             });
@@ -109,7 +115,9 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let now = crate::clock::Stamp::from_zoned(&ctx.now).to_string();
     let failed = notify_errors.len();
     let output = Output { now, escalations: &escalations, errors: &errors, notify_errors };
-    emit(ctx.format, &output, || table(ctx, &escalations))?;
+    let short = ctx.short_ids()?;
+    let short = (ctx.format != crate::output::Format::Csv).then_some(&short);
+    emit(ctx.format, &output, || table(ctx, &escalations, short))?;
     if let Some(problem) = &ctx.rules_problem {
         // The run used the last valid rules; exit 3 so cron mails someone to fix them.
         super::skipped(&errors).ok();
@@ -140,6 +148,7 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
         let Ok(mut lead) = tx.read_id(id) else { continue };
         let fresh = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         let mut changed = false;
+        let mut rerouted = false;
         for d in fresh.iter().filter(|d| !d.fired) {
             if !pending.iter().any(|(pid, p)| *pid == id && p.rule == d.rule) {
                 continue;
@@ -151,6 +160,20 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
                 clock: Some(d.clock),
                 ..Event::new(ctx.stamp(), SYSTEM, EventKind::Escalated)
             });
+            // An acknowledgement timeout: the lead moves to the step's target, who must
+            // accept it (one re-route per lead per run; the new assignment restarts the clocks).
+            if d.reassign && !rerouted && lead.status == Status::Assigned && lead.owner.as_ref() != Some(&d.escalate_to)
+            {
+                lead.history.push(Event {
+                    to: Some(d.escalate_to.clone()),
+                    from: lead.owner.clone(),
+                    rule: Some(d.rule.clone()),
+                    reason: Some(d.reason.clone()),
+                    ..Event::new(ctx.stamp(), SYSTEM, EventKind::Assigned)
+                });
+                lead.owner = Some(d.escalate_to.clone());
+                rerouted = true;
+            }
             recorded.push((id.clone(), d.rule.clone()));
             changed = true;
         }
@@ -207,13 +230,14 @@ fn notify(cmd: &str, p: &Payload) -> Result<(), String> {
     if status.success() { Ok(()) } else { Err(format!("`{cmd}` exited with {status}")) }
 }
 
-fn table(ctx: &Ctx, escalations: &[Escalation]) -> Table {
+/// The escalations as a table; ids shortened when `short` is given (not for CSV).
+fn table(ctx: &Ctx, escalations: &[Escalation], short: Option<&crate::short_id::ShortIds>) -> Table {
     let mut t = Table::new(&["", "lead", "customer", "to", "rule", "overdue", "why"]);
     for e in escalations {
         t.push(
             vec![
                 if e.new { "NEW" } else { "" }.to_owned(),
-                e.id.to_string(),
+                short.map_or(e.id.as_str(), |s| s.get(&e.id)).to_owned(),
                 e.customer.clone().unwrap_or_default(),
                 ctx.rules
                     .staff(&e.escalate_to)

@@ -1,4 +1,5 @@
-//! `handoff import FILE.csv [--dry-run] [--skip-bad [--rejects FILE]] [--partial]`: leads from a spreadsheet.
+//! `handoff import FILE.csv [--map SPEC] [--set FIELD=VALUE] [--dry-run] [--skip-bad [--rejects FILE]]
+//! [--partial]`: leads from a spreadsheet.
 
 use std::path::PathBuf;
 
@@ -7,14 +8,15 @@ use clap::Args;
 
 use crate::context::Ctx;
 use crate::error::{refused, workspace};
-use crate::import;
-use crate::output::{Table, emit};
+use crate::output::{Format, Table, emit};
 use crate::store::{LEAD_FILE_MODE, read_limited, write_atomic_mode};
+use crate::{import, import_map};
 
-/// Import leads from CSV (columns named as record fields); each row checked like capture.
+/// Import leads from CSV (record-field columns, common CRM headers, or --map); each row
+/// checked like capture.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Example:\n  handoff --as ana import web-leads.csv --dry-run\n  handoff --as ana import web-leads.csv\n  handoff --as ana import web-leads.csv --skip-bad   # refused rows go to web-leads.rejects.csv\n\nColumns: full_name, primary_phone, service_address, market, service_type, urgency, fit,\nsource, referral, notes, next_action, next_action_due, follow_up_on, owner.\nEvery row is checked first; unless every row is good nothing is written and the exit\ncode is 1, with each refused row listed by its spreadsheet row number (the header is row\n1). With --skip-bad the good rows are imported and the refused ones are written, with\ntheir reasons, to a rejects CSV (fix it and import it alone); the exit code is 0, or 1\nwhen every row was refused. --dry-run checks and writes nothing."
+    after_help = "Examples:\n  handoff --as ana import web-leads.csv --dry-run\n  handoff --as ana import web-leads.csv\n  handoff --as ana import crm.csv --set service_type=estimate --set urgency=standard\n  handoff --as ana import export.csv --map 'Given+Family=full_name,Tel=primary_phone,Created=-' \\\n    --set source=ads --set service_type=repair --set urgency=standard --dry-run\n\nColumns: full_name, primary_phone, service_address, market, service_type, urgency, fit,\nsource, referral, notes, next_action, next_action_due, follow_up_on, owner; or a CRM\nexport's headers (First Name, Last Name, Phone, Email, Address, Lead Source, Notes, ...:\nnames are joined, Email goes into the notes); --map names the rest (COLUMN=- leaves a\ncolumn out). A value such as 'Web Form' is read as the vocabulary's web-form. A row whose\nphone is already on an open lead (or an earlier row) is imported with a note, as capture does.\nEvery row is checked first; unless every row is good nothing is written and the exit\ncode is 1, with each refused row listed by its spreadsheet row number (the header is row\n1). With --skip-bad the good rows are imported and the refused ones are written, with\ntheir reasons, to a rejects CSV (NAME.rejects.csv, or --rejects FILE; fix it and import it\nalone); the exit code is 0, or 1 when every row was refused. --dry-run checks and writes\nnothing."
 )]
 pub struct ImportArgs {
     /// The CSV file (`-` for standard input).
@@ -34,10 +36,24 @@ pub struct ImportArgs {
     /// Save rows with missing required fields as incomplete intake leads.
     #[arg(long)]
     pub partial: bool,
+    /// Which columns fill which fields: 'First Name+Last Name=full_name,Phone=primary_phone'
+    /// (COLUMN=- leaves a column out).
+    #[arg(long, value_name = "SPEC")]
+    pub map: Option<String>,
+    /// Give a field the same value on every row (repeatable), e.g. --set source=ads.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let by = ctx.actor()?.id.clone();
+    let columns = import::Columns {
+        map: match &args.map {
+            Some(spec) => import_map::parse_spec(spec).map_err(refused)?,
+            None => Vec::new(),
+        },
+        set: args.set.iter().map(|s| import_map::parse_set(s)).collect::<Result<_, _>>().map_err(refused)?,
+    };
     let text = if args.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
@@ -48,10 +64,10 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         // All or nothing (the default) checks every row first, writing nothing, then
         // imports only a clean file; --skip-bad imports the good rows in one pass.
         let check_first = args.dry_run || !args.skip_bad;
-        let mut outcome = import::import(ctx, &mut tx, &text, &by, args.partial, check_first)?;
+        let mut outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, check_first)?;
         if !args.dry_run && !args.skip_bad {
             if outcome.refused.is_empty() {
-                outcome = import::import(ctx, &mut tx, &text, &by, args.partial, false)?;
+                outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, false)?;
                 if !outcome.refused.is_empty() {
                     // Every row passed the check, so this is a write failing (disk full, say):
                     // all or nothing still holds, so the rows written by this run go again.
@@ -76,6 +92,9 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         }
         outcome
     };
+    if ctx.format == Format::Table && !outcome.mapping.is_empty() {
+        eprintln!("columns: {}", outcome.mapping.join("; "));
+    }
     let rejects = match (&outcome.refused[..], args.skip_bad && !args.dry_run) {
         ([], _) | (_, false) => None,
         (_, true) => {
@@ -86,16 +105,25 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         }
     };
     emit(ctx.format, &outcome, || {
-        let mut t = Table::new(&["row", "result", "detail"]);
+        if outcome.dry_run {
+            return preview(&outcome);
+        }
+        let mut t = Table::new(&["row", "result", "detail", "note"]);
         for i in &outcome.imported {
-            let verb = if outcome.dry_run { "would import" } else { "imported" };
-            t.row(vec![i.row.to_string(), verb.to_owned(), i.id.to_string()]);
+            t.row(vec![i.row.to_string(), "imported".to_owned(), i.id.to_string(), same_phone_note(i)]);
         }
         for r in &outcome.refused {
-            t.row(vec![r.row.to_string(), "refused".to_owned(), r.reason.clone()]);
+            t.row(vec![r.row.to_string(), "refused".to_owned(), r.reason.clone(), String::new()]);
         }
         t
     })?;
+    for i in outcome.imported.iter().filter(|i| !i.same_phone.is_empty()) {
+        eprintln!(
+            "note: row {} has the same phone number as {}; check it before asking the customer again",
+            i.row,
+            i.same_phone.join(", ")
+        );
+    }
     let written = !outcome.dry_run;
     let verb = if written { "imported" } else { "would import" };
     eprintln!("{verb} {} row(s), refused {}", outcome.imported.len(), outcome.refused.len());
@@ -126,4 +154,36 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
          that file (the other rows are saved: importing the whole file again would duplicate them)"
     );
     Ok(())
+}
+
+/// `same phone as …` for a table's note column.
+fn same_phone_note(i: &import::Imported) -> String {
+    if i.same_phone.is_empty() { String::new() } else { format!("same phone as {}", i.same_phone.join(", ")) }
+}
+
+/// The --dry-run table: each row as it would be saved.
+fn preview(outcome: &import::Outcome) -> Table {
+    let mut t = Table::new(&["row", "result", "name", "phone", "address", "service", "urgency", "source", "note"]);
+    let field = |i: &import::Imported, f: &str| i.fields.get(f).cloned().unwrap_or_default();
+    for i in &outcome.imported {
+        let address = i.fields.get("service_address").or_else(|| i.fields.get("market")).cloned().unwrap_or_default();
+        t.row(vec![
+            i.row.to_string(),
+            "would import".to_owned(),
+            field(i, "full_name"),
+            field(i, "primary_phone"),
+            address,
+            field(i, "service_type"),
+            field(i, "urgency"),
+            field(i, "source"),
+            same_phone_note(i),
+        ]);
+    }
+    for r in &outcome.refused {
+        let mut row = vec![r.row.to_string(), "refused".to_owned()];
+        row.extend(std::iter::repeat_n(String::new(), 6));
+        row.push(r.reason.clone());
+        t.row(row);
+    }
+    t
 }

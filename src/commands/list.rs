@@ -4,11 +4,11 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use crate::clock::{self, Stamp};
+use crate::clock::Stamp;
 use crate::context::Ctx;
 use crate::error::refused;
-use crate::lead::{Lead, Status};
-use crate::output::{Table, Tone, View, print};
+use crate::lead::{Lead, LeadId, Status};
+use crate::output::{Format, Table, Tone, View, print};
 use crate::store::Want;
 
 /// List leads, oldest first.
@@ -34,7 +34,7 @@ pub struct ListArgs {
 /// One listed lead: what the table shows and the JSON keys (see docs/json.md).
 #[derive(Serialize)]
 struct Row {
-    id: String,
+    id: LeadId,
     status: Status,
     owner: Option<String>,
     urgency: Option<String>,
@@ -45,6 +45,40 @@ struct Row {
     next_action_due: Option<Stamp>,
     overdue: bool,
     created_at: Stamp,
+}
+
+/// The CSV a spreadsheet or script reads: full ids, the JSON keys as headers, times in
+/// RFC 3339 and `overdue` as its own column (never display text in a data column).
+fn machine_table(rows: &[Row]) -> Table {
+    let mut t = Table::new(&[
+        "id",
+        "status",
+        "owner",
+        "urgency",
+        "service_type",
+        "source",
+        "full_name",
+        "next_action",
+        "next_action_due",
+        "overdue",
+        "created_at",
+    ]);
+    for r in rows {
+        t.row(vec![
+            r.id.to_string(),
+            r.status.to_string(),
+            r.owner.clone().unwrap_or_default(),
+            r.urgency.clone().unwrap_or_default(),
+            r.service_type.clone().unwrap_or_default(),
+            r.source.clone().unwrap_or_default(),
+            r.full_name.clone().unwrap_or_default(),
+            r.next_action.clone().unwrap_or_default(),
+            r.next_action_due.map(|d| d.to_string()).unwrap_or_default(),
+            r.overdue.to_string(),
+            r.created_at.to_string(),
+        ]);
+    }
+    t
 }
 
 pub fn is_overdue(lead: &Lead, now: jiff::Timestamp) -> bool {
@@ -68,7 +102,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && (!args.overdue || is_overdue(&l, now));
         keep.then(|| Row {
             overdue: is_overdue(&l, now),
-            id: l.id.to_string(),
+            id: l.id.clone(),
             status: l.status,
             owner: l.owner,
             urgency: l.urgency,
@@ -81,14 +115,18 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
         })
     })?;
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+    let short = ctx.short_ids()?;
     let table = || {
+        if ctx.format == Format::Csv {
+            return machine_table(&rows);
+        }
         let mut t = Table::new(&["id", "status", "owner", "urgency", "service", "name", "next action", "due"]);
         for r in &rows {
-            let due = r.next_action_due.map(|d| clock::short(&ctx.local(&d))).unwrap_or_default();
+            let due = r.next_action_due.map(|d| ctx.show_time(&d)).unwrap_or_default();
             let due = if r.overdue { format!("{due} OVERDUE") } else { due };
             t.push(
                 vec![
-                    r.id.clone(),
+                    short.get(&r.id).to_owned(),
                     r.status.to_string(),
                     r.owner.clone().unwrap_or_else(|| "-".to_owned()),
                     r.urgency.clone().unwrap_or_default(),

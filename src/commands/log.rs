@@ -5,7 +5,6 @@ use clap::Args;
 use serde::Serialize;
 
 use super::show::describe;
-use crate::clock;
 use crate::context::{Ctx, relative_to};
 use crate::git::{self, FileCommit};
 use crate::lead::Event;
@@ -54,17 +53,15 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
         lead.history.iter().zip(&owner_of).map(|(event, n)| Entry { event, commit: n.map(|n| &commits[n]) }).collect();
     let data = serde_json::json!({ "id": lead.id, "entries": entries, "commits": commits });
     emit(ctx.format, &data, || {
+        // Wrapped to fit 80 columns: the event description takes what is left.
         let mut t = Table::new(&["at", "by", "event", "commit", "author"]);
+        t.wrap_at = Some(80);
         for e in &entries {
-            let (hash, author) =
-                e.commit.map_or((String::from("-"), String::new()), |c| (c.hash[..10].to_owned(), c.author.clone()));
-            t.row(vec![
-                clock::short(&ctx.local(&e.event.at)),
-                e.event.by.clone(),
-                describe(ctx, e.event),
-                hash,
-                author,
-            ]);
+            let (hash, author) = e.commit.map_or_else(
+                || (String::from("-"), String::new()),
+                |c| (c.hash.chars().take(7).collect(), c.author.clone()),
+            );
+            t.row(vec![ctx.show_time(&e.event.at), e.event.by.clone(), describe(ctx, e.event), hash, author]);
         }
         t
     })

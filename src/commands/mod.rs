@@ -9,9 +9,13 @@ use crate::store::ScanError;
 
 mod accept;
 mod assign;
+mod away;
+mod back;
+mod calendar;
 mod capture;
 mod close;
 mod completions;
+mod edit;
 mod escalate_check;
 mod export;
 mod import;
@@ -22,12 +26,18 @@ mod man;
 mod merge_driver;
 mod next;
 mod note;
+mod notify;
+pub(crate) mod oncall;
+mod oncall_override;
 mod qa_record;
 mod qa_report;
 mod qa_sample;
+mod queue;
 mod record;
 mod reject;
+mod reopen;
 mod report;
+mod search;
 mod show;
 mod simulate;
 mod stats;
@@ -49,7 +59,12 @@ pub enum Command {
     Transfer(transfer::TransferArgs),
     Next(next::NextArgs),
     Close(close::CloseArgs),
+    Reopen(reopen::ReopenArgs),
+    Queue(queue::QueueArgs),
+    Search(search::SearchArgs),
+    Edit(edit::EditArgs),
     EscalateCheck(escalate_check::EscalateCheckArgs),
+    Notify(notify::NotifyArgs),
     Report(report::ReportArgs),
     QaSample(qa_sample::QaSampleArgs),
     QaRecord(qa_record::QaRecordArgs),
@@ -57,6 +72,10 @@ pub enum Command {
     Stats(stats::StatsArgs),
     Simulate(simulate::SimulateArgs),
     Validate(validate::ValidateArgs),
+    Oncall(oncall::OncallArgs),
+    Away(away::AwayArgs),
+    Back(back::BackArgs),
+    Calendar(calendar::CalendarArgs),
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -95,8 +114,13 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Transfer(args) => transfer::run(&ctx, args),
         Command::Next(args) => next::run(&ctx, args),
         Command::Close(args) => close::run(&ctx, args),
+        Command::Reopen(args) => reopen::run(&ctx, args),
+        Command::Queue(args) => queue::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Edit(args) => edit::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::EscalateCheck(args) => escalate_check::run(&ctx, args),
+        Command::Notify(args) => notify::run(&ctx, args),
         Command::Report(args) => report::run(&ctx, args),
         Command::QaSample(args) => qa_sample::run(&ctx, args),
         Command::QaRecord(args) => qa_record::run(&ctx, args),
@@ -105,6 +129,10 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Simulate(args) => simulate::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Validate(args) => validate::run(&ctx, args),
+        Command::Oncall(args) => oncall::run(&ctx, args),
+        Command::Away(args) => away::run(&ctx, args),
+        Command::Back(args) => back::run(&ctx, args),
+        Command::Calendar(args) => calendar::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),

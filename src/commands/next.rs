@@ -20,11 +20,14 @@ pub struct NextArgs {
     /// When it is due.
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub due: String,
+    /// Accept a --due time that is already past (refused otherwise, as a likely typo).
+    #[arg(long)]
+    pub allow_past: bool,
 }
 
 pub fn run(ctx: &Ctx, args: NextArgs) -> Result<()> {
     let by = ctx.actor()?.id.clone();
-    let due = ctx.time_arg("--due", &args.due)?;
+    let due = ctx.due_arg("--due", &args.due, args.allow_past)?;
     let lead = ctx.change_lead(&args.id, "next", |lead| {
         handoff::next(lead, &by, ctx.stamp(), &args.action, due)?;
         Ok("recorded the next action".to_owned())

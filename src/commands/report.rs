@@ -122,7 +122,7 @@ fn flat_table(ctx: &Ctx, r: &Report) -> Table {
 fn render(ctx: &Ctx, r: &Report) -> String {
     let mut out = String::new();
     let day = ctx.local(&r.as_of.parse().unwrap_or_else(|_| ctx.stamp()));
-    out.push_str(&format!("End-of-day report {} (as of {})\n", r.date, clock::short(&day)));
+    out.push_str(&format!("End-of-day report {} (as of {})\n", r.date, clock::short(&day, &ctx.now)));
     let mut section = |title: &str, rows: Vec<String>| {
         out.push_str(&format!("\n{title} ({})\n", rows.len()));
         for row in rows.iter().take(SECTION_ROWS) {

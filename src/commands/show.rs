@@ -4,7 +4,6 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 
-use crate::clock;
 use crate::context::Ctx;
 use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead};
@@ -58,11 +57,11 @@ pub fn run(ctx: &Ctx, args: ShowArgs) -> Result<()> {
 fn text(ctx: &Ctx, lead: &Lead, overdue: bool, routed_by: Option<&str>, missing: &[&str]) -> String {
     let mut out = String::new();
     out.push_str(&format!("Lead {}  ({})\n", lead.id, lead.status));
-    out.push_str(&format!("  {:<16} {}\n", "created_at", clock::short(&ctx.local(&lead.created_at))));
+    out.push_str(&format!("  {:<16} {}\n", "created_at", ctx.show_time(&lead.created_at)));
     out.push_str(&format!("  {:<16} {}\n", "captured_by", lead.captured_by));
     for field in Field::ALL {
         let value = match field {
-            Field::NextActionDue => lead.next_action_due.map(|d| clock::short(&ctx.local(&d))),
+            Field::NextActionDue => lead.next_action_due.map(|d| ctx.show_time(&d)),
             _ => field.get(lead),
         };
         if let Some(value) = value {
@@ -87,7 +86,7 @@ fn text(ctx: &Ctx, lead: &Lead, overdue: bool, routed_by: Option<&str>, missing:
     }
     out.push_str("\nHistory\n");
     for e in &lead.history {
-        out.push_str(&format!("  {}  {:<6} {}\n", clock::short(&ctx.local(&e.at)), e.by, describe(ctx, e)));
+        out.push_str(&format!("  {}  {:<6} {}\n", ctx.show_time(&e.at), e.by, describe(ctx, e)));
     }
     out
 }
@@ -111,10 +110,22 @@ pub fn describe(ctx: &Ctx, e: &Event) -> String {
         parts.push(format!("next: {action}"));
     }
     if let Some(due) = &e.due {
-        parts.push(format!("due {}", clock::short(&ctx.local(due))));
+        parts.push(format!("due {}", ctx.show_time(due)));
     }
     if !e.changed.is_empty() {
-        parts.push(format!("changed {}", e.changed.join(", ")));
+        let short = |v: Option<&String>| {
+            let v = v.map_or("(empty)".to_owned(), |v| v.replace('\n', " "));
+            if v.chars().count() > 30 { format!("{}…", v.chars().take(29).collect::<String>()) } else { v }
+        };
+        let fields: Vec<String> = e
+            .changed
+            .iter()
+            .map(|f| match (e.old.contains_key(f) || e.new.contains_key(f), e.old.get(f), e.new.get(f)) {
+                (true, old, new) => format!("{f} ({} → {})", short(old), short(new)),
+                _ => f.clone(),
+            })
+            .collect();
+        parts.push(format!("changed {}", fields.join(", ")));
     }
     if !e.missing.is_empty() {
         parts.push(format!("missing {}", e.missing.join(", ")));

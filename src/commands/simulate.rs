@@ -66,7 +66,7 @@ fn person(ctx: &Ctx, id: Option<&str>) -> String {
 }
 
 fn when(ctx: &Ctx, at: &clock::Stamp) -> String {
-    clock::short(&ctx.local(at))
+    ctx.show_time(at)
 }
 
 fn escalation_rows(ctx: &Ctx, t: &mut Table, change: &str, list: &[Escalation]) {

@@ -11,7 +11,7 @@ use crate::output::{Table, emit};
 use crate::phone;
 use crate::rules::yamlpos::{Seg, locate};
 use crate::rules::{Problem, Rules};
-use crate::store::{MAX_LEAD_BYTES, parse_lead, read_limited};
+use crate::store::{MAX_LEAD_BYTES, RULES_FILE, parse_lead, read_limited};
 
 /// Check rules.yaml and every lead file; lists every problem with file and line (exit 3 if any).
 #[derive(Debug, Args)]
@@ -129,6 +129,7 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
             found.push(Found { file: file.clone(), line: p.line, message: p.message });
         }
     }
+    found.extend(duty_findings(ctx)?);
     let count = found.len();
     emit(ctx.format, &serde_json::json!({ "leads": files.len(), "problems": &found }), || {
         let mut t = Table::new(&["file", "line", "problem"]);
@@ -140,13 +141,36 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
     .ok();
     if count > 0 {
         return Err(workspace(format!(
-            "{count} problem{} in {} lead files",
+            "{count} problem{} in rules.yaml, oncall.yaml and {} lead files",
             if count == 1 { "" } else { "s" },
             files.len()
         )));
     }
     eprintln!("ok: rules.yaml and {} lead files", files.len());
     Ok(())
+}
+
+/// What rules.yaml and oncall.yaml say about who is on duty: rules naming inactive staff,
+/// coverage gaps in the next 28 days of the schedules rules name, bad overrides and away
+/// periods.
+fn duty_findings(ctx: &Ctx) -> Result<Vec<Found>> {
+    let mut found = Vec::new();
+    let rules_text = read_limited(&ctx.ws.rules_path(), crate::rules::MAX_RULES_BYTES)?;
+    for (path, message) in ctx.rules.duty_findings(ctx.now.timestamp(), 28) {
+        found.push(Found { file: RULES_FILE.to_owned(), line: locate(&rules_text, &path), message });
+    }
+    let problems = ctx
+        .rules
+        .duty
+        .check(&ctx.rules.staff_ids(), &ctx.rules.schedules.iter().map(|s| s.name.as_str()).collect::<Vec<_>>());
+    if !problems.is_empty() {
+        let text = read_limited(&ctx.ws.duty_path(), crate::store::MAX_DUTY_BYTES).unwrap_or_default();
+        for p in problems {
+            let line = locate(&text, &[Seg::Key(p.section), Seg::Index(p.index)]);
+            found.push(Found { file: crate::schedule::duty::FILE.to_owned(), line, message: p.message });
+        }
+    }
+    Ok(found)
 }
 
 /// A lead with only its required fields, and an event likewise: each field of a broken

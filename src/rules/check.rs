@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
+use super::duty::OnDuty;
 use super::yamlpos::{Seg, locate};
 use super::{Business, Conditions, Hours, Problem, RulesFile, parse_weekday};
 use crate::clock;
@@ -18,7 +19,7 @@ pub(super) struct Problems<'t> {
 }
 
 impl Problems<'_> {
-    fn at(&mut self, path: &[Seg], message: String) {
+    pub(super) fn at(&mut self, path: &[Seg], message: String) {
         self.list.push(Problem { line: locate(self.text, path), message });
     }
 }
@@ -29,17 +30,19 @@ pub(super) type Resolved = (TimeZone, Time, Option<Business>);
 impl RulesFile {
     /// Semantic checks after parsing, section by section. Returns the typed values (when
     /// they parse) and every problem found, each with its line.
-    pub(super) fn check(&self, text: &str) -> (Option<Resolved>, Vec<Problem>) {
+    pub(super) fn check(&self, text: &str) -> (Option<Resolved>, OnDuty, Vec<Problem>) {
         let mut p = Problems { text, list: Vec::new() };
         let resolved = self.check_basics(&mut p);
         self.check_staff(&mut p);
         self.check_vocabulary(&mut p);
         self.check_conditions(&mut p);
         self.check_ownership(&mut p);
+        let on_duty = self.check_duty(&mut p, resolved.as_ref().and_then(|r| r.2.as_ref()));
         self.check_routing(&mut p);
         self.check_escalation(&mut p);
         self.check_qa(&mut p);
-        (resolved, p.list)
+        self.check_notifications(&mut p);
+        (resolved, on_duty, p.list)
     }
 
     /// Time zone, end of day, phone country code, business hours, resolved to typed values.
@@ -218,7 +221,17 @@ impl RulesFile {
             }
             match (&r.to, &r.pool) {
                 (Some(to), None) => {
-                    if self.staff(to).is_none() {
+                    if let Some(name) = crate::schedule::schedule_target(to) {
+                        if !self.schedule_specs.iter().any(|s| s.name == name) {
+                            p.at(
+                                &at("to"),
+                                format!(
+                                    "routing rule `{}` routes to `{to}`, but no schedule `{name}` is defined",
+                                    r.name
+                                ),
+                            );
+                        }
+                    } else if self.staff(to).is_none() {
                         p.at(&at("to"), format!("routing rule `{}` routes to `{to}`, who is not in staff", r.name));
                     }
                     if r.strategy.is_some() {
@@ -251,6 +264,17 @@ impl RulesFile {
                     &at("name"),
                     format!("routing rule `{}` needs exactly one of `to: STAFF` or `pool: [STAFF, ...]`", r.name),
                 ),
+            }
+            if let Some(f) = &r.fallback
+                && (f == "owner" || !self.is_target(f))
+            {
+                p.at(
+                    &at("fallback"),
+                    format!("routing rule `{}`: fallback `{f}` is not a staff id, a role or oncall:SCHEDULE", r.name),
+                );
+            }
+            if r.max_open == Some(0) {
+                p.at(&at("max_open"), format!("routing rule `{}`: max_open must be at least 1", r.name));
             }
             if let Some(due) = &r.due
                 && clock::parse_window(due).is_none()
@@ -305,16 +329,25 @@ impl RulesFile {
                     ),
                 );
             }
+            if let Some(c) = &r.calendar
+                && !self.calendar_specs.iter().any(|spec| spec.name == *c)
+            {
+                p.at(&at("calendar"), format!("escalation rule `{}`: calendar `{c}` is not defined", r.name));
+            }
             if r.hours == Hours::Business && self.business_hours.is_none() {
                 p.at(
                     &at("hours"),
                     format!("escalation rule `{}` counts business hours; define business_hours", r.name),
                 );
             }
-            if !self.is_target(&r.to) {
+            let rerouted_in_pool = r.to == super::NEXT_IN_POOL && r.action == super::Action::Reassign;
+            if !self.is_target(&r.to) && !rerouted_in_pool {
                 p.at(
                     &at("to"),
-                    format!("escalation rule `{}`: `to: {}` is not a staff id, a role, or `owner`", r.name, r.to),
+                    format!(
+                        "escalation rule `{}`: `to: {}` is not a staff id, a role, oncall:SCHEDULE, or `owner`",
+                        r.name, r.to
+                    ),
                 );
             }
             match (&r.fallback, r.to.as_str()) {
@@ -332,6 +365,133 @@ impl RulesFile {
                     ),
                 ),
                 _ => {}
+            }
+            self.check_steps(p, i, r);
+        }
+    }
+
+    /// An escalation rule's climb: repeats, levels in rising order, reassign targets.
+    fn check_steps(&self, p: &mut Problems, i: usize, r: &super::EscalationRule) {
+        use super::{Action, MAX_REPEAT_LIMIT, NEXT_IN_POOL};
+        let mut last = None;
+        for step in r.steps() {
+            let at = |k: &'static str| {
+                let mut path = vec![Seg::Key("escalation"), Seg::Index(i)];
+                if step.level > 1 {
+                    path.extend([Seg::Key("levels"), Seg::Index(step.level as usize - 2)]);
+                }
+                path.push(Seg::Key(k));
+                path
+            };
+            let name =
+                if step.level > 1 { format!("`{}` level {}", r.name, step.level) } else { format!("`{}`", r.name) };
+            if step.level > 1 {
+                match clock::parse_window(step.after) {
+                    None => p.at(
+                        &at("after"),
+                        format!("escalation rule {name}: after `{}` is not a window such as 15m", step.after),
+                    ),
+                    Some(w) if last.is_some_and(|l| w <= l) => p.at(
+                        &at("after"),
+                        format!(
+                            "escalation rule {name}: after `{}` must be later than the level before it",
+                            step.after
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+                let target_ok = self.is_target(step.to) || (step.to == NEXT_IN_POOL && step.action == Action::Reassign);
+                if !target_ok {
+                    p.at(
+                        &at("to"),
+                        format!("escalation rule {name}: `to: {}` is not a staff id, a role, or `owner`", step.to),
+                    );
+                }
+                if let Some(f) = step.fallback
+                    && (f == "owner" || !self.is_target(f))
+                {
+                    p.at(
+                        &at("fallback"),
+                        format!("escalation rule {name}: fallback `{f}` is not a staff id or a role"),
+                    );
+                }
+            }
+            last = clock::parse_window(step.after).or(last);
+            if let Some(every) = step.repeat
+                && clock::parse_window(every).is_none_or(|w| w.is_zero())
+            {
+                p.at(&at("repeat"), format!("escalation rule {name}: repeat `{every}` is not a window such as 5m"));
+            }
+            if let Some(limit) = step.limit {
+                if step.repeat.is_none() {
+                    p.at(
+                        &at("limit"),
+                        format!("escalation rule {name}: limit goes with repeat (how many times in all)"),
+                    );
+                } else if limit == 0 || limit > MAX_REPEAT_LIMIT {
+                    p.at(&at("limit"), format!("escalation rule {name}: limit must be 1 to {MAX_REPEAT_LIMIT}"));
+                }
+            }
+            if step.action == Action::Reassign {
+                if step.to == "owner" {
+                    p.at(&at("to"), format!("escalation rule {name}: a reassign step re-routes away from the owner; name a staff id, a role or {NEXT_IN_POOL}"));
+                }
+                if step.repeat.is_some() {
+                    p.at(
+                        &at("repeat"),
+                        format!("escalation rule {name}: a reassign step happens once; leave out repeat"),
+                    );
+                }
+                if r.status.contains(&Status::Accepted) {
+                    p.at(
+                        &[Seg::Key("escalation"), Seg::Index(i), Seg::Key("status")],
+                        format!("escalation rule {name}: reassign re-routes unaccepted leads; watch intake and assigned only"),
+                    );
+                }
+            }
+        }
+        if (!r.levels.is_empty() || r.repeat.is_some() || r.levels.iter().any(|l| l.repeat.is_some()))
+            && r.name.contains(['/', '#'])
+        {
+            p.at(
+                &[Seg::Key("escalation"), Seg::Index(i), Seg::Key("name")],
+                format!("escalation rule `{}`: a rule that climbs or repeats names its steps NAME/LEVEL#N; leave '/' and '#' out of its name", r.name),
+            );
+        }
+    }
+
+    /// Staff contacts and the `notifications` section (channels, quiet hours, vocabularies).
+    fn check_notifications(&self, p: &mut Problems) {
+        fn segs<'a>(prefix: &[Seg<'a>], path: &'a [String]) -> Vec<Seg<'a>> {
+            let mut out = prefix.to_vec();
+            out.extend(path.iter().map(|k| k.parse().map_or(Seg::Key(k.as_str()), Seg::Index)));
+            out
+        }
+        for (i, s) in self.staff.iter().enumerate() {
+            for problem in s.contacts.check() {
+                let at = segs(&[Seg::Key("staff"), Seg::Index(i), Seg::Key("contacts")], &problem.path);
+                p.at(&at, format!("staff `{}` contacts: {}", s.id, problem.message));
+            }
+        }
+        let n = &self.notifications;
+        for problem in n.check() {
+            p.at(&segs(&[Seg::Key("notifications")], &problem.path), format!("notifications: {}", problem.message));
+        }
+        let urgencies = &self.vocabulary.urgency;
+        for value in &n.quiet_hours_override {
+            if !urgencies.contains(value) {
+                p.at(
+                    &[Seg::Key("notifications"), Seg::Key("quiet_hours_override")],
+                    format!("notifications: `{value}` is not in vocabulary.urgency ({})", urgencies.join(", ")),
+                );
+            }
+        }
+        for (i, c) in n.channels.iter().enumerate() {
+            for value in c.urgency.iter().flatten().filter(|v| !urgencies.contains(v)) {
+                p.at(
+                    &[Seg::Key("notifications"), Seg::Key("channels"), Seg::Index(i), Seg::Key("urgency")],
+                    format!("notifications: channel `{}`: `{value}` is not in vocabulary.urgency", c.name),
+                );
             }
         }
     }

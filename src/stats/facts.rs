@@ -2,15 +2,15 @@
 //! history (so a scan keeps only this, not the lead). Pure.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, Time, Weekday};
+use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 
 use crate::clock::{self, Stamp};
-use crate::escalation::add_business_time;
 use crate::lead::{EventKind, Lead, LeadId, Status};
 use crate::qa::Week;
 use crate::report::state_at;
 use crate::rules::{ClockKind, Hours, Rules};
+use crate::schedule::Calendar;
 
 use super::Period;
 
@@ -92,18 +92,18 @@ pub struct LeadFacts {
 }
 
 /// Business days and open hours, as the escalation clock counts them.
+/// Business time as the escalation clocks count it: the business calendar's open hours,
+/// its holidays and closures skipped.
 #[derive(Debug, Clone)]
 pub struct BusinessHours {
     pub tz: TimeZone,
-    pub days: Vec<Weekday>,
-    pub open: Time,
-    pub close: Time,
+    pub calendar: Calendar,
 }
 
 impl BusinessHours {
     pub fn of(rules: &Rules) -> Option<BusinessHours> {
-        let b = rules.business.as_ref()?;
-        Some(BusinessHours { tz: rules.tz.clone(), days: b.days.clone(), open: b.open, close: b.close })
+        rules.business.as_ref()?;
+        Some(BusinessHours { tz: rules.tz.clone(), calendar: rules.business_calendar.clone()? })
     }
 
     /// Seconds of open business time in `[from, to)` (0 when `to` is not after `from`).
@@ -119,9 +119,9 @@ impl BusinessHours {
             if date > last {
                 break;
             }
-            if self.days.contains(&date.weekday()) {
+            if let Some((open, close)) = self.calendar.hours_on(date) {
                 let at = |t: Time| date.to_datetime(t).to_zoned_datetime(self.tz.clone()).map(|z| z.timestamp());
-                if let (Ok(opens), Ok(closes)) = (at(self.open), at(self.close)) {
+                if let (Ok(opens), Ok(closes)) = (at(open), at(close)) {
                     let (a, b) = (opens.max(from), closes.min(to));
                     if a < b {
                         total += b.duration_since(a).as_secs();
@@ -137,7 +137,7 @@ impl BusinessHours {
     }
 
     fn deadline(&self, start: Timestamp, minutes: i64) -> Option<Timestamp> {
-        add_business_time(start, jiff::SignedDuration::from_mins(minutes), &self.tz, &self.days, self.open, self.close)
+        self.calendar.add_open_time(start, jiff::SignedDuration::from_mins(minutes), &self.tz)
     }
 }
 
@@ -308,15 +308,17 @@ pub fn facts(lead: &Lead, rules: &Rules, period: &Period) -> Option<LeadFacts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jiff::civil::Weekday;
 
     #[test]
     fn business_seconds_skip_nights_and_weekends() {
-        let bh = BusinessHours {
-            tz: TimeZone::get("America/Chicago").unwrap(),
+        let hours = crate::schedule::Hours {
             days: vec![Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday],
             open: Time::constant(8, 0, 0, 0),
             close: Time::constant(17, 0, 0, 0),
         };
+        let calendar = Calendar { name: "office".into(), hours: Some(hours), closures: vec![] };
+        let bh = BusinessHours { tz: TimeZone::get("America/Chicago").unwrap(), calendar };
         let at = |s: &str| s.parse::<Stamp>().unwrap().timestamp();
         // Friday 16:50 → Monday 08:05: 10 + 5 business minutes.
         assert_eq!(bh.seconds_between(at("2026-11-27T16:50:00-06:00"), at("2026-11-30T08:05:00-06:00")), 15 * 60);

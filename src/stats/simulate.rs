@@ -363,7 +363,8 @@ fn reroute(proposed: &Rules, deltas: &[(Timestamp, String, i64)], queries: &[&Ro
         let rule = q.proposed_rule.as_deref().and_then(|name| proposed.routing.iter().find(|r| r.name == name));
         let owner = rule.and_then(|r| {
             if let Some(to) = &r.to {
-                return Some(to.clone());
+                // `oncall:NAME`: who that schedule had on call at the time.
+                return Some(proposed.on_paper(to, at).unwrap_or_else(|| to.clone()));
             }
             let pool = r.pool.as_deref().unwrap_or_default();
             let strategy = r.strategy.unwrap_or(Strategy::RoundRobin);

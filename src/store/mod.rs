@@ -14,10 +14,12 @@ use crate::lead::{Lead, LeadId};
 use crate::rules::Rules;
 
 mod atomic;
+mod duty;
 mod fast_reader;
 pub mod format;
 #[cfg(test)]
 mod format_props;
+pub mod notify_ledger;
 pub mod notify_queue;
 pub mod phone_index;
 pub mod scan;
@@ -26,6 +28,7 @@ mod writer;
 mod yaml_events;
 
 pub use atomic::{Entropy, LEAD_FILE_MODE, write_atomic, write_atomic_mode};
+pub use duty::MAX_DUTY_BYTES;
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;
 pub use scan::{LeadFile, ScanError, Want};
@@ -111,7 +114,7 @@ impl Workspace {
     pub fn load_rules(&self) -> Result<Rules> {
         let path = self.rules_path();
         let text = read_limited(&path, crate::rules::MAX_RULES_BYTES)?;
-        Rules::parse(&text).map_err(|problems| {
+        let mut rules = Rules::parse(&text).map_err(|problems| {
             let list: Vec<String> = problems.iter().map(|p| format!("  {}", p.render(RULES_FILE))).collect();
             workspace(format!(
                 "rules.yaml has {} problem{}; fix {} and run `handoff validate`:\n{}",
@@ -120,7 +123,9 @@ impl Workspace {
                 if problems.len() == 1 { "it" } else { "them" },
                 list.join("\n")
             ))
-        })
+        })?;
+        rules.duty = self.load_duty()?;
+        Ok(rules)
     }
 
     /// rules.yaml, or when it is broken the last valid rules kept under `.handoff/`, so a

@@ -53,7 +53,8 @@ pub fn carry_stamp(ws: &Workspace, before: &str) {
     }
 }
 
-/// Ids of leads that may have this phone number (confirm each against the lead).
+/// Ids of leads that may have this phone number, a local number (no area code) matching
+/// the full numbers ending in it (confirm each against the lead).
 /// The caller holds the workspace lock.
 pub fn candidates(ws: &Workspace, phone: &str) -> Result<Vec<LeadId>> {
     let digits = phone::digits(phone);
@@ -66,7 +67,7 @@ pub fn candidates(ws: &Workspace, phone: &str) -> Result<Vec<LeadId>> {
     Ok(text
         .lines()
         .filter_map(|line| line.split_once(' '))
-        .filter(|(d, _)| *d == digits)
+        .filter(|(d, _)| phone::same_number(d, &digits))
         .filter_map(|(_, id)| id.parse().ok())
         .collect())
 }

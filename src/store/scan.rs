@@ -46,10 +46,22 @@ impl Workspace {
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_map_where(want, |_| true, f)
+    }
+
+    /// [`Workspace::scan_map`], parsing only the files whose text `may_match` admits (a
+    /// search passes most files over on a substring test, without a YAML parse).
+    pub fn scan_map_where<T: Send>(
+        &self,
+        want: Want,
+        may_match: impl Fn(&str) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
         let results = self.par_files(|file, buf| {
-            let parsed = read_into(file, buf)
-                .and_then(|text| if want.skips(text) { Ok(None) } else { self.parse_file(&file.path, text).map(&f) });
+            let parsed = read_into(file, buf).and_then(|text| {
+                if want.skips(text) || !may_match(text) { Ok(None) } else { self.parse_file(&file.path, text).map(&f) }
+            });
             match parsed {
                 Ok(Some(value)) => Some(Ok(value)),
                 Ok(None) => None,

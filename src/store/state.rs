@@ -1,10 +1,15 @@
-//! Local state that is never committed: round-robin turns.
+//! Local state that is never committed: round-robin turns, `edit`'s scratch files.
 
 use std::fs;
 
 use anyhow::{Context, Result};
 
-use super::{Workspace, read_limited, write_atomic};
+use std::path::{Path, PathBuf};
+
+use super::{LEAD_FILE_MODE, Workspace, read_limited, write_atomic, write_atomic_mode};
+
+/// Largest scratch file read back (an edited lead form is a few KiB).
+const MAX_SCRATCH_BYTES: u64 = 1024 * 1024;
 
 impl Workspace {
     /// How many leads a round-robin routing rule has handed out (local state, not committed).
@@ -20,6 +25,26 @@ impl Workspace {
             .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
         let text = serde_norway::to_string(&turns).context("cannot serialise round-robin turns")?;
         write_atomic(&self.state_dir().join("round-robin.yaml"), text.as_bytes())
+    }
+
+    /// Write a scratch file `name` in the state directory (owner-only: it may hold a
+    /// customer's details), replacing an older one; returns its path.
+    pub fn write_scratch(&self, name: &str, text: &str) -> Result<PathBuf> {
+        fs::create_dir_all(self.state_dir())
+            .with_context(|| format!("cannot create {}", self.state_dir().display()))?;
+        let path = self.state_dir().join(name);
+        write_atomic_mode(&path, text.as_bytes(), LEAD_FILE_MODE)?;
+        Ok(path)
+    }
+
+    /// Read a scratch file back.
+    pub fn read_scratch(&self, path: &Path) -> Result<String> {
+        read_limited(path, MAX_SCRATCH_BYTES)
+    }
+
+    /// Remove a scratch file (already gone is fine).
+    pub fn remove_scratch(&self, path: &Path) {
+        let _ = fs::remove_file(path);
     }
 
     fn read_turns(&self) -> Result<std::collections::BTreeMap<String, u64>> {

@@ -240,10 +240,30 @@ fn estimate_stall_goes_to_its_sales_owner() {
         &standard(&["--service", "estimate", "--to", "sam", "--next-action", "Book", "--due", "+3h"]),
     );
     env.as_("sam", &["accept", &id, "--yes"]).env("HANDOFF_NOW", at("07:01")).assert().success();
-    let (_, v) = check_at(&env, &at("08:00"), &[]);
-    assert!(new_ones(&v).is_empty());
+    // The booked next action (due 10:00) is movement promised: no stall alarm before it,
+    // and the 60 minutes count from it (issue 17).
     let (_, v) = check_at(&env, &at("08:01"), &[]);
-    assert_eq!(new_ones(&v), [(id, "estimate-stalled".into(), "sam".into())]);
+    assert!(!new_ones(&v).iter().any(|(_, rule, _)| rule == "estimate-stalled"), "{v}");
+    let (_, v) = check_at(&env, &at("10:59"), &[]);
+    assert!(!new_ones(&v).iter().any(|(_, rule, _)| rule == "estimate-stalled"), "{v}");
+    let (_, v) = check_at(&env, &at("11:00"), &[]);
+    assert!(new_ones(&v).contains(&(id.clone(), "estimate-stalled".into(), "sam".into())), "{v}");
+}
+
+#[test]
+fn estimate_stall_without_a_booked_action_counts_from_the_last_movement() {
+    let env = TestEnv::new();
+    let id = capture_at(&env, &at("07:00"), &standard(&["--service", "estimate", "--to", "sam"]));
+    env.as_("sam", &["accept", &id, "--yes"]).env("HANDOFF_NOW", at("07:01")).assert().success();
+    // The next action's due time has passed: silence counts from the later of the two.
+    env.as_("sam", &["next", &id, "--action", "Call back", "--due", "07:30"])
+        .env("HANDOFF_NOW", at("07:10"))
+        .assert()
+        .success();
+    let (_, v) = check_at(&env, &at("08:29"), &[]);
+    assert!(!new_ones(&v).iter().any(|(_, rule, _)| rule == "estimate-stalled"), "{v}");
+    let (_, v) = check_at(&env, &at("08:30"), &[]);
+    assert!(new_ones(&v).contains(&(id, "estimate-stalled".into(), "sam".into())), "{v}");
 }
 
 #[test]

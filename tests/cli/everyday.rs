@@ -187,7 +187,7 @@ fn on_terminal(env: &TestEnv, args: &str, input: &str, extra_env: &[(&str, &str)
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
     let env = TestEnv::new();
-    env.capture(&["--to", "dev", "--next-action", "Call", "--due", "06:00"]);
+    env.capture(&["--to", "dev", "--next-action", "Call", "--due", "06:00", "--allow-past"]);
     let piped = env.cmd(&["list"]).env_remove("NO_COLOR").output().unwrap();
     assert!(!piped.stdout.contains(&0x1b), "escape codes in piped output");
     let Some(tty) = on_terminal(&env, "list", "", &[]) else { return };

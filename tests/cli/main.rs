@@ -2,13 +2,17 @@
 
 mod bench;
 mod capture;
+mod climb;
 mod clock;
+mod desk;
 mod domain;
 mod everyday;
 mod git;
 mod handoff;
 mod integrity;
 mod layers;
+mod notify;
+mod oncall;
 mod qa;
 mod reliability;
 mod snapshots;

@@ -522,7 +522,8 @@ fn names_stand_next_to_ids_where_people_read_but_never_in_git() {
     let env = TestEnv::with_git();
     let id = env.capture(&["--route"]);
     let table = run_at(&env, "2026-11-24T07:20:00-06:00", "system", &["escalate-check"]);
-    let row = table.lines().find(|l| l.contains(&id)).unwrap_or_else(|| panic!("{table}"));
+    // Tables show the id's short unique prefix (issue 21).
+    let row = table.lines().find(|l| l.contains(&format!(" {} ", &id[9..13]))).unwrap_or_else(|| panic!("{table}"));
     assert!(row.contains("Maria Lopez") && row.contains("Olive Office (olive)"), "{table}");
     let out = run_at(&env, "2026-11-24T07:21:00-06:00", "system", &["escalate-check", "--dry-run", "--json"]);
     assert!(!out.contains("Maria Lopez"), "the escalation JSON (the --notify payload) is unchanged: {out}");
