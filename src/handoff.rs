@@ -56,13 +56,12 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         }
         Status::Closed => return Err(refused(format!("lead {} is closed; {}", lead.id, legal_next(Status::Closed)))),
     }
-    if rules.active_staff(&h.owner).is_none() {
-        let why = if rules.staff(&h.owner).is_some() {
-            "has left (active: false in rules.yaml)"
-        } else {
-            "is not in the staff of rules.yaml"
-        };
-        return Err(refused(format!("`{}` {why}; assign to one of: {}", h.owner, rules.active_staff_ids().join(", "))));
+    if rules.staff(&h.owner).is_none() {
+        return Err(refused(format!(
+            "`{}` is not in the staff of rules.yaml; assign to one of: {}",
+            h.owner,
+            rules.active_staff_ids().join(", ")
+        )));
     }
     refuse_inactive(rules, &h.owner)?;
     let mut next = lead.clone();
@@ -216,13 +215,11 @@ pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str
             lead.id
         )));
     }
-    if rules.active_staff(to).is_none() {
-        let why = if rules.staff(to).is_some() {
-            "has left (active: false in rules.yaml)"
-        } else {
-            "is not in the staff of rules.yaml"
-        };
-        return Err(refused(format!("`{to}` {why}; use one of: {}", rules.active_staff_ids().join(", "))));
+    if rules.staff(to).is_none() {
+        return Err(refused(format!(
+            "`{to}` is not in the staff of rules.yaml; use one of: {}",
+            rules.active_staff_ids().join(", ")
+        )));
     }
     refuse_inactive(rules, to)?;
     if to == owner {

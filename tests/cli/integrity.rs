@@ -360,7 +360,7 @@ fn staff_who_left_stay_inactive_and_validate_says_so() {
     let other = env.capture(&["--phone", "312-555-0190"]);
     let out = env.run("ana", &["assign", &other, "--to", "sam", "--next-action", "Call", "--due", "+1h"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("has left"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("sam is inactive"), "{}", stderr(&out));
     // Removed outright, the lead names an unknown id: validate fails and suggests `active: false`.
     let without_sam =
         rules.replace("  - id: sam\n    name: Sam Sales\n    email: sam@example.com\n    roles: [sales]\n", "");
