@@ -190,6 +190,16 @@ impl Ctx {
         self.ws.scan_checked(&self.rules, want, f)
     }
 
+    /// [`Ctx::scan_map`] that passes over leads whose index summary `keep` rejects.
+    pub fn scan_where<T: Send>(
+        &self,
+        want: crate::store::Want,
+        keep: impl Fn(&crate::store::index::Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked_where(&self.rules, want, keep, f)
+    }
+
     fn try_commit(&self, files: &[std::path::PathBuf], by: &str, message: &str) -> Result<()> {
         let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
         let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();

@@ -136,6 +136,50 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     })
 }
 
+/// What [`may_be_due`] needs of a lead: its status and where its clocks start (Unix
+/// seconds, rounded down), as the scan index keeps them.
+pub struct ClockStarts {
+    pub status: Status,
+    /// Capture, or the last rejection or transfer (the clock never starts earlier).
+    pub capture: i64,
+    /// The last assignment or transfer.
+    pub assignment: Option<i64>,
+    /// The last movement, else capture (the clock never starts earlier).
+    pub movement: i64,
+    /// The next action's due time.
+    pub next_action_due: Option<i64>,
+}
+
+/// Whether any rule could be due for a lead whose clocks start at `s`: a cheap first
+/// filter that never says no to a lead [`evaluate`] would return. It ignores the
+/// conditions, takes each clock's earliest possible start, each rule's shortest step, and
+/// counts windows in wall-clock time (business hours only ever push a deadline later).
+pub fn may_be_due(rules: &Rules, s: &ClockStarts, now: &ZonedDateTime) -> bool {
+    let now_s = now.timestamp().as_second();
+    rules.escalation.iter().any(|rule| {
+        if !rule.status.contains(&s.status) {
+            return false;
+        }
+        let start = match rule.clock {
+            ClockKind::Capture => s.capture,
+            ClockKind::Assignment | ClockKind::NextActionDue => {
+                match if rule.clock == ClockKind::Assignment { s.assignment } else { s.next_action_due } {
+                    Some(at) => at,
+                    None => return false,
+                }
+            }
+            ClockKind::Movement => s.movement,
+            ClockKind::EndOfDay => match rules.end_of_day_on(now.date()) {
+                Some(eod) => eod.timestamp().as_second(),
+                None => return true,
+            },
+        };
+        let shortest = rule.steps().iter().map(|step| step.window().as_secs()).min().unwrap_or(0);
+        // Start times are rounded down to the second: one second of slack.
+        start.saturating_add(shortest) <= now_s.saturating_add(1)
+    })
+}
+
 /// The name a step's escalation is recorded under: the rule's name for its first firing,
 /// `NAME/LEVEL` for a further level, `#N` for the N-th firing of a repeating step.
 pub fn step_name(rule: &str, level: u32, nth: u32) -> String {

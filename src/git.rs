@@ -6,6 +6,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod fast_commit;
+
 /// Who a commit is authored as.
 pub struct Author<'a> {
     pub name: &'a str,
@@ -41,12 +43,12 @@ pub fn init(dir: &Path) -> Result<()> {
     run(git(dir).args(["init", "--quiet"]), "git init")
 }
 
-/// The merge driver git runs for `leads/*.yaml` (see `.gitattributes`). `handoff` is found
+/// The merge driver git runs for lead files (`leads/**/*.yaml`) (see `.gitattributes`). `handoff` is found
 /// on PATH, as git finds its other helpers, so the same config works on every machine.
 pub const MERGE_DRIVER: &str = "handoff merge-driver %O %A %B %P";
 
 /// The `.gitattributes` line that routes lead files to the merge driver.
-pub const ATTRIBUTES: &str = "leads/*.yaml merge=handoff\n";
+pub const ATTRIBUTES: &str = "leads/**/*.yaml merge=handoff\n";
 
 /// The git config file of the repository holding `dir`, found without running git
 /// (read-only commands must stay cheap): walk up to `.git`, follow a `gitdir:` file and a
@@ -119,6 +121,37 @@ pub fn file_log(top: &Path, path: &str) -> Result<Vec<FileCommit>> {
         .collect())
 }
 
+/// The commits that changed `path` (relative to `top`), oldest first, following renames
+/// (`handoff migrate` moved flat lead files): each with the file's path in that commit.
+pub fn file_log_follow(top: &Path, path: &str) -> Result<Vec<(FileCommit, String)>> {
+    let out = git(top)
+        .args(["log", "--follow", "--name-only", "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "--", path])
+        .output()
+        .context("cannot run git log")?;
+    if !out.status.success() {
+        bail!("git log failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut commits: Vec<(FileCommit, String)> = text
+        .split('\x1e')
+        .filter_map(|record| {
+            let mut lines = record.lines();
+            let mut f = lines.next()?.split('\x1f');
+            let commit = FileCommit {
+                hash: f.next()?.to_owned(),
+                author: f.next()?.to_owned(),
+                email: f.next()?.to_owned(),
+                date: f.next()?.to_owned(),
+                subject: f.next()?.to_owned(),
+            };
+            let at = lines.find(|l| !l.trim().is_empty()).unwrap_or(path).to_owned();
+            Some((commit, at))
+        })
+        .collect();
+    commits.reverse();
+    Ok(commits)
+}
+
 /// A file's content at a commit.
 pub fn show_file(top: &Path, hash: &str, path: &str) -> Option<String> {
     let out = git(top).arg("show").arg(format!("{hash}:{path}")).stderr(Stdio::null()).output().ok()?;
@@ -127,15 +160,23 @@ pub fn show_file(top: &Path, hash: &str, path: &str) -> Option<String> {
 
 /// Commit exactly `files` (paths relative to `root`), authored as `author`.
 ///
-/// Only these paths are staged and committed (`git commit --only`), so a user's unrelated
-/// staged or unstaged edits are never swept up.
+/// Only these paths are committed, so a user's unrelated staged or unstaged edits are
+/// never swept up. The fast path (`fast_commit`) writes the objects itself and costs the
+/// same at any workspace size; `git add` + `git commit --only` is the fallback for what
+/// it does not handle (the first commit, SHA-256 repositories).
 pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> Result<()> {
     if files.is_empty() {
         return Ok(());
     }
+    if fast_commit::commit(root, files, author, message)? {
+        return Ok(());
+    }
+    // The path list goes on stdin: an import or a migration names more files than an
+    // argument list holds.
+    let list: String = files.iter().map(|f| format!("{f}\n")).collect();
     let mut add = git(root);
-    add.args(["add", "--"]).args(files);
-    run(&mut add, "git add")?;
+    add.args(["add", "--pathspec-from-file=-"]);
+    run_with_input(&mut add, list.as_bytes(), "git add")?;
     let mut commit = git(root);
     commit
         .args(["-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "--only", "-m", message])
@@ -143,9 +184,27 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
         .args(author.at.map(|at| format!("--date={at}")))
         .env("GIT_COMMITTER_NAME", committer_name(author))
         .env("GIT_COMMITTER_EMAIL", committer_email(author))
-        .arg("--")
-        .args(files);
-    run(&mut commit, "git commit")
+        .arg("--pathspec-from-file=-");
+    run_with_input(&mut commit, list.as_bytes(), "git commit")
+}
+
+fn run_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<()> {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {what}"))?;
+    let mut stdin = child.stdin.take().with_context(|| format!("cannot talk to {what}"))?;
+    let input = input.to_vec();
+    let feeder = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().with_context(|| format!("cannot run {what}"))?;
+    let _ = feeder.join();
+    if !out.status.success() {
+        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
 }
 
 // The committer is the machine's git identity when it has one; otherwise the author, so a

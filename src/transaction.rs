@@ -14,6 +14,7 @@ use crate::schedule::Duty;
 use crate::store::WorkspaceLock;
 
 /// A unit of change, holding the workspace lock until it is finished or dropped.
+#[must_use = "a transaction commits only when finished: call `finish`"]
 pub struct Transaction<'c> {
     ctx: &'c Ctx,
     /// Who the commit is authored by (a staff id, or `system`).

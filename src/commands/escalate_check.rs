@@ -58,7 +58,17 @@ struct Output<'a> {
 }
 
 pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
-    let (found, errors) = ctx.scan_map(Want::Open, |lead| {
+    let may_be_due = |s: &crate::store::index::Summary| {
+        let starts = escalation::ClockStarts {
+            status: s.status,
+            capture: s.capture_clock,
+            assignment: s.assignment_clock,
+            movement: s.movement_clock,
+            next_action_due: s.next_action_due,
+        };
+        escalation::may_be_due(&ctx.rules, &starts, &ctx.now)
+    };
+    let (found, errors) = ctx.scan_where(Want::Open, may_be_due, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         (!due.is_empty()).then_some((lead.id, lead.full_name, due))
     })?;

@@ -96,7 +96,14 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
     }
     let now = ctx.now.timestamp();
     let want = if args.all || args.status == Some(Status::Closed) { Want::All } else { Want::Open };
-    let (mut rows, errors) = ctx.scan_map(want, |l| {
+    // The same filter on the index's summary first, so only listed leads are read.
+    let now_s = now.as_second();
+    let may_match = |s: &crate::store::index::Summary| {
+        args.status.map_or(args.all || s.status != Status::Closed, |st| s.status == st)
+            && args.owner.as_ref().is_none_or(|o| s.owner.as_ref() == Some(o))
+            && (!args.overdue || (s.status != Status::Closed && s.next_action_due.is_some_and(|d| d <= now_s)))
+    };
+    let (mut rows, errors) = ctx.scan_where(want, may_match, |l| {
         let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
             && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
             && (!args.overdue || is_overdue(&l, now));

@@ -36,9 +36,11 @@ pub fn run(ctx: &Ctx, args: LogArgs) -> Result<()> {
     let commits = match git::work_tree(&ctx.ws.root) {
         Some(top) => {
             let rel = relative_to(&top, &path);
-            let commits = git::file_log(&top, &rel)?;
-            for (n, c) in commits.iter().enumerate() {
-                let Some(old) = git::show_file(&top, &c.hash, &rel).and_then(|t| parse_lead(&t).ok()) else { continue };
+            // A lead moved by `handoff migrate` has its earlier commits under the flat path.
+            let paths = git::file_log_follow(&top, &rel)?;
+            let commits: Vec<git::FileCommit> = paths.iter().map(|(c, _)| c.clone()).collect();
+            for (n, (c, at)) in paths.iter().enumerate() {
+                let Some(old) = git::show_file(&top, &c.hash, at).and_then(|t| parse_lead(&t).ok()) else { continue };
                 for (i, e) in lead.history.iter().enumerate() {
                     if owner_of[i].is_none() && old.history.contains(e) {
                         owner_of[i] = Some(n);

@@ -12,7 +12,7 @@ use crate::store::{MAX_LEAD_BYTES, parse_lead, read_limited, serialize_lead, wri
 /// Merge two clones' versions of a lead (run by git, configured by `handoff init`).
 #[derive(Debug, Args)]
 #[command(
-    after_help = "git runs this for leads/*.yaml (see .gitattributes):\n  [merge \"handoff\"] driver = handoff merge-driver %O %A %B %P\n\nWrites the merged lead to OURS and exits 0; exits 1 (git then reports a conflict\nwithout touching either version) when a version cannot be read."
+    after_help = "git runs this for leads/**/*.yaml (see .gitattributes):\n  [merge \"handoff\"] driver = handoff merge-driver %O %A %B %P\n\nWrites the merged lead to OURS and exits 0; exits 1 (git then reports a conflict\nwithout touching either version) when a version cannot be read."
 )]
 pub struct MergeDriverArgs {
     /// The common ancestor's version (%O).

@@ -4,13 +4,16 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::context::{Ctx, Options};
+use crate::error::Failure;
 use crate::error::workspace;
+use crate::output::Format;
 use crate::store::ScanError;
 
 mod accept;
 mod assign;
 mod away;
 mod back;
+mod bench_generate;
 mod calendar;
 mod capture;
 mod close;
@@ -24,6 +27,7 @@ mod list;
 mod log;
 mod man;
 mod merge_driver;
+mod migrate;
 mod next;
 mod note;
 mod notify;
@@ -79,8 +83,11 @@ pub enum Command {
     Log(log::LogArgs),
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Migrate(migrate::MigrateArgs),
     Completions(completions::CompletionsArgs),
     Man(man::ManArgs),
+    #[command(hide = true)]
+    BenchGenerate(bench_generate::BenchGenerateArgs),
     #[command(hide = true)]
     MergeDriver(merge_driver::MergeDriverArgs),
     #[command(name = "__complete", hide = true)]
@@ -98,6 +105,14 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Complete(args) => return completions::complete(global, args),
         other => other,
     };
+    // A format the command cannot print is refused before anything runs, so a command
+    // that writes never saves and then fails at the end.
+    if global.format == Format::Html && !matches!(command, Command::Stats(_)) {
+        return Err(Failure::Usage(
+            "--format html is a page for `handoff stats`; this command prints table, json, yaml, csv or md".to_owned(),
+        )
+        .into());
+    }
     let ctx = Ctx::load(global)?;
     match command {
         Command::Init(_)
@@ -136,6 +151,8 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
         Command::Log(args) => log::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
+        Command::Migrate(args) => migrate::run(&ctx, args),
+        Command::BenchGenerate(args) => bench_generate::run(&ctx, args),
     }
 }
 

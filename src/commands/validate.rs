@@ -125,6 +125,15 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
                 message: format!("the file holds lead `{}` but is named for `{stem}`", lead.id),
             });
         }
+        let month = crate::store::shard_of(&lead.id);
+        let dir = path.parent().unwrap_or(path);
+        if dir != ctx.ws.leads_dir() && dir != ctx.ws.leads_dir().join(&month) {
+            found.push(Found {
+                file: file.clone(),
+                line: None,
+                message: format!("lead {} belongs in leads/{month}/ (its capture month); move the file there", lead.id),
+            });
+        }
         for p in check_lead(&ctx.rules, &lead, &text) {
             found.push(Found { file: file.clone(), line: p.line, message: p.message });
         }

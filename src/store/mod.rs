@@ -19,6 +19,7 @@ mod fast_reader;
 pub mod format;
 #[cfg(test)]
 mod format_props;
+pub mod index;
 pub mod notify_ledger;
 pub mod notify_queue;
 pub mod phone_index;
@@ -27,7 +28,7 @@ mod state;
 mod writer;
 mod yaml_events;
 
-pub use atomic::{Entropy, LEAD_FILE_MODE, write_atomic, write_atomic_mode};
+pub use atomic::{DeferredSync, Entropy, LEAD_FILE_MODE, write_atomic, write_atomic_mode};
 pub use duty::MAX_DUTY_BYTES;
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;
@@ -39,6 +40,13 @@ pub const LEADS_DIR: &str = "leads";
 /// The last rules.yaml that was valid, in the state directory (see `load_rules_or_last_good`).
 pub const LAST_GOOD_RULES: &str = "rules.last-good.yaml";
 pub const STATE_DIR: &str = ".handoff";
+
+/// `YYYY/MM`: the shard (capture month) a lead's file lives in, from the date its id
+/// starts with (validated digits, so never a path outside `leads/`).
+pub fn shard_of(id: &LeadId) -> String {
+    let s = id.as_str();
+    format!("{}/{}", &s[..4], &s[4..6])
+}
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -100,8 +108,27 @@ impl Workspace {
         self.root.join(STATE_DIR)
     }
 
-    /// Path of a lead's file. `LeadId` is validated, so this stays inside `leads/`.
+    /// Path of a lead's file: where it is, or where a new one goes. Lead files live under
+    /// their capture month, `leads/YYYY/MM/<id>.yaml` (the id starts with the capture date,
+    /// so the path is computed, never searched for); a workspace not migrated yet keeps
+    /// flat `leads/<id>.yaml` files, which are read and rewritten where they are.
+    /// `LeadId` is validated, so this stays inside `leads/`.
     pub fn lead_path(&self, id: &LeadId) -> PathBuf {
+        let sharded = self.sharded_path(id);
+        if sharded.exists() {
+            return sharded;
+        }
+        let flat = self.flat_path(id);
+        if flat.exists() { flat } else { sharded }
+    }
+
+    /// `leads/YYYY/MM/<id>.yaml`: the place of a lead in the sharded layout.
+    pub fn sharded_path(&self, id: &LeadId) -> PathBuf {
+        self.leads_dir().join(shard_of(id)).join(format!("{id}.yaml"))
+    }
+
+    /// `leads/<id>.yaml`: the place of a lead in the flat layout (before `handoff migrate`).
+    pub fn flat_path(&self, id: &LeadId) -> PathBuf {
         self.leads_dir().join(format!("{id}.yaml"))
     }
 
@@ -211,25 +238,9 @@ impl Workspace {
         }
     }
 
-    /// Every lead id with a file in `leads/`, unsorted.
+    /// Every lead id with a file in `leads/` (either layout), unsorted.
     pub fn ids(&self) -> Result<Vec<LeadId>> {
-        let dir = self.leads_dir();
-        let entries = match fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
-        };
-        let mut ids = Vec::new();
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-            let name = entry.file_name();
-            if let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".yaml"))
-                && let Ok(id) = stem.parse()
-            {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
+        Ok(self.lead_files()?.iter().filter_map(|f| f.path.file_stem()?.to_str()?.parse().ok()).collect())
     }
 
     /// Read one lead by id. A missing file is a refusal (unknown id); a corrupt one exit 3.
@@ -259,6 +270,14 @@ impl Workspace {
                 lead.id
             )));
         }
+        let dir = path.parent().unwrap_or(path);
+        if dir != self.leads_dir() && dir != self.leads_dir().join(shard_of(&lead.id)) {
+            return Err(workspace(format!(
+                "{rel}: lead {} belongs in {LEADS_DIR}/{}/ (its capture month); move the file there",
+                lead.id,
+                shard_of(&lead.id)
+            )));
+        }
         Ok(lead)
     }
 
@@ -276,9 +295,12 @@ impl Workspace {
                 text.len()
             )));
         }
-        let before = phone_index::dir_stamp(self);
+        let fresh = phone_index::is_fresh(self);
+        if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         write_atomic_mode(&path, text.as_bytes(), LEAD_FILE_MODE)?;
-        self.after_write(lead, phone_before, &before)?;
+        self.after_write(lead, phone_before, fresh, &path)?;
         Ok(path)
     }
 
@@ -288,15 +310,16 @@ impl Workspace {
         if path.exists() {
             return Err(workspace(format!("{} exists already", self.relative(&path))));
         }
-        fs::create_dir_all(self.leads_dir())
-            .with_context(|| format!("cannot create {}", self.leads_dir().display()))?;
+        let dir = path.parent().unwrap_or(&path);
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         self.write(lead, None)
     }
 
     /// The one hook every lead write runs: keeps the local indexes in step with the files.
-    /// `dir_before` is `leads/`'s stamp from before the write. The caller holds the lock.
-    fn after_write(&self, lead: &Lead, phone_before: Option<&str>, dir_before: &str) -> Result<()> {
-        phone_index::carry_stamp(self, dir_before);
+    /// `was_fresh`: the same-phone list matched the files before the write. The caller
+    /// holds the lock.
+    fn after_write(&self, lead: &Lead, phone_before: Option<&str>, was_fresh: bool, path: &Path) -> Result<()> {
+        phone_index::carry_stamp(self, was_fresh, path);
         if let Some(phone) = lead.primary_phone.as_deref().filter(|p| Some(*p) != phone_before) {
             phone_index::add(self, &lead.id, phone)?;
         }

@@ -7,46 +7,67 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::index::{Known, Summary};
 use super::{MAX_LEAD_BYTES, Workspace};
 use crate::error::workspace;
 use crate::lead::{Lead, LeadId};
 
 impl Workspace {
-    /// Every `.yaml` file in `leads/` (including badly named ones, which `validate` reports).
+    /// Every `.yaml` file of the workspace's leads, in file name order (ids start with the
+    /// capture date, so oldest first): `leads/YYYY/MM/*.yaml` and, in a workspace not
+    /// migrated yet, `leads/*.yaml` (badly named files included, which `validate` reports).
     pub fn lead_files(&self) -> Result<Vec<LeadFile>> {
         let dir = self.leads_dir();
         let mut files = Vec::new();
         if !dir.is_dir() {
             return Ok(files);
         }
-        for entry in fs::read_dir(&dir).with_context(|| format!("cannot list {}", dir.display()))? {
-            let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if !name.starts_with('.') && name.ends_with(".yaml") {
-                // The listing's type, not the target's: a link is never followed.
-                let symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
-                files.push(LeadFile { path: entry.path(), symlink });
+        let mut shards = Vec::new();
+        list_yaml(&dir, &mut files, |name, is_dir| {
+            if is_dir && name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()) {
+                shards.push(dir.join(name));
+            }
+        })?;
+        for year in shards {
+            let mut months = Vec::new();
+            list_yaml(&year, &mut Vec::new(), |name, is_dir| {
+                if is_dir && name.len() == 2 && name.bytes().all(|b| b.is_ascii_digit()) {
+                    months.push(year.join(name));
+                }
+            })?;
+            for month in months {
+                list_yaml(&month, &mut files, |_, _| {})?;
             }
         }
-        // One directory, so byte order of the whole path is file name order, and far
-        // cheaper than comparing path components.
-        files.sort_unstable_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+        files.sort_unstable_by(|a, b| a.path.file_name().cmp(&b.path.file_name()).then_with(|| a.path.cmp(&b.path)));
         Ok(files)
     }
 
     /// Read the lead files `want` asks for and map each lead through `f`, on all cores.
     ///
-    /// This is the year-of-leads path (escalate-check, report, list): files are read in
-    /// parallel, closed leads are skipped from their `status:` line without a YAML parse
-    /// when `want` allows, and only what `f` keeps stays in memory. Results come in file
-    /// name order (ids start with the capture date, so oldest first).
+    /// This is the year-of-leads path (escalate-check, report, list): the scan index
+    /// (`index`) says, from a `stat` of each file, which leads are unchanged and what they
+    /// hold, so closed leads are passed over without opening their files; the rest are
+    /// read in parallel and only what `f` keeps stays in memory. Results come in file name
+    /// order (ids start with the capture date, so oldest first).
     pub fn scan_map<T: Send>(
         &self,
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_map_where(want, |_| true, f)
+        self.scan_filtered(want, |_| true, |_| true, f)
+    }
+
+    /// [`Workspace::scan_map`] that also passes over every lead whose index summary
+    /// `keep` turns down (a cheap first filter: `keep` must say yes to every lead `f`
+    /// could keep).
+    pub fn scan_where<T: Send>(
+        &self,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_filtered(want, keep, |_| true, f)
     }
 
     /// [`Workspace::scan_map`], parsing only the files whose text `may_match` admits (a
@@ -57,20 +78,42 @@ impl Workspace {
         may_match: impl Fn(&str) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_filtered(want, |_| true, may_match, f)
+    }
+
+    /// The scan behind the others: the index's summary first (`want`, `keep`), then the
+    /// file's text (`may_match`), then the parsed lead (`f`).
+    fn scan_filtered<T: Send>(
+        &self,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        may_match: impl Fn(&str) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        let indexed = self.indexed_files()?;
+        let todo: Vec<&(LeadFile, Known)> = indexed
+            .iter()
+            .filter(|(_, known)| match known {
+                Known::Lead(s) => !want.skips_summary(s) && keep(s),
+                Known::Bad(_) => true,
+            })
+            .collect();
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
-        let results = self.par_files(|file, buf| {
-            let parsed = read_into(file, buf).and_then(|text| {
-                if want.skips(text) || !may_match(text) { Ok(None) } else { self.parse_file(&file.path, text).map(&f) }
-            });
+        let results = par_map(&todo, |(file, known), buf| {
+            if let Known::Bad(message) = known {
+                return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
+            }
+            let parsed = read_into(file, buf)
+                .and_then(|text| if may_match(text) { self.parse_file(&file.path, text).map(&f) } else { Ok(None) });
             match parsed {
                 Ok(Some(value)) => Some(Ok(value)),
                 Ok(None) => None,
                 Err(e) => Some(Err(ScanError { file: self.relative(&file.path), message: format!("{e:#}") })),
             }
-        })?;
+        });
         let mut kept = Vec::new();
         let mut errors = Vec::new();
-        for result in results {
+        for result in results.into_iter().flatten() {
             match result {
                 Ok(value) => kept.push(value),
                 Err(e) => errors.push(e),
@@ -89,8 +132,19 @@ impl Workspace {
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_checked_where(rules, want, |_| true, f)
+    }
+
+    /// [`Workspace::scan_where`] with the vocabulary check of [`Workspace::scan_checked`].
+    pub fn scan_checked_where<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
         let misfits = std::sync::Mutex::new(Vec::new());
-        let (kept, mut errors) = self.scan_map(want, |mut lead| {
+        let (kept, mut errors) = self.scan_where(want, keep, |mut lead| {
             let problems = fit_vocabulary(rules, &mut lead);
             if !problems.is_empty() {
                 let file = self.relative(&self.lead_path(&lead.id));
@@ -104,29 +158,53 @@ impl Workspace {
         Ok((kept, errors))
     }
 
-    /// Run `f` over every lead file, several threads at once (reading files is mostly
-    /// waiting on the kernel, so more threads than cores pay), keeping what it returns in
+    /// Run `f` over every lead file, several threads at once, keeping what it returns in
     /// file name order. `f` gets a buffer to read into, reused across files.
     pub fn par_files<T: Send>(&self, f: impl Fn(&LeadFile, &mut Vec<u8>) -> Option<T> + Sync) -> Result<Vec<T>> {
         let files = self.lead_files()?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let threads = (cores * 4).clamp(2, 16);
-        let chunk = files.len().div_ceil(threads).max(256);
-        let parts: Vec<Vec<T>> = std::thread::scope(|s| {
-            let handles: Vec<_> = files
-                .chunks(chunk)
-                .map(|part| {
-                    let f = &f;
-                    s.spawn(move || {
-                        let mut buf = Vec::with_capacity(8 * 1024);
-                        part.iter().filter_map(|file| f(file, &mut buf)).collect::<Vec<T>>()
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-        });
-        Ok(parts.into_iter().flatten().collect())
+        Ok(par_map(&files, f).into_iter().flatten().collect())
     }
+}
+
+/// `f` over `items` on several threads (reading files is mostly waiting on the kernel, so
+/// more threads than cores pay), results in the items' order. `f` gets a reusable buffer.
+pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores * 4).clamp(2, 16);
+    let chunk = items.len().div_ceil(threads).max(256);
+    let parts: Vec<Vec<T>> = std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                s.spawn(move || {
+                    let mut buf = Vec::with_capacity(8 * 1024);
+                    part.iter().map(|item| f(item, &mut buf)).collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
+    });
+    parts.into_iter().flatten().collect()
+}
+
+/// Push the `.yaml` files of `dir` (no dot files) onto `files`; tell `sub` of every other
+/// entry's name and whether it is a real directory (links are never followed).
+fn list_yaml(dir: &std::path::Path, files: &mut Vec<LeadFile>, mut sub: impl FnMut(&str, bool)) -> Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let kind = entry.file_type().ok();
+        if !name.starts_with('.') && name.ends_with(".yaml") {
+            // The listing's type, not the target's: a link is never followed.
+            let symlink = kind.is_some_and(|t| t.is_symlink());
+            files.push(LeadFile { path: entry.path(), symlink });
+        } else {
+            sub(&name, kind.is_some_and(|t| t.is_dir()));
+        }
+    }
+    Ok(())
 }
 
 /// A `.yaml` file in `leads/`, as the directory listing describes it.
@@ -199,6 +277,17 @@ pub enum Want {
 }
 
 impl Want {
+    /// Whether a lead, as the index summarises it, can be passed over.
+    pub fn skips_summary(self, s: &Summary) -> bool {
+        let closed = s.status == crate::lead::Status::Closed;
+        match self {
+            Want::All => false,
+            Want::Open => closed,
+            // Seconds rounded down: `last < since` for sure only when strictly below.
+            Want::ActiveSince(since) => closed && s.last_event_at < since.as_second(),
+        }
+    }
+
     /// Whether a file's text can be passed over unparsed: only a closed lead in the
     /// writer's shape (see [`plainly_closed`]); anything unusual is parsed and judged.
     pub fn skips(self, text: &str) -> bool {

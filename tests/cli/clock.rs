@@ -453,15 +453,15 @@ fn a_corrupt_file_never_stops_the_run() {
     assert_eq!(code, 3);
     assert_eq!(new_ones(&v).len(), 99);
     assert_eq!(v["errors"].as_array().unwrap().len(), 1);
-    assert_eq!(v["errors"][0]["file"], format!("leads/{bad}.yaml"));
-    assert!(v["errors"][0]["message"].as_str().unwrap().contains(&format!("leads/{bad}.yaml:2")), "{v}");
+    assert_eq!(v["errors"][0]["file"], crate::lead_rel(bad));
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains(&format!("{}:2", crate::lead_rel(bad))), "{v}");
     // The views that scan print what they could read, name the file, and exit 3 too, so
     // nobody mistakes an end-of-day report with a lead left out for a complete one.
     for args in [&["list", "--json"][..], &["report", "--json"], &["export"], &["qa-report", "--json"]] {
         let out = env.cmd(args).env("HANDOFF_NOW", at("07:30")).output().unwrap();
         assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
         assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
-        assert!(stderr(&out).contains(&format!("leads/{bad}.yaml")), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(&crate::lead_rel(bad)), "{args:?}: {}", stderr(&out));
     }
     let out = env.cmd(&["list", "--json"]).env("HANDOFF_NOW", at("07:30")).output().unwrap();
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().len(), 99);

@@ -317,3 +317,19 @@ fn crate_csv_rows(text: &str) -> usize {
     }
     rows
 }
+
+#[test]
+fn html_is_refused_before_a_command_writes_anything() {
+    let env = TestEnv::with_git();
+    let commits = env.git(&["rev-list", "--count", "HEAD"]);
+    let args = env.capture_args(&["--urgency", "emergency"]);
+    let mut with_html = args.clone();
+    with_html.extend(["--format", "html"]);
+    let out = env.run("ana", &with_html);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("handoff stats"), "{}", stderr(&out));
+    assert!(env.lead_files().is_empty(), "a refused command wrote a lead");
+    let out = env.cmd(&["escalate-check", "--format", "html"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(env.git(&["rev-list", "--count", "HEAD"]), commits, "a refused command committed");
+}

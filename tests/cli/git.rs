@@ -11,7 +11,7 @@ fn init_commits_the_workspace_and_registers_the_merge_driver() {
     let env = TestEnv::with_git();
     assert_eq!(log(&env, "%s"), ["init: handoff workspace (rules.yaml, leads/)"]);
     let attrs = std::fs::read_to_string(env.root().join(".gitattributes")).unwrap();
-    assert_eq!(attrs, "leads/*.yaml merge=handoff\n");
+    assert_eq!(attrs, "leads/**/*.yaml merge=handoff\n");
     assert!(env.git(&["config", "merge.handoff.driver"]).starts_with("handoff merge-driver"));
     assert_eq!(env.git(&["status", "--porcelain"]), "");
 }
@@ -75,7 +75,7 @@ fn a_commit_touches_only_the_leads_file_and_never_the_users_edits() {
     env.set_rules(&rules);
     env.ok("ana", &["note", &id, "hello"]);
     let stat = env.git(&["show", "--stat", "--format=", "HEAD"]);
-    assert!(stat.contains(&format!("leads/{id}.yaml")), "{stat}");
+    assert!(stat.contains(&crate::lead_rel(&id)), "{stat}");
     assert!(stat.contains("1 file changed"), "{stat}");
     assert_eq!(env.git(&["diff", "--cached", "--name-only"]).trim(), "todo.txt");
     assert!(env.git(&["diff", "--name-only"]).contains("rules.yaml"));
@@ -121,7 +121,7 @@ fn a_git_failure_never_loses_the_write() {
     assert!(env.lead_text(&id).contains("while git is locked"));
     std::fs::remove_file(&lock).unwrap();
     env.ok("ana", &["note", &id, "after"]);
-    let committed = env.git(&["show", &format!("HEAD:leads/{id}.yaml")]);
+    let committed = env.git(&["show", &format!("HEAD:{}", crate::lead_rel(&id))]);
     assert!(committed.contains("while git is locked") && committed.contains("after"));
 }
 
@@ -208,7 +208,7 @@ fn two_clones_diverge_four_ways_and_merge_without_markers_or_lost_events() {
     assert!(pull.status.success(), "pull: {}{}", String::from_utf8_lossy(&pull.stdout), stderr(&pull));
 
     for id in [&lead, &other] {
-        let text = std::fs::read_to_string(laptop.join("leads").join(format!("{id}.yaml"))).unwrap();
+        let text = std::fs::read_to_string(laptop.join(crate::lead_rel(id))).unwrap();
         assert!(!text.contains("<<<<<<<") && !text.contains(">>>>>>>"), "{text}");
     }
     let show = |id: &str| -> serde_json::Value {

@@ -56,29 +56,91 @@ fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level modules a source text names through `crate::`.
-fn uses(text: &str) -> BTreeSet<String> {
+/// Source without comments (line and block), so a path in prose is not an import.
+fn code_only(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("//") {
+            rest = after.find('\n').map_or("", |i| &after[i..]);
+        } else if let Some(after) = rest.strip_prefix("/*") {
+            rest = after.find("*/").map_or("", |i| &after[i + 2..]);
+        } else {
+            let c = rest.chars().next().unwrap_or(' ');
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// The first identifier of `s`.
+fn ident(s: &str) -> String {
+    s.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+}
+
+/// The items of a `{a::b, c::{d, e}}` group: split at top-level commas only.
+fn group_items(group: &str) -> Vec<&str> {
+    let (mut depth, mut start, mut items) = (0usize, 0usize, Vec::new());
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                items.push(&group[start..i]);
+                return items;
+            }
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&group[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&group[start..]);
+    items
+}
+
+/// The top-level modules a source file names through `crate::`, or through `super::`
+/// paths that climb out of its own top-level module (`module_depth`: how many `super`s
+/// reach the crate root from this file).
+fn uses_in(text: &str, module_depth: usize) -> BTreeSet<String> {
+    let code = code_only(text);
     let mut found = BTreeSet::new();
-    let code: String = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
-    let mut rest = code.as_str();
-    while let Some(i) = rest.find("crate::") {
-        rest = &rest[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let end = group.find('}').unwrap_or(group.len());
-            for item in group[..end].split(',') {
-                let name: String = item.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                if !name.is_empty() {
+    let mut add = |path: &str| {
+        if let Some(group) = path.strip_prefix('{') {
+            for item in group_items(group) {
+                let name = ident(item);
+                if !name.is_empty() && name != "self" {
                     found.insert(name);
                 }
             }
         } else {
-            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name = ident(path);
             if !name.is_empty() {
                 found.insert(name);
             }
         }
+    };
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        add(rest);
+    }
+    if module_depth > 0 {
+        let climb = "super::".repeat(module_depth);
+        let mut rest = code.as_str();
+        while let Some(i) = rest.find(&climb) {
+            rest = &rest[i + climb.len()..];
+            add(rest);
+        }
     }
     found
+}
+
+/// `uses_in` for a top-level module file.
+fn uses(text: &str) -> BTreeSet<String> {
+    uses_in(text, 0)
 }
 
 #[test]
@@ -104,7 +166,13 @@ fn imports_point_down_and_form_no_cycle() {
             continue;
         };
         let text = std::fs::read_to_string(file).expect("read source");
-        for used in uses(&text) {
+        // src/a/b.rs is `crate::a::b`: `super::super::x` from it names the top-level `x`.
+        // (A top-level file's `super::` is its own tests reaching back; only climbs that
+        // leave a folder module are checked, and only names that are modules.)
+        let depth = rel.components().count() - usize::from(rel.ends_with("mod.rs"));
+        let climbed = if depth >= 2 { uses_in(&text, depth) } else { BTreeSet::new() };
+        let climbed = climbed.into_iter().filter(|m| layer.contains_key(m.as_str()));
+        for used in uses(&text).into_iter().chain(climbed) {
             if used == module || matches!(used.as_str(), "refuse") {
                 continue; // own module; the `refuse!` macro is exported from `error`
             }
@@ -159,4 +227,9 @@ fn imports_point_down_and_form_no_cycle() {
 fn the_checker_sees_grouped_and_nested_paths() {
     let found = uses("use crate::{lead::Lead, store};\nfn f() { crate::git::x(); }\n// crate::cli\n");
     assert_eq!(found, ["git", "lead", "store"].map(String::from).into_iter().collect());
+    let nested = uses("use crate::{lead::{Lead, LeadId}, context::Ctx};\n/* crate::cli */\n");
+    assert_eq!(nested, ["context", "lead"].map(String::from).into_iter().collect());
+    // From src/store/scan.rs (depth 2), `super::super::commands` is the crate's `commands`.
+    let climbed = uses_in("use super::super::commands::X;\nuse super::Workspace;\n", 2);
+    assert_eq!(climbed, ["commands"].map(String::from).into_iter().collect());
 }

@@ -15,6 +15,7 @@ mod notify;
 mod oncall;
 mod qa;
 mod reliability;
+mod scale;
 mod snapshots;
 mod stats;
 mod workspace;
@@ -156,8 +157,12 @@ impl TestEnv {
         rules
     }
 
+    /// Where lead `id`'s file is: `leads/YYYY/MM/<id>.yaml` (its capture month), or a
+    /// flat `leads/<id>.yaml` a test wrote by hand; where a new one goes when neither is.
     pub fn lead_path(&self, id: &str) -> PathBuf {
-        self.root().join("leads").join(format!("{id}.yaml"))
+        let sharded = self.root().join(lead_rel(id));
+        let flat = self.root().join("leads").join(format!("{id}.yaml"));
+        if !sharded.exists() && flat.exists() { flat } else { sharded }
     }
 
     pub fn lead_text(&self, id: &str) -> String {
@@ -177,12 +182,20 @@ impl TestEnv {
         std::fs::write(self.root().join("rules.yaml"), text).expect("write rules.yaml");
     }
 
+    /// Every `.yaml` file under `leads/`, at any depth, sorted.
     pub fn lead_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.root().join("leads"))
-            .expect("leads dir")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-            .collect();
+        let mut files = Vec::new();
+        let mut dirs = vec![self.root().join("leads")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("leads dir") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
         files.sort();
         files
     }
@@ -191,6 +204,11 @@ impl TestEnv {
     pub fn git(&self, args: &[&str]) -> String {
         git_in(self.root(), args)
     }
+}
+
+/// `leads/YYYY/MM/<id>.yaml`: where a lead's file lives, relative to the workspace root.
+pub fn lead_rel(id: &str) -> String {
+    format!("leads/{}/{}/{id}.yaml", &id[..4], &id[4..6])
 }
 
 /// PATH with the directory of the `handoff` under test first, so git's merge driver

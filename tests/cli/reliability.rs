@@ -46,7 +46,7 @@ fn lead_files_are_private_and_leftover_temp_files_are_replaced() {
     let mode = std::fs::metadata(env.lead_path(&id)).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode & 0o077, 0, "lead file mode {mode:o} is readable by others");
     // A process killed mid-write leaves `.ID.yaml.tmp`; the next write replaces it.
-    let tmp = env.root().join("leads").join(format!(".{id}.yaml.tmp"));
+    let tmp = env.lead_path(&id).with_file_name(format!(".{id}.yaml.tmp"));
     std::fs::write(&tmp, "half a lea").unwrap();
     env.ok("ana", &["note", &id, "after a crash"]);
     assert!(!tmp.exists());

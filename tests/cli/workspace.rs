@@ -62,7 +62,7 @@ fn unknown_key_in_a_hand_edited_lead_is_named_with_file_and_line() {
     let out = env.cmd(&["validate"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("leads/{id}.yaml")), "{stdout}");
+    assert!(stdout.contains(&crate::lead_rel(&id)), "{stdout}");
     assert!(stdout.contains("colour"), "{stdout}");
     assert!(stdout.contains(&format!(" {line} ")), "line {line} in {stdout}");
 }
@@ -129,7 +129,7 @@ fn validate_reports_vocabulary_and_staff_problems_in_leads() {
     let out = env.cmd(&["validate", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["problems"][0]["file"], format!("leads/{id}.yaml"));
+    assert_eq!(v["problems"][0]["file"], crate::lead_rel(&id));
     assert!(v["problems"][0]["message"].as_str().unwrap().contains("whenever"));
     assert!(v["problems"][0]["line"].as_u64().is_some());
 }

@@ -1,0 +1,401 @@
+//! The scan index, like git's own index: for every lead file its size, modification and
+//! change times and inode, with what scans decide on (status, owner, urgency, phone, the
+//! escalation clocks' start times, the next action's due time, the last event). A scan
+//! stats every file and re-reads only those whose stat changed (or that are new), so a
+//! hand edit, a `git pull` or a deleted file is always seen, and a year of closed leads
+//! costs a `stat` each instead of an open, a read and a parse.
+//!
+//! `.handoff/index` is local state, never committed: a compact binary file (fixed-width
+//! numbers, length-prefixed text, a checksum at the end) written atomically after a scan
+//! that found changes. A missing, foreign or corrupt index is rebuilt from the files; an
+//! unwritable one only costs speed. Entries whose file changed within [`RACY_NS`] of the
+//! index's own write are re-read (git's "racily clean" rule: a second edit in the same
+//! clock tick keeps size and times).
+
+use std::fs::{self, File, Metadata};
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Workspace;
+use super::scan::{LeadFile, read_into};
+use crate::lead::{EventKind, Lead, Status};
+use crate::phone;
+
+const FILE: &str = "index";
+const MAGIC: &[u8; 8] = b"HOIDX01\n";
+/// A file changed this close to the index's write may have changed again unseen.
+const RACY_NS: i64 = 2_000_000_000;
+/// Stands for "none" in the time fields.
+const NONE: i64 = i64::MIN;
+
+/// What `stat` says of a file: enough to tell that it changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+}
+
+impl Stat {
+    pub fn of(meta: &Metadata) -> Stat {
+        Stat {
+            size: meta.size(),
+            mtime_ns: meta.mtime().saturating_mul(1_000_000_000).saturating_add(meta.mtime_nsec()),
+            ctime_ns: meta.ctime().saturating_mul(1_000_000_000).saturating_add(meta.ctime_nsec()),
+            ino: meta.ino(),
+        }
+    }
+}
+
+/// What scans decide on, taken from a lead as last read. Times are Unix seconds, rounded
+/// down; `None` where the lead has no such time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub status: Status,
+    pub owner: Option<String>,
+    pub urgency: Option<String>,
+    /// The primary phone's digits (the same-phone index).
+    pub phone: Option<String>,
+    pub created_at: i64,
+    /// The latest event's time (a report for a past day skips closed leads quiet since).
+    pub last_event_at: i64,
+    pub next_action_due: Option<i64>,
+    /// The escalation clocks' start times (see `escalation`): capture (or the last
+    /// rejection or transfer), the last assignment, the last movement.
+    pub capture_clock: i64,
+    pub assignment_clock: Option<i64>,
+    pub movement_clock: i64,
+    /// How many escalations the history records.
+    pub escalations: u32,
+}
+
+impl Summary {
+    pub fn of(lead: &Lead) -> Summary {
+        let secs = |s: &crate::clock::Stamp| s.timestamp().as_second();
+        let created = secs(&lead.created_at);
+        let last_of =
+            |kinds: &[EventKind]| lead.history.iter().rev().find(|e| kinds.contains(&e.event)).map(|e| secs(&e.at));
+        Summary {
+            status: lead.status,
+            owner: lead.owner.clone(),
+            urgency: lead.urgency.clone(),
+            phone: lead.primary_phone.as_deref().map(phone::digits),
+            created_at: created,
+            last_event_at: lead.history.iter().map(|e| secs(&e.at)).max().unwrap_or(created),
+            next_action_due: lead.next_action_due.as_ref().map(secs),
+            capture_clock: last_of(&[EventKind::Rejected, EventKind::Transferred]).unwrap_or(created),
+            assignment_clock: last_of(&[EventKind::Assigned, EventKind::Transferred]),
+            movement_clock: lead.last_movement().map_or(created, |e| secs(&e.at)),
+            escalations: lead.history.iter().filter(|e| e.event == EventKind::Escalated).count() as u32,
+        }
+    }
+}
+
+/// What the index knows of one file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Known {
+    Lead(Summary),
+    /// The file could not be read as a lead: why (reported by every scan until it changes).
+    Bad(String),
+}
+
+/// One file of the index: its path under `leads/`, its stat, what it holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    pub name: String,
+    pub stat: Stat,
+    pub known: Known,
+}
+
+/// Index order: file name (the id, so capture date), then the path.
+fn order_key(name: &str) -> (&str, &str) {
+    (name.rsplit('/').next().unwrap_or(name), name)
+}
+
+impl Workspace {
+    fn index_path(&self) -> PathBuf {
+        self.state_dir().join(FILE)
+    }
+
+    /// Every lead file with what it holds, checked against the files: stat every file,
+    /// re-read the changed and new ones, forget the deleted ones, save if anything changed.
+    /// In file name order, like [`Workspace::lead_files`].
+    pub fn indexed_files(&self) -> Result<Vec<(LeadFile, Known)>> {
+        let files = self.lead_files()?;
+        let (old, written_ns) = self.load_index();
+        let leads = self.leads_dir();
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| {
+                f.path.strip_prefix(&leads).map_or_else(|_| f.path.display().to_string(), |p| p.display().to_string())
+            })
+            .collect();
+        // Pair each file with its old entry: both lists are in the same order.
+        let mut pairs: Vec<Option<usize>> = Vec::with_capacity(files.len());
+        let mut j = 0;
+        for name in &names {
+            let key = order_key(name);
+            while j < old.len() && order_key(&old[j].name) < key {
+                j += 1;
+            }
+            pairs.push((j < old.len() && old[j].name == *name).then_some(j));
+        }
+        let work: Vec<(usize, &LeadFile)> = files.iter().enumerate().collect();
+        let fresh = super::scan::par_map(&work, |(i, file), buf| {
+            let previous = pairs[*i].map(|j| &old[j]);
+            let meta = fs::symlink_metadata(&file.path);
+            let stat = meta.as_ref().ok().map(Stat::of);
+            if let (Some(prev), Some(stat)) = (previous, stat)
+                && prev.stat == stat
+                && stat.mtime_ns.saturating_add(RACY_NS) < written_ns
+            {
+                return (prev.known.clone(), false);
+            }
+            let known = match read_into(file, buf).and_then(|text| self.parse_file(&file.path, text)) {
+                Ok(lead) => Known::Lead(Summary::of(&lead)),
+                Err(e) => Known::Bad(format!("{e:#}")),
+            };
+            let changed = previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none());
+            (known, changed)
+        });
+        let changed = old.len() != files.len() || fresh.iter().any(|(_, c)| *c);
+        drop(old);
+        let out: Vec<(LeadFile, Known)> = files.into_iter().zip(fresh).map(|(f, (k, _))| (f, k)).collect();
+        if changed {
+            let entries: Vec<Entry> = out
+                .iter()
+                .zip(names)
+                .filter_map(|((file, known), name)| {
+                    let stat = Stat::of(&fs::symlink_metadata(&file.path).ok()?);
+                    Some(Entry { name, stat, known: known.clone() })
+                })
+                .collect();
+            // A cache: if it cannot be written, the next scan reads the files again.
+            let _ = self.save_index(&entries);
+        }
+        Ok(out)
+    }
+
+    /// The saved entries and when they were written (ns); empty when missing or corrupt.
+    fn load_index(&self) -> (Vec<Entry>, i64) {
+        let path = self.index_path();
+        let Ok(mut file) = File::open(&path) else { return (Vec::new(), 0) };
+        let written = file.metadata().map_or(0, |m| Stat::of(&m).mtime_ns);
+        let mut bytes = Vec::new();
+        if file.read_to_end(&mut bytes).is_err() {
+            return (Vec::new(), 0);
+        }
+        match decode(&bytes) {
+            Some(entries) => (entries, written),
+            None => (Vec::new(), 0),
+        }
+    }
+
+    fn save_index(&self, entries: &[Entry]) -> Result<()> {
+        fs::create_dir_all(self.state_dir())?;
+        let bytes = encode(entries);
+        // Scans run without the lock: each writes its own temp file; the last rename wins,
+        // and every version is whole.
+        let tmp = self.state_dir().join(format!(".{FILE}.{}.tmp", std::process::id()));
+        // Owner-only, like the lead files: it holds customers' phone numbers.
+        let result = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(super::LEAD_FILE_MODE)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|()| fs::rename(&tmp, self.index_path()));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        Ok(result?)
+    }
+}
+
+fn encode(entries: &[Entry]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entries.len() * 128 + 32);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
+    for e in entries {
+        put_text(&mut out, &e.name);
+        for n in [e.stat.size as i64, e.stat.mtime_ns, e.stat.ctime_ns, e.stat.ino as i64] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        match &e.known {
+            Known::Bad(message) => {
+                out.push(0);
+                put_text(&mut out, message);
+            }
+            Known::Lead(s) => {
+                out.push(1 + Status::ALL.iter().position(|st| *st == s.status).unwrap_or(0) as u8);
+                for n in [
+                    s.created_at,
+                    s.last_event_at,
+                    s.next_action_due.unwrap_or(NONE),
+                    s.capture_clock,
+                    s.assignment_clock.unwrap_or(NONE),
+                    s.movement_clock,
+                    i64::from(s.escalations),
+                ] {
+                    out.extend_from_slice(&n.to_le_bytes());
+                }
+                for text in [&s.owner, &s.urgency, &s.phone] {
+                    match text {
+                        Some(t) => put_text(&mut out, t),
+                        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+                    }
+                }
+            }
+        }
+    }
+    let sum = checksum(&out);
+    out.extend_from_slice(&sum.to_le_bytes());
+    out
+}
+
+fn put_text(out: &mut Vec<u8>, text: &str) {
+    let bytes = &text.as_bytes()[..text.len().min(u32::MAX as usize - 1)];
+    out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
+    let body_len = bytes.len().checked_sub(8)?;
+    let (body, sum) = bytes.split_at(body_len);
+    if !body.starts_with(MAGIC) || checksum(body).to_le_bytes() != sum {
+        return None;
+    }
+    let mut r = Reader { bytes: body, at: MAGIC.len() };
+    let count = usize::try_from(r.i64()?).ok()?;
+    let mut entries = Vec::with_capacity(count.min(body.len() / 40));
+    for _ in 0..count {
+        let name = r.text()?;
+        let stat = Stat { size: r.i64()? as u64, mtime_ns: r.i64()?, ctime_ns: r.i64()?, ino: r.i64()? as u64 };
+        let tag = r.byte()?;
+        let known = if tag == 0 {
+            Known::Bad(r.text()?)
+        } else {
+            let status = *Status::ALL.get(usize::from(tag) - 1)?;
+            let mut n = [0i64; 7];
+            for slot in &mut n {
+                *slot = r.i64()?;
+            }
+            let some = |v: i64| (v != NONE).then_some(v);
+            Known::Lead(Summary {
+                status,
+                created_at: n[0],
+                last_event_at: n[1],
+                next_action_due: some(n[2]),
+                capture_clock: n[3],
+                assignment_clock: some(n[4]),
+                movement_clock: n[5],
+                escalations: u32::try_from(n[6]).ok()?,
+                owner: r.opt_text()?,
+                urgency: r.opt_text()?,
+                phone: r.opt_text()?,
+            })
+        };
+        entries.push(Entry { name, stat, known });
+    }
+    (r.at == body.len()).then_some(entries)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(out)
+    }
+    fn byte(&mut self) -> Option<u8> {
+        self.take(1).map(|b| b[0])
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn text(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+    fn opt_text(&mut self) -> Option<Option<String>> {
+        let n = self.u32()?;
+        if n == u32::MAX {
+            return Some(None);
+        }
+        String::from_utf8(self.take(n as usize)?.to_vec()).ok().map(Some)
+    }
+}
+
+/// A fast 64-bit checksum (catches a torn or damaged file; not a defence against tampering,
+/// which the index need not resist: it only ever makes scans skip work).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = (h ^ w).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+    }
+    for &b in chunks.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Entry> {
+        let stat =
+            Stat { size: 812, mtime_ns: 1_700_000_000_123_456_789, ctime_ns: 1_700_000_000_223_456_789, ino: 42 };
+        vec![
+            Entry {
+                name: "2026/11/20261124-abcdefghj.yaml".to_owned(),
+                stat,
+                known: Known::Lead(Summary {
+                    status: Status::Accepted,
+                    owner: Some("dev".to_owned()),
+                    urgency: None,
+                    phone: Some("13125550142".to_owned()),
+                    created_at: 1_764_000_000,
+                    last_event_at: 1_764_003_600,
+                    next_action_due: Some(1_764_010_000),
+                    capture_clock: 1_764_000_000,
+                    assignment_clock: None,
+                    movement_clock: 1_764_003_600,
+                    escalations: 2,
+                }),
+            },
+            Entry { name: "notes.yaml".to_owned(), stat, known: Known::Bad("leads/notes.yaml: not a lead".to_owned()) },
+        ]
+    }
+
+    #[test]
+    fn entries_survive_the_round_trip() {
+        let entries = sample();
+        assert_eq!(decode(&encode(&entries)), Some(entries));
+    }
+
+    #[test]
+    fn a_damaged_index_is_refused_not_trusted() {
+        let bytes = encode(&sample());
+        for cut in [0, 7, 20, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut flipped = bytes.clone();
+        flipped[40] ^= 1;
+        assert_eq!(decode(&flipped), None);
+    }
+}
