@@ -122,7 +122,8 @@ fn conflict_markers_or_a_second_status_are_reported_never_skipped() {
             assert!(stderr(&out).contains(&id), "{args:?}: {}", stderr(&out));
         }
         let out = env.cmd(&["escalate-check", "--dry-run", "--json"]).output().unwrap();
-        assert_eq!(json(&out.stdout)["errors"][0]["file"], format!("leads/{id}.yaml"));
+        let rel = env.lead_path(&id).strip_prefix(env.root()).unwrap().display().to_string();
+        assert_eq!(json(&out.stdout)["errors"][0]["file"], rel.as_str());
     }
 }
 
