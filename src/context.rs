@@ -34,6 +34,8 @@ pub struct Options {
 pub struct Ctx {
     pub ws: Workspace,
     pub rules: Rules,
+    /// Why rules.yaml could not be used, when the commands run on the last valid rules.
+    pub rules_problem: Option<String>,
     pub now: ZonedDateTime,
     actor: Option<String>,
     pub format: Format,
@@ -74,7 +76,13 @@ impl Ctx {
     pub fn load(g: &Options) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let ws = Workspace::discover(g.root.as_deref(), &cwd)?;
-        let rules = ws.load_rules()?;
+        let (rules, rules_problem) = ws.load_rules_or_last_good()?;
+        if let Some(problem) = &rules_problem {
+            eprintln!(
+                "warning: {problem}\nwarning: running on the last valid rules (.handoff/{}) until rules.yaml is fixed",
+                crate::store::LAST_GOOD_RULES
+            );
+        }
         let now = match &g.now {
             Some(s) => clock::parse_now(s, &rules.tz).map_err(|e| Failure::Usage(format!("{e:#}")))?,
             None => jiff::Timestamp::now().to_zoned_datetime(rules.tz.clone()),
@@ -88,6 +96,7 @@ impl Ctx {
         Ok(Ctx {
             ws,
             rules,
+            rules_problem,
             now,
             actor: g.actor.clone().filter(|a| !a.is_empty()),
             format: g.format,
@@ -181,6 +190,26 @@ impl Ctx {
     pub fn lead(&self, arg: &str) -> Result<Lead> {
         let id = self.ws.resolve(arg)?;
         self.ws.read(&id)
+    }
+
+    /// Scan the leads `want` asks for, holding each against the vocabularies (see
+    /// [`Workspace::scan_checked`]); what cannot be read unambiguously comes back as errors.
+    pub fn scan_map<T: Send>(
+        &self,
+        want: crate::store::Want,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked(&self.rules, want, f)
+    }
+
+    /// [`Ctx::scan_map`] that passes over leads whose index summary `keep` rejects.
+    pub fn scan_where<T: Send>(
+        &self,
+        want: crate::store::Want,
+        keep: impl Fn(&crate::store::index::Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked_where(&self.rules, want, keep, f)
     }
 
     /// Commit the files a command wrote (when the workspace is a git work tree and

@@ -30,8 +30,44 @@ pub fn record<S: AsRef<str>>(cells: &[S]) -> String {
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
 
+/// A cell a spreadsheet would take for a formula (it starts with `=`, `+`, `-`, `@`, a tab
+/// or a CR) gets a leading `'`, so opening an export never runs what a caller said on the
+/// phone (CSV injection). Plain numbers (`+13125550142`, `-5`, `-2.5`) are left alone: a
+/// spreadsheet reads them as numbers, never as formulas.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let number = {
+        let digits = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+        let (whole, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+        !whole.is_empty()
+            && whole.bytes().all(|b| b.is_ascii_digit())
+            && !frac.is_empty()
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    if risky && !number { format!("'{cell}").into() } else { cell.into() }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        use super::neutralise;
+        for (cell, out) in [
+            ("=1+1", "'=1+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-2+3", "'-2+3"),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("+13125550142", "+13125550142"),
+            ("-2.5", "-2.5"),
+            ("Maria", "Maria"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), out);
+        }
+    }
+
     use super::*;
 
     #[test]

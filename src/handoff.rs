@@ -60,7 +60,7 @@ pub fn assign(lead: &mut Lead, rules: &Rules, h: Handoff, by: &str, at: Stamp) -
         return Err(refused(format!(
             "`{}` is not in the staff of rules.yaml; assign to one of: {}",
             h.owner,
-            rules.staff_ids().join(", ")
+            rules.active_staff_ids().join(", ")
         )));
     }
     refuse_inactive(rules, &h.owner)?;
@@ -219,7 +219,7 @@ pub fn transfer(lead: &mut Lead, rules: &Rules, to: &str, reason: &str, by: &str
     if rules.staff(to).is_none() {
         return Err(refused(format!(
             "`{to}` is not in the staff of rules.yaml; use one of: {}",
-            rules.staff_ids().join(", ")
+            rules.active_staff_ids().join(", ")
         )));
     }
     refuse_inactive(rules, to)?;

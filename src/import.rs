@@ -137,6 +137,29 @@ pub fn import(
     Ok(outcome)
 }
 
+/// The rows `outcome` refused, as CSV for the user to fix and import again: `row`,
+/// `reason`, then the row's own cells under the file's own header.
+pub fn rejects_csv(text: &str, outcome: &Outcome) -> Result<String> {
+    let records = crate::csv::parse(text).map_err(|e| refused(format!("the file is not valid CSV: {e:#}")))?;
+    let header = records.first().map(|(_, h)| h.clone()).unwrap_or_default();
+    let mut out = crate::csv::record(&[&["row".to_owned(), "reason".to_owned()][..], &header[..]].concat());
+    for r in &outcome.refused {
+        let cells = records.get(r.row - 1).map(|(_, c)| c.clone()).unwrap_or_default();
+        out.push_str(&crate::csv::record(&[&[r.row.to_string(), r.reason.clone()][..], &cells[..]].concat()));
+    }
+    Ok(out)
+}
+
+/// Where `import --skip-bad` writes refused rows unless told: beside the input,
+/// `NAME.rejects.csv` (`import.rejects.csv` in the current directory for standard input).
+pub fn default_rejects_path(input: &std::path::Path) -> std::path::PathBuf {
+    if input.as_os_str() == "-" {
+        return std::path::PathBuf::from("import.rejects.csv");
+    }
+    let stem = input.file_stem().map_or_else(|| "import".into(), |s| s.to_string_lossy().into_owned());
+    input.with_file_name(format!("{stem}.rejects.csv"))
+}
+
 /// A CRM's label for a vocabulary value (`Web Form`) as rules.yaml spells it (`web-form`),
 /// when that is a value of the vocabulary; anything else is left for the check to refuse.
 fn vocabulary_spelling(ctx: &Ctx, field: Field, value: String) -> String {

@@ -235,8 +235,19 @@ pub fn render_table(t: &Table, colour: bool) -> String {
     format!("{c}\n")
 }
 
-/// RFC 4180 CSV.
+/// RFC 4180 CSV, every cell a spreadsheet would run as a formula neutralised
+/// (see [`crate::csv::neutralise`]).
 pub fn render_csv(t: &Table) -> String {
+    let mut out = crate::csv::record(&t.headers);
+    for row in &t.rows {
+        let safe: Vec<_> = row.iter().map(|c| crate::csv::neutralise(c)).collect();
+        out.push_str(&crate::csv::record(&safe));
+    }
+    out
+}
+
+/// RFC 4180 CSV with every cell as stored (`export --raw`).
+pub fn render_csv_raw(t: &Table) -> String {
     let mut out = crate::csv::record(&t.headers);
     for row in &t.rows {
         out.push_str(&crate::csv::record(row));

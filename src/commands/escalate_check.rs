@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
         };
         escalation::may_be_due(&ctx.rules, &starts, &ctx.now)
     };
-    let (found, errors) = ctx.ws.scan_where(Want::Open, may_be_due, |lead| {
+    let (found, errors) = ctx.scan_where(Want::Open, may_be_due, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         (!due.is_empty()).then_some((lead.id, lead.full_name, due))
     })?;
@@ -136,6 +136,11 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
     let short = ctx.short_ids()?;
     let short = (ctx.format != crate::output::Format::Csv).then_some(&short);
     emit(ctx.format, &output, || table(ctx, &escalations, short))?;
+    if let Some(problem) = &ctx.rules_problem {
+        // The run used the last valid rules; exit 3 so cron mails someone to fix them.
+        super::skipped(&errors).ok();
+        return Err(workspace(format!("escalations ran on the last valid rules because {problem}")));
+    }
     super::skipped(&errors)?;
     if failed > 0 {
         return Err(workspace(format!(

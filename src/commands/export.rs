@@ -12,19 +12,28 @@ use crate::store::Want;
 /// Export leads: CSV with one column per record field (default), or full records as json/yaml.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff export > leads.csv\n  handoff export --status closed --format csv > closed.csv\n  handoff export --json > backup.json      # full records with history"
+    after_help = "Examples:\n  handoff export > leads.csv\n  handoff export --status closed --format csv > closed.csv\n  handoff export --json > backup.json      # full records with history\n\nCSV cells that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a\nCR, other than plain numbers) are written with a leading ' ; --raw keeps them as stored."
 )]
 pub struct ExportArgs {
     /// Only leads in this status.
     #[arg(long, value_name = "STATUS")]
     pub status: Option<Status>,
+    /// Write CSV cells exactly as stored: no `'` before cells a spreadsheet would run as
+    /// formulas (`=`, `+`, `-`, `@`, tab, CR). Only for files you will not open in one.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 pub fn run(ctx: &Ctx, args: ExportArgs) -> Result<()> {
-    let (mut leads, errors) = ctx.ws.scan_map(Want::All, |l| args.status.is_none_or(|s| l.status == s).then_some(l))?;
+    let (mut leads, errors) = ctx.scan_map(Want::All, |l| args.status.is_none_or(|s| l.status == s).then_some(l))?;
     leads.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     let format = if ctx.format_given { ctx.format } else { Format::Csv };
-    emit(format, &leads, || table(&leads))?;
+    if args.raw && format == Format::Csv {
+        let text = crate::output::render_csv_raw(&table(&leads));
+        std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    } else {
+        emit(format, &leads, || table(&leads))?;
+    }
     super::skipped(&errors)
 }
 

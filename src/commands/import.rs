@@ -1,5 +1,5 @@
-//! `handoff import FILE.csv [--map SPEC] [--set FIELD=VALUE] [--dry-run] [--strict] [--partial]`:
-//! leads from a spreadsheet.
+//! `handoff import FILE.csv [--map SPEC] [--set FIELD=VALUE] [--dry-run] [--skip-bad [--rejects FILE]]
+//! [--partial]`: leads from a spreadsheet.
 
 use std::path::PathBuf;
 
@@ -9,14 +9,14 @@ use clap::Args;
 use crate::context::Ctx;
 use crate::error::{refused, workspace};
 use crate::output::{Format, Table, emit};
-use crate::store::read_limited;
+use crate::store::{LEAD_FILE_MODE, read_limited, write_atomic_mode};
 use crate::{import, import_map};
 
 /// Import leads from CSV (record-field columns, common CRM headers, or --map); each row
 /// checked like capture.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  handoff --as ana import web-leads.csv --dry-run\n  handoff --as ana import web-leads.csv\n  handoff --as ana import crm.csv --set service_type=estimate --set urgency=standard\n  handoff --as ana import export.csv --map 'Given+Family=full_name,Tel=primary_phone,Created=-' \\\n    --set source=ads --set service_type=repair --set urgency=standard --dry-run\n\nColumns: full_name, primary_phone, service_address, market, service_type, urgency, fit,\nsource, referral, notes, next_action, next_action_due, follow_up_on, owner; or a CRM\nexport's headers (First Name, Last Name, Phone, Email, Address, Lead Source, Notes, ...:\nnames are joined, Email goes into the notes); --map names the rest (COLUMN=- leaves a\ncolumn out). A value such as 'Web Form' is read as the vocabulary's web-form. A row whose\nphone is already on an open lead (or an earlier row) is imported with a note, as capture does.\nGood rows are imported, each whole, and refused rows are listed with their spreadsheet row\nnumber (the header is row 1): fix those rows and import them alone (importing the whole\nfile again would duplicate the good ones). With --strict any refused row refuses the whole\nfile: nothing is written and the exit code is 1. --dry-run exits 1 when any row would be\nrefused."
+    after_help = "Examples:\n  handoff --as ana import web-leads.csv --dry-run\n  handoff --as ana import web-leads.csv\n  handoff --as ana import crm.csv --set service_type=estimate --set urgency=standard\n  handoff --as ana import export.csv --map 'Given+Family=full_name,Tel=primary_phone,Created=-' \\\n    --set source=ads --set service_type=repair --set urgency=standard --dry-run\n\nColumns: full_name, primary_phone, service_address, market, service_type, urgency, fit,\nsource, referral, notes, next_action, next_action_due, follow_up_on, owner; or a CRM\nexport's headers (First Name, Last Name, Phone, Email, Address, Lead Source, Notes, ...:\nnames are joined, Email goes into the notes); --map names the rest (COLUMN=- leaves a\ncolumn out). A value such as 'Web Form' is read as the vocabulary's web-form. A row whose\nphone is already on an open lead (or an earlier row) is imported with a note, as capture does.\nEvery row is checked first; unless every row is good nothing is written and the exit\ncode is 1, with each refused row listed by its spreadsheet row number (the header is row\n1). With --skip-bad the good rows are imported and the refused ones are written, with\ntheir reasons, to a rejects CSV (NAME.rejects.csv, or --rejects FILE; fix it and import it\nalone); the exit code is 0, or 1 when every row was refused. --dry-run checks and writes\nnothing."
 )]
 pub struct ImportArgs {
     /// The CSV file (`-` for standard input).
@@ -24,8 +24,14 @@ pub struct ImportArgs {
     /// Check every row and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Import nothing unless every row is good (exit 1 naming the bad rows).
+    /// Import the good rows and write the refused ones, with reasons, to a rejects CSV.
     #[arg(long)]
+    pub skip_bad: bool,
+    /// Where --skip-bad writes refused rows (default: beside the file, NAME.rejects.csv).
+    #[arg(long, value_name = "FILE", requires = "skip_bad")]
+    pub rejects: Option<PathBuf>,
+    /// Import nothing unless every row is good: the default; kept for scripts.
+    #[arg(long, hide = true, conflicts_with = "skip_bad")]
     pub strict: bool,
     /// Save rows with missing required fields as incomplete intake leads.
     #[arg(long)]
@@ -57,10 +63,11 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let mut bulk = (!args.dry_run).then(|| crate::store::DeferredSync::start(&ctx.ws.root));
     let outcome = {
         let mut tx = ctx.transaction(&by)?;
-        // --strict checks every row first (writing nothing), then imports only a clean file.
-        let check_only = args.dry_run || args.strict;
-        let mut outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, check_only)?;
-        if args.strict && !args.dry_run {
+        // All or nothing (the default) checks every row first, writing nothing, then
+        // imports only a clean file; --skip-bad imports the good rows in one pass.
+        let check_first = args.dry_run || !args.skip_bad;
+        let mut outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, check_first)?;
+        if !args.dry_run && !args.skip_bad {
             if outcome.refused.is_empty() {
                 outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, false)?;
                 if !outcome.refused.is_empty() {
@@ -80,7 +87,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                 outcome.imported.clear(); // nothing was, and no id of a check run exists
             }
         }
-        if let Some(first) = outcome.imported.first() {
+        if let Some(first) = outcome.imported.first().filter(|_| !outcome.dry_run) {
             let n = outcome.imported.len();
             let message = format!("import {}: {n} lead{} from CSV", first.id, if n == 1 { "" } else { "s" });
             if let Some(bulk) = bulk.take() {
@@ -93,6 +100,15 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     if ctx.format == Format::Table && !outcome.mapping.is_empty() {
         eprintln!("columns: {}", outcome.mapping.join("; "));
     }
+    let rejects = match (&outcome.refused[..], args.skip_bad && !args.dry_run) {
+        ([], _) | (_, false) => None,
+        (_, true) => {
+            let path = args.rejects.clone().unwrap_or_else(|| import::default_rejects_path(&args.file));
+            let csv = import::rejects_csv(&text, &outcome)?;
+            write_atomic_mode(&path, csv.as_bytes(), LEAD_FILE_MODE)?;
+            Some(path)
+        }
+    };
     emit(ctx.format, &outcome, || {
         if outcome.dry_run {
             return preview(&outcome);
@@ -116,21 +132,33 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     let written = !outcome.dry_run;
     let verb = if written { "imported" } else { "would import" };
     eprintln!("{verb} {} row(s), refused {}", outcome.imported.len(), outcome.refused.len());
-    let n = outcome.refused.len();
-    match (n, written) {
-        (0, _) => Ok(()),
-        (_, true) => {
-            eprintln!(
-                "warning: {n} row(s) refused (listed above); fix those rows and import them alone: \
-                 the other rows are saved, and importing the whole file again would duplicate them"
-            );
-            Ok(())
-        }
-        (_, false) if args.strict && !args.dry_run => Err(refused(format!(
-            "{n} row(s) refused (listed above), so nothing was imported (--strict); fix them and import the file again"
-        ))),
-        (_, false) => Err(refused(format!("{n} row(s) would be refused (listed above); nothing was written"))),
+    for r in &outcome.refused {
+        eprintln!("  row {}: {}", r.row, r.reason);
     }
+    let n = outcome.refused.len();
+    if n == 0 {
+        return Ok(());
+    }
+    if args.dry_run {
+        return Err(refused(format!("{n} row(s) would be refused (listed above); nothing was written")));
+    }
+    if !args.skip_bad {
+        return Err(refused(format!(
+            "{n} row(s) refused (listed above), so nothing was imported; fix them and import the file again, \
+             or import the good rows with --skip-bad"
+        )));
+    }
+    let path = rejects.map(|p| p.display().to_string()).unwrap_or_default();
+    if outcome.imported.is_empty() {
+        return Err(refused(format!(
+            "every row ({n}) was refused, so nothing was imported; they are in {path} with the reasons"
+        )));
+    }
+    eprintln!(
+        "warning: {n} row(s) refused and written with their reasons to {path}; fix them there and import \
+         that file (the other rows are saved: importing the whole file again would duplicate them)"
+    );
+    Ok(())
 }
 
 /// `same phone as …` for a table's note column.

@@ -39,7 +39,7 @@ struct Flagged {
 
 pub fn run(ctx: &Ctx, args: QaReportArgs) -> Result<()> {
     let week = week_arg(ctx, args.week.as_deref())?.to_string();
-    let (reviews, errors) = ctx.ws.scan_map(Want::All, |lead| {
+    let (reviews, errors) = ctx.scan_map(Want::All, |lead| {
         let found: Vec<_> = lead
             .history
             .iter()

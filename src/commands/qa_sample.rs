@@ -51,7 +51,7 @@ pub fn run(ctx: &Ctx, args: QaSampleArgs) -> Result<()> {
     if size < ctx.rules.qa.sample_size {
         eprintln!("note: --size {size} is below the {} reviews a week rules.yaml asks for", ctx.rules.qa.sample_size);
     }
-    let (seen, errors) = ctx.ws.scan_map(Want::All, |lead| {
+    let (seen, errors) = ctx.scan_map(Want::All, |lead| {
         let phone = lead.primary_phone.as_deref().map(|p| PhoneSeen {
             digits: phone::digits(p),
             id: lead.id.clone(),

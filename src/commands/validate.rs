@@ -27,6 +27,9 @@ struct Found {
     message: String,
 }
 
+/// What to do about a staff id that is gone from rules.yaml.
+const LEFT: &str = "; if they left, keep them in staff with `active: false` (kept for history, never routed to)";
+
 /// Problems a parsed lead has against the rules (vocabularies, staff, status consistency).
 pub fn check_lead(rules: &Rules, lead: &Lead, text: &str) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -50,15 +53,12 @@ pub fn check_lead(rules: &Rules, lead: &Lead, text: &str) -> Vec<Problem> {
         }
     }
     if rules.staff(&lead.captured_by).is_none() {
-        problem(&[Seg::Key("captured_by")], format!("captured_by `{}` is not in staff", lead.captured_by));
+        problem(&[Seg::Key("captured_by")], format!("captured_by `{}` is not in staff{LEFT}", lead.captured_by));
     }
     match (&lead.owner, lead.status) {
         (Some(o), _) if rules.staff(o).is_none() => problem(
             &[Seg::Key("owner")],
-            format!(
-                "owner `{o}` is not in staff; use one of: {} (someone who left stays in staff with `active: false`)",
-                rules.staff_ids().join(", ")
-            ),
+            format!("owner `{o}` is not in staff; use one of: {}{LEFT}", rules.staff_ids().join(", ")),
         ),
         (Some(_), Status::Intake) => problem(
             &[Seg::Key("owner")],
@@ -73,10 +73,7 @@ pub fn check_lead(rules: &Rules, lead: &Lead, text: &str) -> Vec<Problem> {
         if e.by != SYSTEM && rules.staff(&e.by).is_none() {
             problem(
                 &[Seg::Key("history"), Seg::Index(i), Seg::Key("by")],
-                format!(
-                    "history event by `{}`, who is not in staff; keep people who left in staff with `active: false`",
-                    e.by
-                ),
+                format!("history event by `{}`, who is not in staff{LEFT}", e.by),
             );
         }
         if i > 0 && e.at < lead.history[i - 1].at {
@@ -90,7 +87,11 @@ pub fn check_lead(rules: &Rules, lead: &Lead, text: &str) -> Vec<Problem> {
 }
 
 pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
-    // rules.yaml was loaded (and so checked) by Ctx::load: a bad one never gets here.
+    // rules.yaml was loaded (and so checked) by Ctx::load; a broken one that other
+    // commands work around with the last valid copy fails validation here.
+    if let Some(problem) = &ctx.rules_problem {
+        return Err(workspace(problem.clone()));
+    }
     let mut found = Vec::new();
     let files = ctx.ws.lead_files()?;
     for lead_file in &files {

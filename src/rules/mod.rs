@@ -474,17 +474,38 @@ impl RulesFile {
         self.staff.iter().find(|s| s.id == id)
     }
 
+    /// A staff member who is still active (`active: false` marks those who left).
+    pub fn active_staff(&self, id: &str) -> Option<&Staff> {
+        self.staff(id).filter(|s| s.active)
+    }
+
     /// The staff ids, in file order (for messages and completions).
     pub fn staff_ids(&self) -> Vec<&str> {
         self.staff.iter().map(|s| s.id.as_str()).collect()
     }
 
-    /// The first staff member with `role`, or the staff member whose id it is.
+    /// The ids of active staff, in file order (whom work may go to).
+    pub fn active_staff_ids(&self) -> Vec<&str> {
+        self.staff.iter().filter(|s| s.active).map(|s| s.id.as_str()).collect()
+    }
+
+    /// The first active staff member with `role`, or the active staff member whose id it is.
     pub fn resolve_target(&self, target: &str) -> Option<&str> {
         if let Some(s) = self.staff(target) {
-            return Some(&s.id);
+            return s.active.then_some(s.id.as_str());
         }
-        self.staff.iter().find(|s| s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
+        self.staff.iter().find(|s| s.active && s.roles.iter().any(|r| r == target)).map(|s| s.id.as_str())
+    }
+
+    /// Who an escalation goes to for this lead.
+    pub fn escalation_target(&self, rule: &EscalationRule, lead: &Lead) -> Option<String> {
+        if rule.to == "owner" {
+            if let Some(owner) = lead.owner.as_ref().filter(|o| self.staff(o).is_none_or(|s| s.active)) {
+                return Some(owner.clone());
+            }
+            return rule.fallback.as_deref().and_then(|f| self.resolve_target(f)).map(str::to_owned);
+        }
+        self.resolve_target(&rule.to).map(str::to_owned)
     }
 
     /// The member after the owner in the pool of the routing rule the lead matches.

@@ -47,13 +47,19 @@ pub fn read_limited(path: &Path, max: u64) -> Result<String> {
 }
 
 /// Parse lead YAML; the problem carries the line when the parser knows it.
+///
+/// A file the fast reader takes is one the writer reproduces byte for byte, so it reads
+/// exactly as serde_norway reads it; anything else is screened and parsed by serde_norway.
 pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
-    // The canonical reader is linear and accepts neither flow nesting nor anchors, so
-    // the screens below only guard the general YAML parser.
-    if text.len() as u64 <= MAX_LEAD_BYTES
-        && let Some(value) = super::fast_reader::parse(text)
-        && let Ok(lead) = serde_json::from_value(value)
-    {
+    if let Some(line) = conflict_marker_line(text) {
+        return Err(Problem {
+            line: Some(line),
+            message: "unresolved git conflict markers (<<<<<<<, =======, >>>>>>>); keep one version of each \
+                      field, delete the marker lines"
+                .to_owned(),
+        });
+    }
+    if let Some(lead) = read_canonical(text) {
         return Ok(lead);
     }
     if let Some(p) = screen_lead(text) {
@@ -62,34 +68,87 @@ pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
     serde_norway::from_str(text).map_err(|e| yaml_problem(&e))
 }
 
+/// The lead in `text` when `text` is exactly what the writer makes of it; `None` sends the
+/// file to serde_norway. Accepting only the writer's own bytes is what makes the fast
+/// reader safe: for those bytes serde_norway's reading is known (the writer's round trip
+/// is property-tested), whatever the fast reader's own rules say.
+pub fn read_canonical(text: &str) -> Option<Lead> {
+    if text.len() as u64 > MAX_LEAD_BYTES {
+        return None;
+    }
+    let lead: Lead = serde_json::from_value(super::fast_reader::parse(text)?).ok()?;
+    let written = serialize_lead(&lead).ok()?;
+    (written == text || same_but_quotes(&written, text)).then_some(lead)
+}
+
+/// Whether `text` is the writer's `written` except that some one-line values the writer
+/// leaves plain are single-quoted (as other writers and older versions quote them). A
+/// single-quoted scalar of printable, non-break characters reads as its content in any
+/// YAML reader, and quoting a value never changes the lines around it, so such a file
+/// still reads exactly as the writer's bytes do.
+fn same_but_quotes(written: &str, text: &str) -> bool {
+    let (mut w, mut t) = (written.split('\n'), text.split('\n'));
+    loop {
+        match (w.next(), t.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => {
+                let Some(cut) = b.find(": '").map(|i| i + 2).or_else(|| b.starts_with("- '").then_some(2)) else {
+                    return false;
+                };
+                let (prefix, quoted) = b.split_at(cut);
+                let Some(plain) = a.strip_prefix(prefix) else { return false };
+                let inner = quoted.strip_prefix('\'').and_then(|q| q.strip_suffix('\''));
+                let same = inner.is_some_and(|q| q == plain.replace('\'', "''"));
+                if !same || !super::writer::is_plain(plain) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// The 1-based line of the first git conflict marker (`<<<<<<< `, `=======`, `>>>>>>> `,
+/// `||||||| `) at the start of a line, if any. Such a file has two values for some field,
+/// so it is never read as either.
+pub fn conflict_marker_line(text: &str) -> Option<usize> {
+    if !text.contains("<<<<<<<") && !text.contains("=======") && !text.contains(">>>>>>>") {
+        return None;
+    }
+    text.lines().position(is_conflict_marker).map(|i| i + 1)
+}
+
+fn is_conflict_marker(line: &str) -> bool {
+    let line = line.trim_end_matches('\r');
+    ["<<<<<<<", ">>>>>>>", "|||||||"].iter().any(|m| line == *m || line.starts_with(&format!("{m} ")))
+        || line == "======="
+}
+
 /// Refuse lead text the general YAML parser must never see: oversized, nested absurdly
-/// deep (quadratic to parse), or using anchors and aliases (alias bombs).
+/// deep (quadratic to parse), or using anchors and aliases (alias bombs). Anchors are
+/// found by libyaml's own event stream, so text that merely starts with `*` is never
+/// mistaken for one.
 pub fn screen_lead(text: &str) -> Option<Problem> {
     if let Some(p) = screen_yaml(text, MAX_LEAD_BYTES) {
         return Some(p);
     }
-    (text.contains(['&', '*']) && has_anchor_or_alias(text)).then(|| Problem {
-        line: None,
-        message: "YAML anchors and aliases (&name, *name) are not allowed in lead files".to_owned(),
-    })
+    if !text.contains(['&', '*']) {
+        return None;
+    }
+    match super::yaml_events::find_anchor_or_alias(text) {
+        super::yaml_events::Finding::AnchorOrAlias(line) => Some(Problem {
+            line: Some(line),
+            message: "YAML anchors and aliases (&name, *name) are not allowed in lead files; write the value out"
+                .to_owned(),
+        }),
+        _ => None,
+    }
 }
 
-/// Whether YAML text uses an anchor or alias outside quoted or block text. Conservative:
-/// a token starting with `&` or `*` right after `: `, `- `, `[`, `,` or at line start.
-fn has_anchor_or_alias(text: &str) -> bool {
-    text.lines().any(|line| {
-        let t = line.trim_start();
-        let t = t.strip_prefix("- ").unwrap_or(t);
-        let value = t.split_once(": ").map_or(t, |(_, v)| v).trim_start();
-        let value = value.trim_start_matches(['[', '{']);
-        (value.starts_with('&') || value.starts_with('*'))
-            && value[1..].chars().next().is_some_and(|c| c.is_alphanumeric())
-    })
-}
-
-/// The deterministic YAML of a lead: same content, same bytes.
+/// The deterministic YAML of a lead: same content, same bytes (see `writer`).
 pub fn serialize_lead(lead: &Lead) -> Result<String> {
-    serde_norway::to_string(lead).context("cannot serialise the lead")
+    super::writer::to_yaml(lead).context("cannot serialise the lead")
 }
 
 #[cfg(test)]
@@ -97,10 +156,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn aliases_are_spotted() {
-        assert!(has_anchor_or_alias("a: &x [1]\nb: *x\n"));
-        assert!(has_anchor_or_alias("- *x\n"));
-        assert!(!has_anchor_or_alias("notes: call at 5 & ask for *Bob\n"));
-        assert!(!has_anchor_or_alias("notes: 2 * 3\n"));
+    fn quoting_a_plain_value_keeps_the_fast_path_but_nothing_else_does() {
+        let w = "id: x\nservice_address: 955 Lake Shore Dr\nhistory:\n- at: t\n  text: Gate code; O'Brien\n";
+        assert!(same_but_quotes(w, &w.replace("955 Lake Shore Dr", "'955 Lake Shore Dr'")));
+        assert!(same_but_quotes(w, &w.replace("Gate code; O'Brien", "'Gate code; O''Brien'")));
+        assert!(!same_but_quotes(w, &w.replace("Gate code; O'Brien", "'Gate code; O'Brien'")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr", "'955 Lake Shore Dr '")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr", "\"955 Lake Shore Dr\"")));
+        assert!(!same_but_quotes(w, &w.replace("955 Lake Shore Dr\n", "'955 Lake Shore Dr'\nx: y\n")));
+    }
+
+    #[test]
+    fn conflict_markers_are_found_at_line_starts_only() {
+        assert_eq!(conflict_marker_line("id: x\n<<<<<<< HEAD\nstatus: closed\n=======\n"), Some(2));
+        assert_eq!(conflict_marker_line("notes: |-\n  ======= not a marker\n"), None);
+        assert_eq!(conflict_marker_line("notes: a <<<<<<< b\n"), None);
     }
 }

@@ -17,12 +17,16 @@ mod atomic;
 mod duty;
 mod fast_reader;
 pub mod format;
+#[cfg(test)]
+mod format_props;
 pub mod index;
 pub mod notify_ledger;
 pub mod notify_queue;
 pub mod phone_index;
 pub mod scan;
 mod state;
+mod writer;
+mod yaml_events;
 
 pub use atomic::{DeferredSync, Entropy, LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, write_atomic, write_atomic_mode};
 pub use duty::MAX_DUTY_BYTES;
@@ -33,6 +37,8 @@ pub use scan::{LeadFile, ScanError, Want};
 pub const RULES_FILE: &str = "rules.yaml";
 pub const LEADS_DIR: &str = "leads";
 /// Local state (lock, caches); never committed.
+/// The last rules.yaml that was valid, in the state directory (see `load_rules_or_last_good`).
+pub const LAST_GOOD_RULES: &str = "rules.last-good.yaml";
 pub const STATE_DIR: &str = ".handoff";
 
 /// `YYYY/MM`: the shard (capture month) a lead's file lives in, from the date its id
@@ -161,6 +167,39 @@ impl Workspace {
         Ok(rules)
     }
 
+    /// rules.yaml, or when it is broken the last valid rules kept under `.handoff/`, so a
+    /// typo never stops intake: `Ok((rules, Some(problem)))` says which happened. Valid
+    /// rules are kept as the new last valid copy. No copy yet: the problem is the error.
+    pub fn load_rules_or_last_good(&self) -> Result<(Rules, Option<String>)> {
+        let kept = self.state_dir().join(LAST_GOOD_RULES);
+        match self.load_rules() {
+            Ok(rules) => {
+                self.keep_good_rules(&kept);
+                Ok((rules, None))
+            }
+            Err(problem) => {
+                let Some(rules) =
+                    read_limited(&kept, crate::rules::MAX_RULES_BYTES).ok().and_then(|text| Rules::parse(&text).ok())
+                else {
+                    return Err(problem);
+                };
+                Ok((rules, Some(format!("{problem:#}"))))
+            }
+        }
+    }
+
+    /// Copy valid rules.yaml to the last valid copy when they differ. Best effort: a copy
+    /// that cannot be made only means an older one (or none) is the fallback.
+    fn keep_good_rules(&self, kept: &Path) {
+        let Ok(text) = read_limited(&self.rules_path(), crate::rules::MAX_RULES_BYTES) else { return };
+        if read_limited(kept, crate::rules::MAX_RULES_BYTES).is_ok_and(|old| old == text) {
+            return;
+        }
+        if fs::create_dir_all(self.state_dir()).is_ok() {
+            let _ = write_atomic(kept, text.as_bytes());
+        }
+    }
+
     /// Take the workspace's exclusive lock (waits for other handoff commands).
     ///
     /// `flock` needs only a readable file, so in a workspace shared by several Unix
@@ -260,11 +299,21 @@ impl Workspace {
     /// `phone_before` is the lead's phone as read, so the index learns only a new number.
     pub fn write(&self, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
+        let text = serialize_lead(lead)?;
+        if text.len() as u64 > MAX_LEAD_BYTES {
+            // A file past the read limit could never be read again: refuse the write.
+            return Err(refused(format!(
+                "lead {} would grow to {} bytes, more than the {MAX_LEAD_BYTES} a lead file may hold; \
+                 nothing was written: shorten the text (keep long documents elsewhere and note where)",
+                lead.id,
+                text.len()
+            )));
+        }
         let fresh = phone_index::is_fresh(self);
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        write_atomic_mode(&path, serialize_lead(lead)?.as_bytes(), self.lead_file_mode())?;
+        write_atomic_mode(&path, text.as_bytes(), self.lead_file_mode())?;
         self.after_write(lead, phone_before, fresh, &path)?;
         Ok(path)
     }

@@ -1,16 +1,16 @@
 //! Scans: every lead file of the workspace, read in parallel, closed leads skipped
 //! cheaply, unreadable files reported (never dropped silently).
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::index::{Known, Summary};
 use super::{MAX_LEAD_BYTES, Workspace};
 use crate::error::workspace;
-use crate::lead::Lead;
+use crate::lead::{Lead, LeadId};
 
 impl Workspace {
     /// Every `.yaml` file of the workspace's leads, in file name order (ids start with the
@@ -122,6 +122,42 @@ impl Workspace {
         Ok((kept, errors))
     }
 
+    /// [`Workspace::scan_map`] that also holds each lead against the vocabularies of
+    /// `rules`: a value outside them is never passed on silently. A value that differs from
+    /// a vocabulary word only in case is read as that word (so `Emergency` escalates as an
+    /// emergency); either way the file is listed under the errors (exit 3) so it is fixed.
+    pub fn scan_checked<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_checked_where(rules, want, |_| true, f)
+    }
+
+    /// [`Workspace::scan_where`] with the vocabulary check of [`Workspace::scan_checked`].
+    pub fn scan_checked_where<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        let misfits = std::sync::Mutex::new(Vec::new());
+        let (kept, mut errors) = self.scan_where(want, keep, |mut lead| {
+            let problems = fit_vocabulary(rules, &mut lead);
+            if !problems.is_empty() {
+                let file = self.relative(&self.lead_path(&lead.id));
+                let message = format!("{file}: {}; fix the file, then run `handoff validate`", problems.join("; "));
+                misfits.lock().unwrap_or_else(|p| p.into_inner()).push(ScanError { file, message });
+            }
+            f(lead)
+        })?;
+        errors.extend(misfits.into_inner().unwrap_or_else(|p| p.into_inner()));
+        errors.sort_by(|a, b| a.file.cmp(&b.file));
+        Ok((kept, errors))
+    }
+
     /// Run `f` over every lead file, several threads at once, keeping what it returns in
     /// file name order. `f` gets a buffer to read into, reused across files.
     pub fn par_files<T: Send>(&self, f: impl Fn(&LeadFile, &mut Vec<u8>) -> Option<T> + Sync) -> Result<Vec<T>> {
@@ -190,9 +226,8 @@ pub fn read_into<'b>(file: &LeadFile, buf: &'b mut Vec<u8>) -> Result<&'b str> {
         )));
     }
     buf.clear();
-    File::open(path)
-        .and_then(|f| f.take(MAX_LEAD_BYTES + 1).read_to_end(buf))
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let file = open_regular(path)?;
+    file.take(MAX_LEAD_BYTES + 1).read_to_end(buf).with_context(|| format!("cannot read {}", path.display()))?;
     if buf.len() as u64 > MAX_LEAD_BYTES {
         return Err(workspace(format!(
             "{} is larger than the {MAX_LEAD_BYTES} bytes allowed; it is not a lead file handoff wrote",
@@ -203,6 +238,29 @@ pub fn read_into<'b>(file: &LeadFile, buf: &'b mut Vec<u8>) -> Result<&'b str> {
         workspace(format!("{} is not UTF-8 text (bad byte at offset {})", path.display(), e.valid_up_to()))
     })?;
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Open a file for reading without ever blocking: a FIFO or device named like a lead file
+/// is opened non-blocking and refused on its type, so a scan never hangs on it.
+pub fn open_regular(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const O_NONBLOCK: i32 = 0o4000;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const O_NONBLOCK: i32 = 0x0004;
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(O_NONBLOCK)
+        .open(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let meta = file.metadata().with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        return Err(workspace(format!(
+            "{} is not a regular file (a pipe, device or directory?); move it out of leads/",
+            path.display()
+        )));
+    }
+    Ok(file)
 }
 
 /// Which leads a scan needs. Skipping is decided from the file's text without parsing it,
@@ -230,20 +288,77 @@ impl Want {
         }
     }
 
-    /// Whether a file's text can be passed over unparsed.
+    /// Whether a file's text can be passed over unparsed: only a closed lead in the
+    /// writer's shape (see [`plainly_closed`]); anything unusual is parsed and judged.
     pub fn skips(self, text: &str) -> bool {
-        let closed = || peek_status(text) == Some(crate::lead::Status::Closed);
         match self {
             Want::All => false,
-            Want::Open => closed(),
-            Want::ActiveSince(since) => closed() && last_event_at(text).is_some_and(|at| at < since),
+            Want::Open => plainly_closed(text),
+            Want::ActiveSince(since) => plainly_closed(text) && last_event_at(text).is_some_and(|at| at < since),
         }
     }
 }
 
-/// The `status:` of a lead file from its first lines (canonical files have it second).
-fn peek_status(text: &str) -> Option<crate::lead::Status> {
-    text.lines().take(4).find_map(|l| l.strip_prefix("status: ")).and_then(|v| v.trim().parse().ok())
+/// The top-level keys of a lead file, in the order the writer puts them.
+pub const LEAD_KEYS: [&str; 19] = [
+    "id",
+    "status",
+    "created_at",
+    "captured_by",
+    "full_name",
+    "primary_phone",
+    "service_address",
+    "market",
+    "service_type",
+    "urgency",
+    "fit",
+    "source",
+    "referral",
+    "notes",
+    "next_action",
+    "next_action_due",
+    "follow_up_on",
+    "owner",
+    "history",
+];
+
+/// Whether a file is, without a YAML parse, certainly a closed lead: `id:` then exactly
+/// `status: closed`, and every other line one a YAML reader cannot turn into a second
+/// `status` (known top-level keys in the writer's order, each once; indented lines only
+/// inside block text or history; `- ` items only in history; no conflict markers, document
+/// markers, comments or tabs at line start). One pass over the bytes, no allocation.
+pub fn plainly_closed(text: &str) -> bool {
+    let mut lines = text.split('\n');
+    let id_ok = lines.next().and_then(|l| l.strip_prefix("id: ")).is_some_and(LeadId::is_valid);
+    if !id_ok || lines.next() != Some("status: closed") {
+        return false;
+    }
+    let mut next_key = 2; // keys must come after `status`, in order
+    let mut in_history = false;
+    let mut items_ok = false;
+    let mut indented_ok = false;
+    for line in lines {
+        match line.as_bytes().first() {
+            None => continue,
+            Some(b' ') if indented_ok => continue,
+            Some(b'-') if items_ok && line.starts_with("- ") => {
+                indented_ok = true;
+                continue;
+            }
+            _ => {}
+        }
+        if in_history {
+            return false; // history is the last key
+        }
+        let Some((key, rest)) = line.split_once(':') else { return false };
+        let Some(i) = LEAD_KEYS[next_key..].iter().position(|k| *k == key) else { return false };
+        next_key += i + 1;
+        in_history = key == "history";
+        items_ok = in_history && rest.is_empty();
+        // Only block text (`|`, `|-`) has indented lines right after its key.
+        indented_ok = matches!(rest, " |" | " |-");
+    }
+    true
 }
 
 /// The time of the last history event (events are appended oldest first).
@@ -251,6 +366,35 @@ fn last_event_at(text: &str) -> Option<jiff::Timestamp> {
     let start = text.rfind("\n- at: ")? + "\n- at: ".len();
     let line = text[start..].lines().next()?;
     line.trim().parse::<crate::clock::Stamp>().ok().map(|s| s.timestamp())
+}
+
+/// Hold a lead's vocabulary fields against `rules`. Matching is exact; a value equal to a
+/// vocabulary word but for case is replaced by that word. Returns what did not match.
+pub fn fit_vocabulary(rules: &crate::rules::Rules, lead: &mut Lead) -> Vec<String> {
+    let mut problems = Vec::new();
+    let v = &rules.vocabulary;
+    for (name, slot, list) in [
+        ("urgency", &mut lead.urgency, &v.urgency),
+        ("fit", &mut lead.fit, &v.fit),
+        ("source", &mut lead.source, &v.source),
+        ("service_type", &mut lead.service_type, &v.service_type),
+    ] {
+        let Some(value) = slot.as_deref() else { continue };
+        if list.iter().any(|w| w == value) {
+            continue;
+        }
+        match list.iter().find(|w| w.eq_ignore_ascii_case(value.trim())) {
+            Some(word) => {
+                problems.push(format!("{name} `{value}` is not in the vocabulary as written; read as `{word}`"));
+                *slot = Some(word.clone());
+            }
+            None => problems.push(format!(
+                "{name} `{value}` is not in the vocabulary ({}); no rule naming a {name} applies to this lead",
+                list.join(", ")
+            )),
+        }
+    }
+    problems
 }
 
 /// A lead file that could not be read: its path relative to the root, and why.
@@ -276,5 +420,38 @@ mod tests {
         assert!(!Want::ActiveSince(nine).skips(closed));
         assert!(Want::ActiveSince(ten).skips(closed));
         assert!(!Want::Open.skips("garbage"));
+    }
+
+    #[test]
+    fn only_plainly_closed_files_are_skipped() {
+        let closed = "id: 20261124-abcdefghj\nstatus: closed\nnotes: |-\n  a\n\n  b\nowner: dev\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  text: |-\n    x\n";
+        assert!(plainly_closed(closed));
+        for odd in [
+            closed.replace("status: closed\n", "status: closed\n<<<<<<< ours\n"),
+            closed.replace("owner: dev\n", "owner: dev\nstatus: intake\n"),
+            closed.replace("owner: dev\n", "owner: dev\nurgency: low\n"),
+            closed.replace("status: closed", "status:  closed"),
+            closed.replace("status: closed", "status: Closed"),
+            closed.replace("owner: dev\n", "owner: dev\n  status: intake\n"),
+            closed.replace("owner: dev\n", "owner: dev\n---\n"),
+            closed.to_owned() + "owner: sam\n",
+            "status: closed\nid: 20261124-abcdefghj\n".to_owned(),
+        ] {
+            assert!(!plainly_closed(&odd), "{odd}");
+        }
+    }
+
+    #[test]
+    fn lead_keys_follow_the_record() {
+        let lead: Lead = serde_norway::from_str(
+            "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\n",
+        )
+        .unwrap();
+        let v = serde_norway::to_value(&lead).unwrap();
+        let keys: Vec<&str> = v.as_mapping().unwrap().keys().filter_map(|k| k.as_str()).collect();
+        let mut at = 0;
+        for k in keys {
+            at += LEAD_KEYS[at..].iter().position(|x| *x == k).expect("a key LEAD_KEYS lacks, or out of order");
+        }
     }
 }

@@ -424,8 +424,10 @@ fn import_recognises_a_crm_export_and_sets_constants() {
     // Without --set source, 'Web Form' is read as web-form; referral needs its context.
     let env = TestEnv::new();
     std::fs::write(env.root().join("crm.csv"), CRM).unwrap();
-    let out =
-        env.run("ana", &["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--json"]);
+    let out = env.run(
+        "ana",
+        &["import", "crm.csv", "--set", "service_type=repair", "--set", "urgency=standard", "--skip-bad", "--json"],
+    );
     let v = json(&String::from_utf8_lossy(&out.stdout));
     let maria = v["imported"][0]["id"].as_str().unwrap();
     assert_eq!(env.lead_json(maria)["source"], "web-form");

@@ -264,7 +264,7 @@ fn csv_import_takes_good_rows_and_names_bad_ones() {
     assert!(stderr(&strict).contains("nothing was imported"), "{}", stderr(&strict));
     assert_eq!(env.lead_files().len(), 0);
     // By default the good rows are saved (exit 0) and the bad ones named.
-    let out = env.run("ana", &["import", "in.csv", "--json"]);
+    let out = env.run("ana", &["import", "in.csv", "--skip-bad", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 row(s) refused"), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<()> {
     let period = Period::choose(&spec, ctx.now.timestamp(), &ctx.rules.tz).map_err(|e| refused(format!("{e:#}")))?;
     let rules = &ctx.rules;
     let (all, errors): (Vec<LeadFacts>, _) =
-        ctx.ws.scan_map(Want::ActiveSince(period.start), |lead| facts(&lead, rules, &period))?;
+        ctx.scan_map(Want::ActiveSince(period.start), |lead| facts(&lead, rules, &period))?;
     let stats = Stats::assemble(rules, &period, args.by.map(By::from), &all);
     let view = View::table(|| view::flat(&stats))
         .text(|| view::render(&stats, colour_enabled()))
