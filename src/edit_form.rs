@@ -14,22 +14,9 @@ use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead, Status};
 use crate::rules::Rules;
 
-/// The fields `edit` offers, in record order.
-pub const EDITABLE: [Field; 13] = [
-    Field::FullName,
-    Field::PrimaryPhone,
-    Field::ServiceAddress,
-    Field::Market,
-    Field::ServiceType,
-    Field::Urgency,
-    Field::Fit,
-    Field::Source,
-    Field::Referral,
-    Field::Notes,
-    Field::NextAction,
-    Field::NextActionDue,
-    Field::FollowUpOn,
-];
+/// The fields `edit` offers, in record order: every field but the owner (which moves only
+/// by assign and transfer).
+pub const EDITABLE: &[Field] = Field::ALL.split_at(13).0;
 
 /// The prefix of the lines that report problems in a reopened form.
 pub const ERROR_PREFIX: &str = "# ERROR: ";
@@ -45,7 +32,7 @@ pub fn render(lead: &Lead) -> String {
         lead.status,
         lead.owner.as_deref().unwrap_or("none")
     );
-    for field in EDITABLE {
+    for &field in EDITABLE {
         out.push_str(&line(field, field.get(lead).as_deref()));
     }
     out

@@ -70,19 +70,7 @@ pub fn render(s: &Stats, colour: bool) -> String {
         let _ = writeln!(w, "  {:<7} {} {}", b.label, bar(b.count as f64 / hist_max as f64, BAR), b.count);
     }
 
-    let mut t =
-        Table::new(&["owner", "handed", "accepted", "median to accept", "rejected", "transferred out", "escalations"]);
-    for o in &s.by_owner {
-        t.row(vec![
-            name_of(&o.owner, &o.name),
-            o.handed.to_string(),
-            o.accepted.to_string(),
-            opt_hm(o.median_minutes_to_accept),
-            o.rejections.to_string(),
-            o.transfers_out.to_string(),
-            o.escalations.to_string(),
-        ]);
-    }
+    let t = owner_table(s);
     section(w, "By owner", &t, colour);
 
     let mut t = Table::new(&["source", "captured", "open", "booked/won", "lost/no-response", "conversion"]);
@@ -150,6 +138,25 @@ pub fn render(s: &Stats, colour: bool) -> String {
         section(w, &format!("Split by {} (leads captured in the period)", by.as_str()), &t, colour);
     }
     out
+}
+
+/// Per owner: handoffs, acceptances, median time to accept, rejections, transfers out and
+/// escalations (the terminal and markdown views share it).
+fn owner_table(s: &Stats) -> Table {
+    let mut t =
+        Table::new(&["owner", "handed", "accepted", "median to accept", "rejected", "transferred out", "escalations"]);
+    for o in &s.by_owner {
+        t.row(vec![
+            name_of(&o.owner, &o.name),
+            o.handed.to_string(),
+            o.accepted.to_string(),
+            opt_hm(o.median_minutes_to_accept),
+            o.rejections.to_string(),
+            o.transfers_out.to_string(),
+            o.escalations.to_string(),
+        ]);
+    }
+    t
 }
 
 fn section(out: &mut String, title: &str, t: &Table, colour: bool) {
@@ -278,19 +285,7 @@ pub fn markdown(s: &Stats) -> String {
             w.push_str(&render_md(&t));
         }
     };
-    let mut t =
-        Table::new(&["owner", "handed", "accepted", "median to accept", "rejected", "transferred out", "escalations"]);
-    for o in &s.by_owner {
-        t.row(vec![
-            name_of(&o.owner, &o.name),
-            o.handed.to_string(),
-            o.accepted.to_string(),
-            opt_hm(o.median_minutes_to_accept),
-            o.rejections.to_string(),
-            o.transfers_out.to_string(),
-            o.escalations.to_string(),
-        ]);
-    }
+    let t = owner_table(s);
     table("By owner", t);
     let mut t = Table::new(&["source", "captured", "open", "booked/won", "lost/no-response", "conversion"]);
     for x in &s.by_source {
