@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::output::{Table, render_md, render_table};
 use crate::stats::chart::{bar, hm, opt_hm, percent, sparkline};
-use crate::stats::{Num, Share, Speed, Stats};
+use crate::stats::{Group, Num, Share, Speed, Stats};
 
 const BAR: usize = 20;
 
@@ -123,21 +123,27 @@ pub fn render(s: &Stats, colour: bool) -> String {
     section(w, "Rejections", &t, colour);
 
     if let (Some(by), Some(groups)) = (s.by, &s.groups) {
-        let mut t = Table::new(&[by.as_str(), "captured", "median to accept", "p90", "in window", "conversion", "esc"]);
-        for g in groups {
-            t.row(vec![
-                name_of(&g.key, &g.name),
-                g.captured.to_string(),
-                opt_hm(g.speed_to_accept.median_minutes),
-                opt_hm(g.speed_to_accept.p90_minutes),
-                percent(g.accepted_in_window.share),
-                percent(g.conversion.share),
-                g.escalations.to_string(),
-            ]);
-        }
+        let t = groups_table(by.as_str(), groups, "esc");
         section(w, &format!("Split by {} (leads captured in the period)", by.as_str()), &t, colour);
     }
     out
+}
+
+/// One row per `--by` group; `esc` names the escalations column (narrow on a terminal).
+fn groups_table(by: &str, groups: &[Group], esc: &str) -> Table {
+    let mut t = Table::new(&[by, "captured", "median to accept", "p90", "in window", "conversion", esc]);
+    for g in groups {
+        t.row(vec![
+            name_of(&g.key, &g.name),
+            g.captured.to_string(),
+            opt_hm(g.speed_to_accept.median_minutes),
+            opt_hm(g.speed_to_accept.p90_minutes),
+            percent(g.accepted_in_window.share),
+            percent(g.conversion.share),
+            g.escalations.to_string(),
+        ]);
+    }
+    t
 }
 
 /// Per owner: handoffs, acceptances, median time to accept, rejections, transfers out and
@@ -326,19 +332,7 @@ pub fn markdown(s: &Stats) -> String {
     }
     table("Rejections", t);
     if let (Some(by), Some(groups)) = (s.by, &s.groups) {
-        let mut t =
-            Table::new(&[by.as_str(), "captured", "median to accept", "p90", "in window", "conversion", "escalations"]);
-        for g in groups {
-            t.row(vec![
-                name_of(&g.key, &g.name),
-                g.captured.to_string(),
-                opt_hm(g.speed_to_accept.median_minutes),
-                opt_hm(g.speed_to_accept.p90_minutes),
-                percent(g.accepted_in_window.share),
-                percent(g.conversion.share),
-                g.escalations.to_string(),
-            ]);
-        }
+        let t = groups_table(by.as_str(), groups, "escalations");
         table(&format!("Split by {}", by.as_str()), t);
     }
     let _ = writeln!(w, "\nDefinitions: docs/stats.md.");
