@@ -25,7 +25,7 @@ use crate::lead::{EventKind, Lead, Status};
 use crate::phone;
 
 const FILE: &str = "index";
-const MAGIC: &[u8; 8] = b"HOIDX01\n";
+const MAGIC: &[u8; 8] = b"HOIDX02\n";
 /// A file changed this close to the index's write may have changed again unseen.
 const RACY_NS: i64 = 2_000_000_000;
 /// Stands for "none" in the time fields.
@@ -71,6 +71,12 @@ pub struct Summary {
     pub movement_clock: i64,
     /// How many escalations the history records.
     pub escalations: u32,
+    /// The file was the writer's own bytes when read (the fast reader took it, checked
+    /// byte for byte): while its stat stays the same, scans parse it without the check.
+    pub canonical: bool,
+    /// An open lead's [`crate::escalation::brief`] as JSON: what escalate-check and `list`
+    /// read instead of the file while its stat stays the same.
+    pub brief: Option<Vec<u8>>,
 }
 
 impl Summary {
@@ -91,6 +97,10 @@ impl Summary {
             assignment_clock: last_of(&[EventKind::Assigned, EventKind::Transferred]),
             movement_clock: lead.last_movement().map_or(created, |e| secs(&e.at)),
             escalations: lead.history.iter().filter(|e| e.event == EventKind::Escalated).count() as u32,
+            canonical: false,
+            brief: (lead.status != Status::Closed)
+                .then(|| serde_json::to_vec(&crate::escalation::brief(lead)).ok())
+                .flatten(),
         }
     }
 }
@@ -125,13 +135,27 @@ impl Workspace {
     /// re-read the changed and new ones, forget the deleted ones, save if anything changed.
     /// In file name order, like [`Workspace::lead_files`].
     pub fn indexed_files(&self) -> Result<Vec<(LeadFile, Known)>> {
-        let files = self.lead_files()?;
+        Ok(self.indexed_files_marked()?.into_iter().map(|(f, k, _)| (f, k)).collect())
+    }
+
+    /// [`Workspace::indexed_files`], each file also marked `trusted` when its stat is the
+    /// one the index recorded and it was then the writer's own bytes (see
+    /// [`Summary::canonical`]): a scan may parse it without the byte-for-byte check.
+    pub fn indexed_files_marked(&self) -> Result<Vec<(LeadFile, Known, bool)>> {
+        let files = self.lead_files_stat()?;
+        self.remember_listing(&files);
         let (old, written_ns) = self.load_index();
         let leads = self.leads_dir();
+        let skip = leads.as_os_str().len() + 1;
         let names: Vec<String> = files
             .iter()
             .map(|f| {
-                f.path.strip_prefix(&leads).map_or_else(|_| f.path.display().to_string(), |p| p.display().to_string())
+                use std::os::unix::ffi::OsStrExt;
+                let bytes = f.path.as_os_str().as_bytes();
+                match (f.path.starts_with(&leads), bytes.get(skip..)) {
+                    (true, Some(rest)) => String::from_utf8_lossy(rest).into_owned(),
+                    _ => f.path.display().to_string(),
+                }
             })
             .collect();
         // Pair each file with its old entry: both lists are in the same order.
@@ -144,39 +168,42 @@ impl Workspace {
             }
             pairs.push((j < old.len() && old[j].name == *name).then_some(j));
         }
-        let work: Vec<(usize, &LeadFile)> = files.iter().enumerate().collect();
-        let fresh = super::scan::par_map(&work, |(i, file), buf| {
-            let previous = pairs[*i].map(|j| &old[j]);
-            let meta = fs::symlink_metadata(&file.path);
-            let stat = meta.as_ref().ok().map(Stat::of);
-            if let (Some(prev), Some(stat)) = (previous, stat)
-                && prev.stat == stat
-                && stat.mtime_ns.saturating_add(RACY_NS) < written_ns
-            {
-                return (prev.known.clone(), false);
-            }
-            let known = match read_into(file, buf).and_then(|text| self.parse_file(&file.path, text)) {
-                Ok(lead) => Known::Lead(Summary::of(&lead)),
+        // Each file with its old entry moved in (nothing cloned): what `stat` says now
+        // decides whether the entry still holds.
+        let mut old: Vec<Option<Entry>> = old.into_iter().map(Some).collect();
+        let old_len = old.len();
+        let work: Vec<(&LeadFile, Option<Entry>)> =
+            files.iter().zip(&pairs).map(|(f, p)| (f, p.and_then(|j| old[j].take()))).collect();
+        drop(old);
+        let fresh = super::scan::par_map_owned(work, |(file, previous), buf| {
+            // The stat taken before reading is the one recorded: a change made while the
+            // file is read then shows as a changed stat next time.
+            let stat = file.stat;
+            let previous = match previous {
+                Some(prev) if Some(prev.stat) == stat && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns => {
+                    let trusted = matches!(&prev.known, Known::Lead(s) if s.canonical);
+                    return (prev.known, false, trusted, stat);
+                }
+                other => other,
+            };
+            let known = match read_into(file, buf).and_then(|text| self.parse_file_kind(&file.path, text, false)) {
+                Ok((lead, canonical)) => Known::Lead(Summary { canonical, ..Summary::of(&lead) }),
                 Err(e) => Known::Bad(format!("{e:#}")),
             };
             let changed = previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none());
-            (known, changed)
+            (known, changed, false, stat)
         });
-        let changed = old.len() != files.len() || fresh.iter().any(|(_, c)| *c);
-        drop(old);
-        let out: Vec<(LeadFile, Known)> = files.into_iter().zip(fresh).map(|(f, (k, _))| (f, k)).collect();
+        let changed = old_len != files.len() || fresh.iter().any(|(_, c, _, _)| *c);
         if changed {
-            let entries: Vec<Entry> = out
+            let entries = names
                 .iter()
-                .zip(names)
-                .filter_map(|((file, known), name)| {
-                    let stat = Stat::of(&fs::symlink_metadata(&file.path).ok()?);
-                    Some(Entry { name, stat, known: known.clone() })
-                })
-                .collect();
+                .zip(&fresh)
+                .filter_map(|(name, (known, _, _, stat))| Some((name.as_str(), (*stat)?, known)));
             // A cache: if it cannot be written, the next scan reads the files again.
-            let _ = self.save_index(&entries);
+            let _ = self.save_index(entries);
         }
+        let out: Vec<(LeadFile, Known, bool)> =
+            files.into_iter().zip(fresh).map(|(f, (k, _, trusted, _))| (f, k, trusted)).collect();
         Ok(out)
     }
 
@@ -195,7 +222,7 @@ impl Workspace {
         }
     }
 
-    fn save_index(&self, entries: &[Entry]) -> Result<()> {
+    fn save_index<'a>(&self, entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Result<()> {
         fs::create_dir_all(self.state_dir())?;
         let bytes = encode(entries);
         // Scans run without the lock: each writes its own temp file; the last rename wins,
@@ -217,22 +244,26 @@ impl Workspace {
     }
 }
 
-fn encode(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.len() * 128 + 32);
+fn encode<'a>(entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 << 20);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for e in entries {
-        put_text(&mut out, &e.name);
-        for n in [e.stat.size as i64, e.stat.mtime_ns, e.stat.ctime_ns, e.stat.ino as i64] {
+    let count_at = out.len();
+    out.extend_from_slice(&0u64.to_le_bytes());
+    let mut count: u64 = 0;
+    for (name, stat, known) in entries {
+        count += 1;
+        put_text(&mut out, name);
+        for n in [stat.size as i64, stat.mtime_ns, stat.ctime_ns, stat.ino as i64] {
             out.extend_from_slice(&n.to_le_bytes());
         }
-        match &e.known {
+        match known {
             Known::Bad(message) => {
                 out.push(0);
                 put_text(&mut out, message);
             }
             Known::Lead(s) => {
                 out.push(1 + Status::ALL.iter().position(|st| *st == s.status).unwrap_or(0) as u8);
+                out.push(u8::from(s.canonical));
                 for n in [
                     s.created_at,
                     s.last_event_at,
@@ -244,18 +275,27 @@ fn encode(entries: &[Entry]) -> Vec<u8> {
                 ] {
                     out.extend_from_slice(&n.to_le_bytes());
                 }
-                for text in [&s.owner, &s.urgency, &s.phone] {
-                    match text {
-                        Some(t) => put_text(&mut out, t),
-                        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
-                    }
+                for text in [s.owner.as_deref(), s.urgency.as_deref(), s.phone.as_deref()] {
+                    put_opt(&mut out, text.map(str::as_bytes));
                 }
+                put_opt(&mut out, s.brief.as_deref());
             }
         }
     }
+    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
     let sum = checksum(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
+}
+
+fn put_opt(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    match bytes {
+        Some(b) if b.len() < u32::MAX as usize => {
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        _ => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+    }
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -281,6 +321,11 @@ fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
             Known::Bad(r.text()?)
         } else {
             let status = *Status::ALL.get(usize::from(tag) - 1)?;
+            let canonical = match r.byte()? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
             let mut n = [0i64; 7];
             for slot in &mut n {
                 *slot = r.i64()?;
@@ -295,9 +340,11 @@ fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
                 assignment_clock: some(n[4]),
                 movement_clock: n[5],
                 escalations: u32::try_from(n[6]).ok()?,
+                canonical,
                 owner: r.opt_text()?,
                 urgency: r.opt_text()?,
                 phone: r.opt_text()?,
+                brief: r.opt_bytes()?,
             })
         };
         entries.push(Entry { name, stat, known });
@@ -329,6 +376,13 @@ impl Reader<'_> {
         let n = self.u32()? as usize;
         String::from_utf8(self.take(n)?.to_vec()).ok()
     }
+    fn opt_bytes(&mut self) -> Option<Option<Vec<u8>>> {
+        let n = self.u32()?;
+        if n == u32::MAX {
+            return Some(None);
+        }
+        self.take(n as usize).map(|b| Some(b.to_vec()))
+    }
     fn opt_text(&mut self) -> Option<Option<String>> {
         let n = self.u32()?;
         if n == u32::MAX {
@@ -357,6 +411,10 @@ fn checksum(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
 
+    fn encode_all(entries: &[Entry]) -> Vec<u8> {
+        encode(entries.iter().map(|e| (e.name.as_str(), e.stat, &e.known)))
+    }
+
     fn sample() -> Vec<Entry> {
         let stat =
             Stat { size: 812, mtime_ns: 1_700_000_000_123_456_789, ctime_ns: 1_700_000_000_223_456_789, ino: 42 };
@@ -376,6 +434,8 @@ mod tests {
                     assignment_clock: None,
                     movement_clock: 1_764_003_600,
                     escalations: 2,
+                    canonical: true,
+                    brief: Some(b"{}".to_vec()),
                 }),
             },
             Entry { name: "notes.yaml".to_owned(), stat, known: Known::Bad("leads/notes.yaml: not a lead".to_owned()) },
@@ -385,12 +445,12 @@ mod tests {
     #[test]
     fn entries_survive_the_round_trip() {
         let entries = sample();
-        assert_eq!(decode(&encode(&entries)), Some(entries));
+        assert_eq!(decode(&encode_all(&entries)), Some(entries));
     }
 
     #[test]
     fn a_damaged_index_is_refused_not_trusted() {
-        let bytes = encode(&sample());
+        let bytes = encode_all(&sample());
         for cut in [0, 7, 20, bytes.len() - 1] {
             assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
         }
