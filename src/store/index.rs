@@ -3,7 +3,12 @@
 //! escalation clocks' start times, the next action's due time, the last event). A scan
 //! stats every file and re-reads only those whose stat changed (or that are new), so a
 //! hand edit, a `git pull` or a deleted file is always seen, and a year of closed leads
-//! costs a `stat` each instead of an open, a read and a parse.
+//! costs a `stat` each instead of an open, a read and a parse. For each open lead it also
+//! keeps the lead's [`crate::escalation::brief`] (the record without its long text, and
+//! the events the escalation clocks read): escalate-check and `list` use it instead of
+//! the file while the stat holds. A file the fast reader once took as the writer's own
+//! bytes is marked `canonical`, and re-parsed without the byte-for-byte check while its
+//! stat holds.
 //!
 //! `.handoff/index` is local state, never committed: a compact binary file (fixed-width
 //! numbers, length-prefixed text, a checksum at the end) written atomically after a scan
