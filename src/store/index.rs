@@ -215,14 +215,12 @@ impl Workspace {
     /// The saved entries and when they were written (ns); empty when missing or corrupt.
     fn load_index(&self) -> (Vec<Entry>, i64) {
         let path = self.index_path();
-        let Ok(mut file) = File::open(&path) else { return (Vec::new(), 0) };
-        let written = file.metadata().map_or(0, |m| Stat::of(&m).mtime_ns);
-        let mut bytes = Vec::new();
-        if file.read_to_end(&mut bytes).is_err() {
-            return (Vec::new(), 0);
-        }
-        match decode(&bytes) {
-            Some(entries) => (entries, written),
+        let Ok(file) = File::open(&path) else { return (Vec::new(), 0) };
+        let Ok(meta) = file.metadata() else { return (Vec::new(), 0) };
+        // Read through a window, never the whole file at once: at 100k open leads the
+        // index is tens of MB, and the entries are all a scan needs to hold.
+        match decode_from(Source::File(file), meta.len()) {
+            Some(entries) => (entries, Stat::of(&meta).mtime_ns),
             None => (Vec::new(), 0),
         }
     }
@@ -309,15 +307,21 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(bytes);
 }
 
+#[cfg(test)]
 fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
-    let body_len = bytes.len().checked_sub(8)?;
-    let (body, sum) = bytes.split_at(body_len);
-    if !body.starts_with(MAGIC) || checksum(body).to_le_bytes() != sum {
+    decode_from(Source::Bytes(bytes.to_vec()), bytes.len() as u64)
+}
+
+/// The entries of an index of `len` bytes read from `source`; `None` when it is not a
+/// whole, undamaged index of this version.
+fn decode_from(source: Source, len: u64) -> Option<Vec<Entry>> {
+    let body_len = len.checked_sub(8)?;
+    let mut r = Reader { source, buf: Vec::new(), at: 0, end: 0, fed: 0, body_len, sum: Sum::new(body_len) };
+    if r.take(MAGIC.len())? != MAGIC {
         return None;
     }
-    let mut r = Reader { bytes: body, at: MAGIC.len() };
     let count = usize::try_from(r.i64()?).ok()?;
-    let mut entries = Vec::with_capacity(count.min(body.len() / 40));
+    let mut entries = Vec::with_capacity(count.min(usize::try_from(body_len / 40).ok()?));
     for _ in 0..count {
         let name = r.text()?;
         let stat = Stat { size: r.i64()? as u64, mtime_ns: r.i64()?, ctime_ns: r.i64()?, ino: r.i64()? as u64 };
@@ -354,17 +358,72 @@ fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
         };
         entries.push(Entry { name, stat, known });
     }
-    (r.at == body.len()).then_some(entries)
+    // The body ends here, and the checksum of all of it follows.
+    if r.fed_through() != body_len {
+        return None;
+    }
+    let sum = r.sum.finish();
+    let trailer = r.take(8)?;
+    (trailer == sum.to_le_bytes() && r.take(1).is_none()).then_some(entries)
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+enum Source {
+    File(File),
+    #[cfg(test)]
+    Bytes(Vec<u8>),
+}
+
+/// Reads an index through a window, checksumming the body as it comes in.
+struct Reader {
+    source: Source,
+    buf: Vec<u8>,
     at: usize,
+    end: usize,
+    /// Bytes of the file taken into the window so far.
+    fed: u64,
+    body_len: u64,
+    sum: Sum,
 }
 
-impl Reader<'_> {
+impl Reader {
+    const WINDOW: usize = 1 << 20;
+
+    /// Bytes of the body consumed so far.
+    fn fed_through(&self) -> u64 {
+        self.fed - (self.end - self.at) as u64
+    }
+
     fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        if self.end - self.at < n {
+            self.buf.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
+            self.at = 0;
+            let want = n.max(Self::WINDOW);
+            if self.buf.len() < want {
+                self.buf.resize(want, 0);
+            }
+            while self.end < n {
+                let got = match &mut self.source {
+                    Source::File(f) => f.read(&mut self.buf[self.end..]).ok()?,
+                    #[cfg(test)]
+                    Source::Bytes(b) => {
+                        let start = usize::try_from(self.fed).ok()?;
+                        let k = b.len().saturating_sub(start).min(self.buf.len() - self.end);
+                        self.buf[self.end..self.end + k].copy_from_slice(&b[start..start + k]);
+                        k
+                    }
+                };
+                if got == 0 {
+                    return None;
+                }
+                // The body goes into the checksum; the trailer does not.
+                let body_left = usize::try_from(self.body_len.saturating_sub(self.fed)).unwrap_or(usize::MAX);
+                self.sum.feed(&self.buf[self.end..self.end + got.min(body_left)]);
+                self.fed += got as u64;
+                self.end += got;
+            }
+        }
+        let out = &self.buf[self.at..self.at + n];
         self.at += n;
         Some(out)
     }
@@ -397,19 +456,57 @@ impl Reader<'_> {
     }
 }
 
+/// [`checksum`] computed as the bytes come in.
+struct Sum {
+    h: u64,
+    tail: [u8; 8],
+    tail_len: usize,
+}
+
+impl Sum {
+    fn new(len: u64) -> Sum {
+        Sum { h: BASIS ^ len, tail: [0; 8], tail_len: 0 }
+    }
+
+    fn feed(&mut self, mut bytes: &[u8]) {
+        if self.tail_len > 0 {
+            let k = (8 - self.tail_len).min(bytes.len());
+            self.tail[self.tail_len..self.tail_len + k].copy_from_slice(&bytes[..k]);
+            self.tail_len += k;
+            bytes = &bytes[k..];
+            if self.tail_len < 8 {
+                return;
+            }
+            self.h = mix_word(self.h, u64::from_le_bytes(self.tail));
+            self.tail_len = 0;
+        }
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.h = mix_word(self.h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        self.tail[..rest.len()].copy_from_slice(rest);
+        self.tail_len = rest.len();
+    }
+
+    fn finish(&self) -> u64 {
+        self.tail[..self.tail_len].iter().fold(self.h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    }
+}
+
+const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const PRIME: u64 = 0x0100_0000_01b3;
+
+fn mix_word(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(PRIME).rotate_left(29)
+}
+
 /// A fast 64-bit checksum (catches a torn or damaged file; not a defence against tampering,
 /// which the index need not resist: it only ever makes scans skip work).
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h ^ w).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
-    }
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    let mut sum = Sum::new(bytes.len() as u64);
+    sum.feed(bytes);
+    sum.finish()
 }
 
 #[cfg(test)]
@@ -451,6 +548,21 @@ mod tests {
     fn entries_survive_the_round_trip() {
         let entries = sample();
         assert_eq!(decode(&encode_all(&entries)), Some(entries));
+    }
+
+    #[test]
+    fn an_index_larger_than_the_read_window_reads_back_whole() {
+        let one = sample();
+        let entries: Vec<Entry> = (0..30_000)
+            .map(|i| Entry { name: format!("2026/11/20261124-{i:09}.yaml"), ..one[i % 2].clone() })
+            .collect();
+        let bytes = encode_all(&entries);
+        assert!(bytes.len() > 2 * Reader::WINDOW, "{}", bytes.len());
+        assert_eq!(checksum(&bytes[..bytes.len() - 8]).to_le_bytes(), bytes[bytes.len() - 8..]);
+        assert_eq!(decode(&bytes), Some(entries));
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 4;
+        assert_eq!(decode(&flipped), None);
     }
 
     #[test]
