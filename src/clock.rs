@@ -95,8 +95,18 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stamp, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(|e: anyhow::Error| serde::de::Error::custom(format!("{e:#}")))
+        // A visitor, so the text is parsed where it lies (no String per stamp).
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 time such as 2026-11-24T09:30:00-06:00")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Stamp, E> {
+                s.parse().map_err(|e: anyhow::Error| E::custom(format!("{e:#}")))
+            }
+        }
+        d.deserialize_str(Visitor)
     }
 }
 
