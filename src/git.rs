@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod bulk;
 mod fast_commit;
 
 /// Who a commit is authored as.
@@ -206,12 +207,16 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
         return Ok(());
     }
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
-    let stuck = unmerged(root, &refs)?;
+    let many = files.len() >= bulk::MANY;
+    let stuck = if many { bulk::unmerged_among(root, files)? } else { unmerged(root, &refs)? };
     if !stuck.is_empty() {
         bail!(
             "{} is unmerged; it is never staged as it is (that would drop the other side's events)",
             stuck.join(", ")
         );
+    }
+    if many && bulk::commit(root, files, author, message)? {
+        return Ok(());
     }
     if fast_commit::commit(root, files, author, message)? {
         return Ok(());

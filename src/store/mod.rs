@@ -323,6 +323,22 @@ impl Workspace {
     /// `phone_before` is the lead's phone as read, so the index learns only a new number.
     pub fn write(&self, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
+        self.write_at(path, lead, phone_before)
+    }
+
+    /// Write a new lead (in its capture month's directory); refuses to replace an existing file.
+    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
+        *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let path = self.sharded_path(&lead.id);
+        for existing in [&path, &self.flat_path(&lead.id)] {
+            if existing.exists() {
+                return Err(workspace(format!("{} exists already", self.relative(existing))));
+            }
+        }
+        self.write_at(path, lead, None)
+    }
+
+    fn write_at(&self, path: PathBuf, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let text = serialize_lead(lead)?;
         if text.len() as u64 > MAX_LEAD_BYTES {
             // A file past the read limit could never be read again: refuse the write.
@@ -333,25 +349,13 @@ impl Workspace {
                 text.len()
             )));
         }
-        let fresh = phone_index::is_fresh(self);
+        let fresh = phone_index::fresh_before_write(self);
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         write_atomic_mode(&path, text.as_bytes(), self.lead_file_mode())?;
         self.after_write(lead, phone_before, fresh, &path)?;
         Ok(path)
-    }
-
-    /// Write a new lead; refuses to replace an existing file.
-    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
-        *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        let path = self.lead_path(&lead.id);
-        if path.exists() {
-            return Err(workspace(format!("{} exists already", self.relative(&path))));
-        }
-        let dir = path.parent().unwrap_or(&path);
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        self.write(lead, None)
     }
 
     /// The one hook every lead write runs: keeps the local indexes in step with the files.
