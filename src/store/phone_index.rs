@@ -350,3 +350,24 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
     }
     Ok(buckets)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::PhoneBook;
+    use crate::lead::LeadId;
+
+    #[test]
+    fn a_book_finds_the_same_number_written_either_way() {
+        let id = |s: &str| -> LeadId { s.parse().unwrap() };
+        let mut book = PhoneBook::default();
+        book.add(&id("20261124-aaaaaaaaa"), "+13125550142");
+        book.add(&id("20261124-bbbbbbbbb"), "5550142");
+        book.add(&id("20261124-ccccccccc"), "+13125550143");
+        book.add(&id("20261124-ddddddddd"), "+17085550142");
+        let found = |phone: &str| -> Vec<String> { book.candidates(phone).iter().map(ToString::to_string).collect() };
+        assert_eq!(found("+1 (312) 555-0142"), ["20261124-aaaaaaaaa", "20261124-bbbbbbbbb"]);
+        // A local number is any full number ending in it.
+        assert_eq!(found("555-0142"), ["20261124-aaaaaaaaa", "20261124-bbbbbbbbb", "20261124-ddddddddd"]);
+        assert!(found("+13125550199").is_empty());
+    }
+}
