@@ -138,7 +138,10 @@ pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
     let new_dirs = [month.and_then(Path::parent), month].into_iter().flatten();
     let new_dirs = new_dirs.filter(|d| d.starts_with(ws.leads_dir())).map(Path::to_path_buf);
     if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
-        p.dirs.extend(new_dirs);
+        // An import writes one month after another: most writes add nothing.
+        if month.is_none_or(|m| !p.dirs.contains(m)) {
+            p.dirs.extend(new_dirs);
+        }
         return;
     }
     write_carried_stamp(ws, new_dirs);
@@ -400,7 +403,7 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
 #[cfg(test)]
 mod tests {
     use super::PhoneBook;
-    use crate::lead::{LeadId, Status};
+    use crate::lead::LeadId;
 
     #[test]
     fn a_book_finds_the_same_number_written_either_way() {
