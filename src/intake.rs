@@ -15,7 +15,7 @@ use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead, LeadId, Status};
 use crate::phone;
 use crate::route::{self, HandoffRequest};
-use crate::store::phone_index::{self, PhoneBook};
+use crate::store::phone_index::{self, PhoneBook, SameNumber};
 use crate::transaction::Transaction;
 
 /// A lead with nothing but its id, capture time and capturer.
@@ -157,18 +157,10 @@ pub fn save_in(
 }
 
 /// The open leads among `candidates` (other than `lead`) that have `lead`'s phone number.
-pub fn open_with_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) -> Vec<Lead> {
+pub fn open_with_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) -> Vec<SameNumber> {
     let Some(phone) = &lead.primary_phone else { return Vec::new() };
-    let digits = phone::digits(phone);
-    candidates
-        .iter()
-        .filter(|id| **id != lead.id)
-        .filter_map(|id| ctx.ws.read(id).ok())
-        .filter(|other| {
-            other.is_open()
-                && other.primary_phone.as_deref().is_some_and(|p| phone::same_number(&phone::digits(p), &digits))
-        })
-        .collect()
+    let others: Vec<LeadId> = candidates.iter().filter(|id| **id != lead.id).cloned().collect();
+    phone_index::open_with_number(&ctx.ws, &others, phone)
 }
 
 /// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.

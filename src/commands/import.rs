@@ -90,10 +90,14 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         if let Some(first) = outcome.imported.first().filter(|_| !outcome.dry_run) {
             let n = outcome.imported.len();
             let message = format!("import {}: {n} lead{} from CSV", first.id, if n == 1 { "" } else { "s" });
-            if let Some(bulk) = bulk.take() {
-                bulk.finish()?;
-            }
+            // The flush runs during the commit, which reads the files from memory (and
+            // stores their content in git with git's own fsync); the import is done when
+            // both are.
+            let flush = bulk.take().map(crate::store::DeferredSync::finish).transpose()?;
             tx.finish(&message)?;
+            if let Some(flush) = flush {
+                flush.wait()?;
+            }
         }
         outcome
     };

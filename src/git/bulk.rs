@@ -96,12 +96,13 @@ pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> R
     Ok(true)
 }
 
-/// A path git takes as it is in every list used here: printable ASCII without `"` or `\`
-/// (never quoted), and no empty, `.`, `..` or `.git` component.
+/// A path git takes as it is in every list used here: no control character (a line
+/// break would end an `--index-info` line), no leading `"` (which asks git to unquote it),
+/// and no empty, `.`, `..` or `.git` component.
 fn plain_path(rel: &str) -> bool {
     !rel.is_empty()
-        && !rel.starts_with('/')
-        && rel.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        && !rel.starts_with(['/', '"'])
+        && !rel.chars().any(char::is_control)
         && !rel.split('/').any(|c| c.is_empty() || c == "." || c == ".." || c == ".git")
 }
 
@@ -331,7 +332,8 @@ mod tests {
     #[test]
     fn only_plain_paths_take_the_bulk_path() {
         assert!(plain_path("leads/2026/11/20261124-k3f9qx2ab.yaml"));
-        for odd in ["", "/abs", "a//b", "../x", ".git/config", "a b", "quo\"te", "back\\slash", "new\nline"] {
+        assert!(plain_path("Our Office/leads/2026/11/20261124-k3f9qx2ab.yaml"));
+        for odd in ["", "/abs", "a//b", "../x", ".git/config", "\"quoted\"", "new\nline", "tab\there"] {
             assert!(!plain_path(odd), "{odd:?}");
         }
     }

@@ -76,21 +76,45 @@ impl DeferredSync {
         DeferredSync { ws: ws.clone() }
     }
 
-    /// Flush what was written since [`DeferredSync::start`] to disk.
-    pub fn finish(self) -> Result<()> {
+    /// Start flushing what was written since [`DeferredSync::start`] to disk; the flush
+    /// runs while the caller goes on (a commit reads the same files from memory), and
+    /// [`Flush::wait`] waits for it.
+    pub fn finish(self) -> Result<Flush> {
         DEFERRED.store(false, std::sync::atomic::Ordering::Relaxed);
         phone_index::flush(&self.ws)?;
-        let synced = std::process::Command::new("sync")
+        let child = std::process::Command::new("sync")
             .arg("-f")
             .arg(&self.ws.root)
             .stdin(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
+            .spawn()
+            .ok();
+        Ok(Flush { child })
+    }
+}
+
+/// A flush of the file system under way (see [`DeferredSync::finish`]).
+pub struct Flush {
+    child: Option<std::process::Child>,
+}
+
+impl Flush {
+    /// Wait until the written files are on disk.
+    pub fn wait(mut self) -> Result<()> {
+        let synced = self.child.take().and_then(|mut c| c.wait().ok()).is_some_and(|s| s.success());
         if !synced {
             // No coreutils `sync -f`: flush everything.
             std::process::Command::new("sync").status().context("cannot run sync to flush the written files")?;
         }
         Ok(())
+    }
+}
+
+impl Drop for Flush {
+    fn drop(&mut self) {
+        // Dropped unwaited (the command failed): the flush still finishes, never orphaned.
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
     }
 }
 

@@ -28,7 +28,9 @@ mod state;
 mod writer;
 mod yaml_events;
 
-pub use atomic::{DeferredSync, Entropy, LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, write_atomic, write_atomic_mode};
+pub use atomic::{
+    DeferredSync, Entropy, Flush, LEAD_FILE_MODE, SHARED_LEAD_FILE_MODE, write_atomic, write_atomic_mode,
+};
 pub use duty::MAX_DUTY_BYTES;
 pub use format::{MAX_LEAD_BYTES, parse_lead, read_limited, screen_lead, serialize_lead};
 pub use notify_queue::NotifyClaim;

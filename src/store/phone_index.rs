@@ -22,7 +22,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-use crate::lead::LeadId;
+use crate::lead::{LeadId, Status};
 use crate::phone;
 use crate::store::{Workspace, read_limited};
 
@@ -138,7 +138,10 @@ pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
     let new_dirs = [month.and_then(Path::parent), month].into_iter().flatten();
     let new_dirs = new_dirs.filter(|d| d.starts_with(ws.leads_dir())).map(Path::to_path_buf);
     if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
-        p.dirs.extend(new_dirs);
+        // An import writes one month after another: most writes add nothing.
+        if month.is_none_or(|m| !p.dirs.contains(m)) {
+            p.dirs.extend(new_dirs);
+        }
         return;
     }
     write_carried_stamp(ws, new_dirs);
@@ -290,6 +293,52 @@ fn tail(digits: &str) -> &str {
     &digits[digits.len().saturating_sub(phone::LOCAL_DIGITS)..]
 }
 
+/// An open lead with a given phone number, as the same-phone note names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SameNumber {
+    pub id: LeadId,
+    pub status: Status,
+    pub owner: Option<String>,
+}
+
+/// The open leads among `ids` whose number is `phone`'s, read from their files. A closed
+/// lead in the writer's shape is passed over unparsed, and the others' status, owner and
+/// number are taken by the fast reader where it can (most same-number leads of a busy
+/// workspace are closed, and a full parse each costs a capture a millisecond); a file
+/// that cannot be read is passed over, as the note this feeds is advice.
+pub fn open_with_number(ws: &Workspace, ids: &[LeadId], phone: &str) -> Vec<SameNumber> {
+    let digits = phone::digits(phone);
+    let mut found = Vec::new();
+    for id in ids {
+        let path = ws.lead_path(id);
+        let Ok(text) = read_limited(&path, super::MAX_LEAD_BYTES) else { continue };
+        if super::scan::plainly_closed(&text) {
+            continue;
+        }
+        let fields = fast_fields(&text, id).or_else(|| {
+            let lead = ws.parse_file(&path, &text).ok()?;
+            Some((lead.status, lead.owner, lead.primary_phone))
+        });
+        let Some((status, owner, number)) = fields else { continue };
+        if status != Status::Closed && number.is_some_and(|n| phone::same_number(&phone::digits(&n), &digits)) {
+            found.push(SameNumber { id: id.clone(), status, owner });
+        }
+    }
+    found
+}
+
+/// Status, owner and number of lead `id` as the fast reader reads its file (it agrees with
+/// the YAML parser on every file it answers for); `None`: ask the YAML parser.
+fn fast_fields(text: &str, id: &LeadId) -> Option<(Status, Option<String>, Option<String>)> {
+    let v = super::fast_reader::parse(text)?;
+    if v.get("id")?.as_str()? != id.as_str() {
+        return None;
+    }
+    let status: Status = serde_json::from_value(v.get("status")?.clone()).ok()?;
+    let field = |key: &str| v.get(key).and_then(|f| f.as_str()).map(str::to_owned);
+    Some((status, field("owner"), field("primary_phone")))
+}
+
 /// Record that lead `id` has `phone`. The caller holds the workspace lock.
 pub fn add(ws: &Workspace, id: &LeadId, phone: &str) -> Result<()> {
     let digits = phone::digits(phone);
@@ -349,4 +398,25 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
         *p = Pending { root: p.root.clone(), was_fresh: !stamp.is_empty(), ..Pending::default() };
     }
     Ok(buckets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PhoneBook;
+    use crate::lead::LeadId;
+
+    #[test]
+    fn a_book_finds_the_same_number_written_either_way() {
+        let id = |s: &str| -> LeadId { s.parse().unwrap() };
+        let mut book = PhoneBook::default();
+        book.add(&id("20261124-aaaaaaaaa"), "+13125550142");
+        book.add(&id("20261124-bbbbbbbbb"), "5550142");
+        book.add(&id("20261124-ccccccccc"), "+13125550143");
+        book.add(&id("20261124-ddddddddd"), "+17085550142");
+        let found = |phone: &str| -> Vec<String> { book.candidates(phone).iter().map(ToString::to_string).collect() };
+        assert_eq!(found("+1 (312) 555-0142"), ["20261124-aaaaaaaaa", "20261124-bbbbbbbbb"]);
+        // A local number is any full number ending in it.
+        assert_eq!(found("555-0142"), ["20261124-aaaaaaaaa", "20261124-bbbbbbbbb", "20261124-ddddddddd"]);
+        assert!(found("+13125550199").is_empty());
+    }
 }

@@ -336,3 +336,24 @@ fn same_phone_is_found_after_files_change_behind_handoffs_back() {
     let out = env.capture_output(&["--name", "V", "--phone", "(630) 555-0150"]);
     assert!(!stderr(&out).contains(&first), "{}", stderr(&out));
 }
+
+#[test]
+fn same_phone_names_open_leads_in_any_shape_and_never_closed_ones() {
+    let env = TestEnv::new();
+    let open = env.capture(&["--to", "dev", "--next-action", "Call", "--due", "+1h"]);
+    let closed = env.capture_standard();
+    env.ok("ana", &["close", &closed, "--outcome", "spam"]);
+    // Hand edits the fast reader leaves to the YAML parser: a comment, a quoted status.
+    let edited = env.capture_standard();
+    let text = env.lead_text(&edited).replace("status: intake", "# called twice\nstatus: \"intake\"");
+    std::fs::write(env.lead_path(&edited), text).unwrap();
+    let closed_by_hand = env.capture_standard();
+    let text = env.lead_text(&closed_by_hand).replace("status: intake", "status: closed # by hand");
+    std::fs::write(env.lead_path(&closed_by_hand), text).unwrap();
+    let out = env.capture_output(&["--name", "Again"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("open lead {open} (assigned, owner dev)")), "{err}");
+    assert!(err.contains(&format!("open lead {edited} (intake, owner none)")), "{err}");
+    assert!(!err.contains(&closed) && !err.contains(&closed_by_hand), "{err}");
+}

@@ -10,6 +10,7 @@ mod everyday;
 mod git;
 mod gitsafety;
 mod handoff;
+mod import;
 mod integrity;
 mod layers;
 mod notify;
