@@ -145,8 +145,7 @@ pub fn emit<T: Serialize>(format: Format, data: &T, table: impl FnOnce() -> Tabl
 pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
     let table = |view: View| view.table.map(|t| t()).unwrap_or_default();
     let text = match format {
-        Format::Json if view.one_line => serde_json::to_string(data).context("cannot print JSON")? + "\n",
-        Format::Json => serde_json::to_string_pretty(data).context("cannot print JSON")? + "\n",
+        Format::Json => return stream_json(data, view.one_line),
         Format::Yaml => serde_norway::to_string(data).context("cannot print YAML")?,
         Format::Table => match view.text {
             Some(text) => text(),
@@ -177,6 +176,17 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
     };
     std::io::stdout().lock().write_all(text.as_bytes()).context("cannot write to stdout")?;
     Ok(())
+}
+
+/// JSON written to stdout as it is made: at 100k leads the text is tens of MB, and holding
+/// it whole beside the data doubled a scan's memory. (A reader gone away stays a broken
+/// pipe: `io::Error::from` unwraps serde_json's I/O errors.)
+fn stream_json<T: Serialize>(data: &T, one_line: bool) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written =
+        if one_line { serde_json::to_writer(&mut out, data) } else { serde_json::to_writer_pretty(&mut out, data) };
+    written.map_err(std::io::Error::from).context("cannot print JSON")?;
+    out.write_all(b"\n").and_then(|()| out.flush()).context("cannot write to stdout")
 }
 
 /// Columns at most this wide are never wrapped when a table is fitted to the terminal.

@@ -150,17 +150,16 @@ impl Workspace {
         let files = self.lead_files_stat()?;
         self.remember_listing(&files);
         let (old, written_ns) = self.load_index();
+        use std::os::unix::ffi::OsStrExt;
         let leads = self.leads_dir();
-        let skip = leads.as_os_str().len() + 1;
+        // Every listed path starts with `leads/` as the listing joined it: a byte prefix,
+        // not `Path::starts_with`'s walk over components (5 % of a scan at 100k).
+        let prefix = [leads.as_os_str().as_bytes(), b"/"].concat();
         let names: Vec<String> = files
             .iter()
-            .map(|f| {
-                use std::os::unix::ffi::OsStrExt;
-                let bytes = f.path.as_os_str().as_bytes();
-                match (f.path.starts_with(&leads), bytes.get(skip..)) {
-                    (true, Some(rest)) => String::from_utf8_lossy(rest).into_owned(),
-                    _ => f.path.display().to_string(),
-                }
+            .map(|f| match f.path.as_os_str().as_bytes().strip_prefix(prefix.as_slice()) {
+                Some(rest) => String::from_utf8_lossy(rest).into_owned(),
+                None => f.path.display().to_string(),
             })
             .collect();
         // Pair each file with its old entry: both lists are in the same order.

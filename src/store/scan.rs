@@ -50,8 +50,9 @@ impl Workspace {
             these.sort();
             months.extend(these);
         }
-        // The month directories on all cores, each sorted on its thread.
-        let listed = par_map_owned(months, |month, _| {
+        // The month directories on all cores (one a thread: a dozen items, each thousands
+        // of stats), each sorted on its thread.
+        let listed = par_chunks(months, 1, |month, _| {
             let mut found = Vec::new();
             list_yaml(&month, &mut found, stat, |_, _| {}).map(|()| {
                 found.sort_unstable_by(|a, b| a.name().cmp(b.name()));
@@ -249,9 +250,15 @@ pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T 
 
 /// [`par_map`] that hands `f` each item by value.
 pub fn par_map_owned<I: Send, T: Send>(items: Vec<I>, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
+    par_chunks(items, 256, f)
+}
+
+/// [`par_map_owned`] that gives each thread at least `min_chunk` items: small items are
+/// not worth a thread each, big ones (a directory to list) are.
+fn par_chunks<I: Send, T: Send>(items: Vec<I>, min_chunk: usize, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cores * 4).clamp(2, 16);
-    let chunk = items.len().div_ceil(threads).max(256);
+    let chunk = items.len().div_ceil(threads).max(min_chunk);
     let mut parts_in: Vec<Vec<I>> = Vec::with_capacity(threads);
     let mut rest = items.into_iter();
     loop {
