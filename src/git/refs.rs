@@ -1,0 +1,143 @@
+//! HEAD's branch moved in-process, as `git update-ref -m MSG HEAD NEW OLD` does with the
+//! files backend: `HEAD.lock` and the branch's lock taken, the old value checked (loose or
+//! packed), both reflogs appended, the branch written. Only when HEAD is a branch whose
+//! reflogs exist and no `reference-transaction` hook is installed; otherwise `Ok(false)`
+//! and git does it.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use super::ident::Ident;
+use super::objects::{Oid, hex, parse_hex};
+use super::plain::Plain;
+
+/// A lock file (`<name>.lock`), removed unless renamed over its target.
+struct RefLock {
+    path: PathBuf,
+    file: Option<File>,
+}
+
+impl RefLock {
+    fn take(target: &Path, repo: &Plain) -> Result<RefLock> {
+        let mut name = target.as_os_str().to_owned();
+        name.push(".lock");
+        let path = PathBuf::from(name);
+        let file = OpenOptions::new().write(true).create_new(true).mode(0o666).open(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                anyhow::anyhow!(
+                    "unable to create '{}': File exists (another git process seems to be running in this repository)",
+                    path.display()
+                )
+            } else {
+                anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
+            }
+        })?;
+        let lock = RefLock { path, file: Some(file) };
+        repo.perm.adjust_file(&lock.path)?;
+        Ok(lock)
+    }
+
+    fn commit(mut self, target: &Path) -> Result<()> {
+        drop(self.file.take());
+        fs::rename(&self.path, target).with_context(|| format!("cannot write {}", target.display()))?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for RefLock {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The branch HEAD names (`refs/heads/...`), if it is one with a name git would take.
+fn head_branch(git_dir: &Path) -> Result<Option<String>> {
+    let head = fs::read_to_string(git_dir.join("HEAD")).context("cannot read .git/HEAD")?;
+    let Some(target) = head.strip_prefix("ref: ").map(|t| t.trim_end_matches('\n')) else { return Ok(None) };
+    let plain_name = target.starts_with("refs/heads/")
+        && target.split('/').all(|c| !c.is_empty() && !c.starts_with('.') && !c.ends_with(".lock"))
+        && !target.contains("..")
+        && target.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+    Ok(plain_name.then(|| target.to_owned()))
+}
+
+/// A ref's value: its loose file, else its line in `packed-refs`.
+fn read_ref(git_dir: &Path, name: &str) -> Result<Option<Oid>> {
+    match fs::read_to_string(git_dir.join(name)) {
+        Ok(text) => return Ok(parse_hex(text.trim_end_matches('\n'))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("cannot read {name}")),
+    }
+    let packed = match fs::read_to_string(git_dir.join("packed-refs")) {
+        Ok(p) => p,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).context("cannot read packed-refs"),
+    };
+    Ok(packed
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with('^'))
+        .find_map(|l| l.split_once(' ').filter(|(_, n)| *n == name).and_then(|(oid, _)| parse_hex(oid))))
+}
+
+/// git's `copy_reflog_msg`: runs of blanks become one space, none at either end.
+fn reflog_message(msg: &str) -> String {
+    msg.split_ascii_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Move HEAD's branch from `old` to `new`, logged as `committer` with `message`.
+/// `Ok(false)`: not a case handled here; nothing was changed.
+pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, message: &str) -> Result<bool> {
+    let git_dir = repo.git_dir.as_path();
+    let Some(branch) = head_branch(git_dir)? else { return Ok(false) };
+    let ref_path = git_dir.join(&branch);
+    let logs = [git_dir.join("logs").join(&branch), git_dir.join("logs/HEAD")];
+    if git_dir.join("hooks/reference-transaction").exists()
+        || logs.iter().any(|l| !l.is_file())
+        || fs::symlink_metadata(&ref_path).is_ok_and(|m| !m.file_type().is_file())
+    {
+        return Ok(false);
+    }
+    let head_lock = RefLock::take(&git_dir.join("HEAD"), repo)?;
+    if head_branch(git_dir)?.as_deref() != Some(branch.as_str()) {
+        bail!("HEAD moved to another branch while committing; run the command again");
+    }
+    let mut lock = RefLock::take(&ref_path, repo)?;
+    let current = read_ref(git_dir, &branch)?;
+    if current != Some(*old) {
+        bail!(
+            "cannot lock ref 'HEAD': is at {} but expected {}",
+            current.as_ref().map_or_else(|| "nothing".to_owned(), hex),
+            hex(old)
+        );
+    }
+    let file = lock.file.as_mut().context("ref lock already used")?;
+    file.write_all(format!("{}\n", hex(new)).as_bytes()).with_context(|| format!("cannot write {branch}"))?;
+    let line = format!("{} {} {}\t{}\n", hex(old), hex(new), committer.line(), reflog_message(message));
+    for log in &logs {
+        OpenOptions::new()
+            .append(true)
+            .open(log)
+            .and_then(|mut f| f.write_all(line.as_bytes()))
+            .with_context(|| format!("unable to append to '{}'", log.display()))?;
+    }
+    lock.commit(&ref_path)?;
+    drop(head_lock);
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reflog_messages_are_squeezed_as_git_does() {
+        assert_eq!(reflog_message("  commit:  note x:\tadded a note \n"), "commit: note x: added a note");
+    }
+}
