@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod config;
 mod ewah;
 mod fast_commit;
 mod ident;

@@ -31,9 +31,9 @@ use anyhow::{Context, Result, bail};
 
 use super::Author;
 use super::ident::{self, Ident};
-use super::index::{Entry, SplitIndex};
+use super::index::{Entry, Opened, SplitIndex};
 use super::objects::{Kind, Object, Odb, Oid, hex, object_id, parse_hex};
-use super::plain::{Plain, SharedPerm};
+use super::plain::{Plain, Writes};
 use super::refs;
 
 /// An index larger than this (about 10k entries) is put in split mode.
@@ -60,6 +60,8 @@ pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> R
     let Some(paths) = files.iter().map(|f| split_path(f)).collect::<Option<Vec<_>>>() else { return Ok(false) };
     let Some(found) = read_files(top, files)? else { return Ok(false) };
     match Plain::open(top) {
+        // Stored otherwise than as its bytes (end of lines, filters): `git add` knows how.
+        Some(repo) if repo.converts(&dirs_along(&paths)) => Ok(false),
         Some(repo) => commit_plain(&repo, files, &paths, found, author, message),
         None => commit_via_git(top, files, &paths, found, author, message),
     }
@@ -124,50 +126,53 @@ fn commit_plain(
     // Two independent jobs, on two cores: the index (lock, read, locate the paths) and the
     // new objects (HEAD's trees, rebuilt, compressed and written).
     std::thread::scope(|s| -> Result<bool> {
-        let index_job = s.spawn(|| SplitIndex::open(top, &repo.git_dir, &repo.perm, files));
+        let index_job = s.spawn(|| SplitIndex::open(top, &repo.git_dir, &repo.writes, files));
         let dirs = dirs_along(paths);
         let trees = match trees_in_process(&odb, &head, &dirs)? {
             Some(t) => t,
             None => read_trees(top, &hex(&head), &dirs)?,
         };
         let Some((root, objects)) = plan_objects(trees, paths, &found)? else { return Ok(false) };
-        let perm = &repo.perm;
+        let how = &repo.writes;
         let odb = &odb;
         let store_job = s.spawn(move || -> Result<()> {
             for (kind, content, oid) in &objects {
-                odb.store(*kind, content, oid, perm)?;
+                odb.store(*kind, content, oid, how)?;
             }
             Ok(())
         });
         let mut index = index_job.join().map_err(|_| anyhow::anyhow!("reading the git index failed"))??;
         let stuck = match &index {
-            Some(ix) => ix.unmerged(files),
-            None => super::unmerged(top, &files.iter().map(String::as_str).collect::<Vec<_>>())?,
+            Opened::Ready(ix) => ix.unmerged(files),
+            Opened::Git { .. } => super::unmerged(top, &files.iter().map(String::as_str).collect::<Vec<_>>())?,
         };
         if !stuck.is_empty() {
             let _ = store_job.join();
             bail!(super::unmerged_message(&stuck));
         }
-        if index.as_ref().is_some_and(|ix| files.iter().any(|f| ix.has_special_flags(f))) {
-            index = None;
+        // Flags git alone handles, or a hook git runs when it writes the index.
+        if let Opened::Ready(ix) = &index
+            && (files.iter().any(|f| ix.has_special_flags(f)) || repo.has_hook("post-index-change"))
+        {
+            index = Opened::Git { resplit: false };
         }
         // The committer as git would name it, read from its config files; else git names it.
-        let committer = ident::committer(&repo.git_dir);
+        let committer = ident::committer(&repo.config);
         let written = match &committer {
-            Some(c) => write_commit(odb, perm, &root, &head, author, c, message)?,
+            Some(c) => write_commit(odb, how, &root, &head, author, c, message)?,
             None => None,
         };
         let staged = match index {
-            Some(mut ix) => {
+            Opened::Ready(mut ix) => {
                 for (rel, f) in files.iter().zip(&found) {
                     let entry =
                         f.as_ref().map(|(meta, bytes)| Entry::for_file(rel, meta, object_id(Kind::Blob, bytes)));
                     ix.set(rel, entry);
                 }
                 // The new index waits in its lock file while HEAD moves, as with `git commit`.
-                Some(ix.stage()?)
+                Ok(ix.stage()?)
             }
-            None => None,
+            Opened::Git { resplit } => Err(resplit),
         };
         store_job.join().map_err(|_| anyhow::anyhow!("writing git objects failed"))??;
         let new = match written {
@@ -184,13 +189,12 @@ fn commit_plain(
             update_ref(top, &hex(&new), &hex(&head), message)
         };
         match staged {
-            Some(staged) => {
+            Ok(staged) => {
                 move_head()?;
                 staged.commit()?;
             }
-            None => {
-                let split = fs::metadata(repo.git_dir.join("index")).is_ok_and(|m| m.len() > SPLIT_ABOVE);
-                sync_index(top, files, split)?;
+            Err(resplit) => {
+                sync_index(top, files, resplit)?;
                 move_head()?;
             }
         }
@@ -202,7 +206,7 @@ fn commit_plain(
 /// `None`: the author is one git would write otherwise (or refuse); git writes it.
 fn write_commit(
     odb: &Odb,
-    perm: &SharedPerm,
+    how: &Writes,
     tree: &Oid,
     parent: &Oid,
     author: &Author,
@@ -226,7 +230,7 @@ fn write_commit(
         when.1,
         committer.line()
     );
-    Ok(Some(odb.write(Kind::Commit, body.as_bytes(), perm)?))
+    Ok(Some(odb.write(Kind::Commit, body.as_bytes(), how)?))
 }
 
 /// What the reflog says of a commit made by `git commit`: `commit: SUBJECT`.
@@ -284,7 +288,7 @@ fn commit_via_git(
     let trees = read_trees(top, head, &dirs_along(paths))?;
     let Some((root, objects)) = plan_objects(trees, paths, &found)? else { return Ok(false) };
     for (kind, content, oid) in &objects {
-        odb.store(*kind, content, oid, &SharedPerm::Umask)?;
+        odb.store(*kind, content, oid, &Writes::DEFAULT)?;
     }
     let new = commit_tree(top, &hex(&root), head, author, message)?;
     // The index first, as `git add` then `git commit` would: if git is busy (its index is

@@ -23,16 +23,17 @@ use anyhow::{Context, Result, bail};
 
 use super::ewah;
 use super::objects::{Kind, Oid, object_id};
-use super::plain::SharedPerm;
+use super::plain::Writes;
 
 const SIGNATURE: &[u8; 4] = b"DIRC";
 const FLAG_EXTENDED: u16 = 0x4000;
 const STAGE_MASK: u16 = 0x3000;
 const NAME_MASK: u16 = 0x0fff;
-/// A split part with more entries than this share of the shared part is left to git,
-/// which then writes a new shared index (git's own threshold, `splitIndex.maxPercentChange`,
-/// defaults to 20 % of added entries).
-const MAX_SPLIT_PERCENT: usize = 20;
+/// A split part with more entries than this (~200 KB) is left to git with
+/// `--split-index`, which writes a new shared index and an empty split part: reading and
+/// writing the split part on every commit stays cheap. (Git's own threshold,
+/// `splitIndex.maxPercentChange`, counts added entries only, so replacements would pile up.)
+const MAX_SPLIT_ENTRIES: usize = 2048;
 /// More racily clean entries than this to check: left to git.
 const MAX_RACY: usize = 64;
 
@@ -151,11 +152,12 @@ fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
 pub struct Lock {
     path: PathBuf,
     file: Option<File>,
+    durable: bool,
 }
 
 impl Lock {
     /// Take the lock as git does (create it exclusively); refuse when another process holds it.
-    pub fn take(git_dir: &Path, perm: &SharedPerm) -> Result<Lock> {
+    pub fn take(git_dir: &Path, how: &Writes) -> Result<Lock> {
         let path = git_dir.join("index.lock");
         let file = OpenOptions::new().write(true).create_new(true).mode(0o666).open(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -167,15 +169,19 @@ impl Lock {
                 anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
             }
         })?;
-        let lock = Lock { path, file: Some(file) };
-        perm.adjust_file(&lock.path)?;
+        let lock = Lock { path, file: Some(file), durable: how.durable };
+        how.perm.adjust_file(&lock.path)?;
         Ok(lock)
     }
 
     /// Write the new index into the lock file.
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let mut file = self.file.take().context("index lock already written")?;
-        file.write_all(bytes).with_context(|| format!("cannot write {}", self.path.display()))
+        file.write_all(bytes).with_context(|| format!("cannot write {}", self.path.display()))?;
+        if self.durable {
+            file.sync_all().with_context(|| format!("cannot sync {}", self.path.display()))?;
+        }
+        Ok(())
     }
 
     /// Put the lock file in place of the index.
@@ -193,6 +199,14 @@ impl Drop for Lock {
             let _ = fs::remove_file(&self.path);
         }
     }
+}
+
+/// What [`SplitIndex::open`] found.
+pub enum Opened {
+    /// A split index this module updates.
+    Ready(Box<SplitIndex>),
+    /// One for `git update-index`; `resplit`: with `--split-index` (a new shared part).
+    Git { resplit: bool },
 }
 
 /// A split index read under its lock, with the committed paths located.
@@ -215,28 +229,25 @@ pub struct SplitIndex {
 }
 
 impl SplitIndex {
-    /// Lock and read the index of `git_dir` (work tree `top`), locating `paths`. `Ok(None)`
-    /// (lock released): not a shape this module writes; let git do it.
-    pub fn open(top: &Path, git_dir: &Path, perm: &SharedPerm, paths: &[String]) -> Result<Option<SplitIndex>> {
-        let lock = Lock::take(git_dir, perm)?;
+    /// Lock and read the index of `git_dir` (work tree `top`), locating `paths`. When it is
+    /// not a shape this module writes, the lock is released and git is to do it.
+    pub fn open(top: &Path, git_dir: &Path, how: &Writes, paths: &[String]) -> Result<Opened> {
+        let lock = Lock::take(git_dir, how)?;
         let index_path = git_dir.join("index");
         let mut file = match File::open(&index_path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Opened::Git { resplit: false }),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", index_path.display())),
         };
         let meta = file.metadata()?;
-        // The split part stays small; a big one is git's to re-split.
+        // A big index (not split yet, or a split part grown big) is git's to split anew.
         if meta.len() > 1 << 20 {
-            return Ok(None);
+            return Ok(Opened::Git { resplit: true });
         }
         let mut data = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut data)?;
         let timestamp = (meta.mtime() as u32, meta.mtime_nsec() as u32);
-        match Self::parse(lock, top, git_dir, &data, timestamp, paths)? {
-            Some(ix) => Ok(Some(ix)),
-            None => Ok(None),
-        }
+        Self::parse(lock, top, git_dir, &data, timestamp, paths)
     }
 
     fn parse(
@@ -246,23 +257,27 @@ impl SplitIndex {
         data: &[u8],
         timestamp: (u32, u32),
         paths: &[String],
-    ) -> Result<Option<SplitIndex>> {
-        let Some((version, entries, extensions)) = parse_file(data)? else { return Ok(None) };
+    ) -> Result<Opened> {
+        let as_is = Ok(Opened::Git { resplit: false });
+        let Some((version, entries, extensions)) = parse_file(data)? else { return as_is };
         let (mut link, mut cache_tree, mut resolve_undo) = (None, None, None);
         for (sig, body) in extensions {
             match &sig {
                 b"link" => link = Some(body),
                 b"TREE" => match CacheTree::parse(body) {
                     Some(t) => cache_tree = Some(t),
-                    None => return Ok(None),
+                    None => return as_is,
                 },
                 b"REUC" => resolve_undo = Some(body.to_vec()),
-                _ => return Ok(None),
+                _ => return as_is,
             }
         }
-        let Some(link) = link else { return Ok(None) };
+        let Some(link) = link else { return as_is };
         if link.len() < 20 || link[..20] == [0; 20] || link.len() == 20 {
-            return Ok(None);
+            return as_is;
+        }
+        if entries.len() > MAX_SPLIT_ENTRIES {
+            return Ok(Opened::Git { resplit: true });
         }
         let base: Oid = link[..20].try_into()?;
         let (deleted, used) = ewah::read(&link[20..])?;
@@ -306,9 +321,9 @@ impl SplitIndex {
             located: BTreeMap::new(),
         };
         if !ix.read_shared(timestamp, paths)? {
-            return Ok(None);
+            return as_is;
         }
-        Ok(Some(ix))
+        Ok(Opened::Ready(Box::new(ix)))
     }
 
     /// Scan the shared part: where each wanted path is, and the racily clean entries (as
@@ -336,9 +351,6 @@ impl SplitIndex {
         self.base_len = count;
         if self.replaced.keys().chain(&self.deleted).any(|&p| p >= count) {
             bail!("corrupt link extension in the git index (a position past the shared index)");
-        }
-        if (self.added.len() + self.replaced.len()) * 100 > count * MAX_SPLIT_PERCENT {
-            return Ok(false);
         }
         let mut wanted: Vec<&[u8]> = paths.iter().map(|p| p.as_bytes()).collect();
         wanted.sort();
@@ -728,6 +740,13 @@ mod tests {
         String::from_utf8(out.stdout).expect("utf8")
     }
 
+    fn ready(opened: Opened) -> SplitIndex {
+        match opened {
+            Opened::Ready(ix) => *ix,
+            Opened::Git { resplit } => panic!("left to git (resplit: {resplit})"),
+        }
+    }
+
     /// A file with an old mtime, so no index entry of it is racily clean.
     fn write_old(path: &Path, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -758,7 +777,7 @@ mod tests {
         let index = fs::read(dir.join(".git/index")).unwrap();
         let git_dir = dir.join(".git");
         let paths = ["leads/2026/03/lead-002.yaml".to_owned(), "rules.yaml".to_owned()];
-        let ix = SplitIndex::open(dir, &git_dir, &SharedPerm::Umask, &paths).unwrap().expect("a split index");
+        let ix = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &paths).unwrap());
         assert!(!ix.replaced.is_empty() && !ix.deleted.is_empty() && !ix.added.is_empty(), "all three kinds");
         assert!(ix.cache_tree.is_some());
         assert_eq!(ix.located.len(), 2, "both paths found in the shared index");
@@ -790,7 +809,7 @@ mod tests {
         fs::write(&racy, "bbbb\n").unwrap();
         File::options().write(true).open(&racy).unwrap().set_modified(later).unwrap();
         let git_dir = dir.join(".git");
-        let ix = SplitIndex::open(dir, &git_dir, &SharedPerm::Umask, &[]).unwrap().expect("a split index");
+        let ix = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &[]).unwrap());
         let smudged: Vec<&Entry> = ix.replaced.values().chain(&ix.added).filter(|e| e.field(9) == 0).collect();
         assert_eq!(smudged.len(), 1, "{:?}", ix.replaced);
         assert_eq!(smudged[0].oid, object_id(Kind::Blob, b"aaaa\n"));
@@ -815,7 +834,7 @@ mod tests {
         write_old(&dir.join("leads/99.yaml"), "new\n");
         fs::remove_file(dir.join("leads/13.yaml")).unwrap();
         let paths = ["leads/07.yaml".to_owned(), "leads/99.yaml".to_owned(), "leads/13.yaml".to_owned()];
-        let mut ix = SplitIndex::open(dir, &git_dir, &SharedPerm::Umask, &paths).unwrap().expect("a split index");
+        let mut ix = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &paths).unwrap());
         for p in &paths[..2] {
             git(dir, &["hash-object", "-w", p]);
             let bytes = fs::read(dir.join(p)).unwrap();

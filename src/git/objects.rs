@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 
+use super::plain::Writes;
+
 /// A git object name (SHA-1).
 pub type Oid = [u8; 20];
 
@@ -153,15 +155,15 @@ impl Odb {
     }
 
     /// Write an object (unless it exists): a temp file, then a rename, never replacing.
-    /// `perm` adjusts the new files' and directories' modes for a shared repository.
-    pub fn write(&self, kind: Kind, content: &[u8], perm: &super::plain::SharedPerm) -> Result<Oid> {
+    /// `how` gives the new files' and directories' modes, and whether they are synced.
+    pub fn write(&self, kind: Kind, content: &[u8], how: &Writes) -> Result<Oid> {
         let oid = object_id(kind, content);
-        self.store(kind, content, &oid, perm)?;
+        self.store(kind, content, &oid, how)?;
         Ok(oid)
     }
 
     /// Write an object whose name is known ([`object_id`]); safe from several threads.
-    pub fn store(&self, kind: Kind, content: &[u8], oid: &Oid, perm: &super::plain::SharedPerm) -> Result<()> {
+    pub fn store(&self, kind: Kind, content: &[u8], oid: &Oid, how: &Writes) -> Result<()> {
         static WRITTEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = hex(oid);
         let dir = self.dir.join(&name[..2]);
@@ -174,7 +176,7 @@ impl Odb {
         }
         if !dir.exists() {
             match fs::create_dir(&dir) {
-                Ok(()) => perm.adjust_dir(&dir)?,
+                Ok(()) => how.perm.adjust_dir(&dir)?,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e).with_context(|| format!("cannot create {}", dir.display())),
             }
@@ -182,10 +184,11 @@ impl Odb {
         let packed = deflate(format!("{} {}\0", kind.name(), content.len()).as_bytes(), content)?;
         let n = WRITTEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = dir.join(format!("tmp_obj_handoff_{}_{n}", std::process::id()));
-        fs::write(&tmp, &packed)
-            .and_then(|()| fs::set_permissions(&tmp, std::os::unix::fs::PermissionsExt::from_mode(perm.file(0o444))))
-            .and_then(|()| fs::rename(&tmp, &path))
-            .with_context(|| format!("cannot write the git object {}", path.display()))?;
+        how.create(&tmp, &packed, Some(0o444))?;
+        if let Err(e) = fs::rename(&tmp, &path) {
+            let _ = fs::remove_file(&tmp);
+            return Err(e).with_context(|| format!("cannot write the git object {}", path.display()));
+        }
         Ok(())
     }
 }

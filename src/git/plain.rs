@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use super::config::{Config, truthy};
 use super::objects::{Oid, parse_hex};
 
 /// The environment variables that redirect git to another repository, index, object
@@ -71,7 +72,43 @@ pub fn work_tree(dir: &Path) -> Option<PathBuf> {
 pub struct Plain {
     pub top: PathBuf,
     pub git_dir: PathBuf,
+    /// How files are written here, as git would.
+    pub writes: Writes,
+    pub config: Config,
+}
+
+/// How git writes files in a repository: with its shared-repository permissions, and
+/// synced to disk before they are renamed into place when `core.fsync` (or the older
+/// `core.fsyncObjectFiles`) asks for it (then everything written here is).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Writes {
     pub perm: SharedPerm,
+    pub durable: bool,
+}
+
+impl Writes {
+    /// git's defaults: the umask, no fsync of loose objects, the index or refs.
+    pub const DEFAULT: Writes = Writes { perm: SharedPerm::Umask, durable: false };
+
+    /// Write a new file (mode 0666 less the umask, then the shared permissions), synced
+    /// when durable.
+    pub fn create(&self, path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        if self.durable {
+            file.sync_all().with_context(|| format!("cannot sync {}", path.display()))?;
+        }
+        match mode {
+            Some(m) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(self.perm.file(m)))
+                .with_context(|| format!("cannot set the permissions of {}", path.display())),
+            None => self.perm.adjust_file(path),
+        }
+    }
 }
 
 impl Plain {
@@ -87,13 +124,44 @@ impl Plain {
         if !meta.is_dir() || meta.uid() != me || git_dir.join("commondir").exists() {
             return None;
         }
-        let config = std::fs::read_to_string(git_dir.join("config")).ok()?;
+        let config = Config::load(&git_dir)?;
         let perm = plain_config(&config)?;
-        Some(Plain { top: top.to_path_buf(), git_dir, perm })
+        let durable = ["fsync", "fsyncobjectfiles", "fsyncmethod"].iter().any(|k| config.is_set("core", k));
+        Some(Plain { top: top.to_path_buf(), git_dir, writes: Writes { perm, durable }, config })
     }
 
     pub fn objects(&self) -> PathBuf {
         self.git_dir.join("objects")
+    }
+
+    /// Whether git would run a hook named `name` (or may: hooks configured elsewhere).
+    pub fn has_hook(&self, name: &str) -> bool {
+        self.config.is_set("core", "hookspath") || self.git_dir.join("hooks").join(name).exists()
+    }
+
+    /// Whether git could store a file under `dirs` otherwise than as its bytes: end-of-line
+    /// conversion, or attributes (a filter, `text`, `eol`, `ident`, an encoding) from any
+    /// attributes file but a `.gitattributes` that only names merge drivers.
+    pub fn converts(&self, dirs: &[String]) -> bool {
+        let autocrlf = self.config.get("core", "autocrlf").is_some_and(|e| {
+            e.value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("input") || truthy(v) != Some(false))
+        });
+        if autocrlf || self.config.system_says("core", "autocrlf") || self.config.is_set("core", "attributesfile") {
+            return true;
+        }
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+        let global = match std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+            Some(x) => Some(PathBuf::from(x).join("git/attributes")),
+            None => home.map(|h| h.join(".config/git/attributes")),
+        };
+        let system = ["/etc".into(), super::config::git_prefix().unwrap_or_default().join("etc")]
+            .map(|d: PathBuf| d.join("gitattributes"));
+        let outside = global.into_iter().chain(system).chain([self.git_dir.join("info/attributes")]);
+        let in_tree = dirs.iter().map(|d| self.top.join(d).join(".gitattributes"));
+        outside.chain(in_tree).any(|path| {
+            std::fs::read_to_string(&path)
+                .map_or_else(|e| e.kind() != std::io::ErrorKind::NotFound, |text| !only_merge_attributes(&text))
+        })
     }
 
     /// HEAD's commit, if HEAD is a branch with a commit (or detached) and its ref is a
@@ -121,82 +189,51 @@ impl Plain {
     }
 }
 
-/// The repository's own config file read for what decides plainness: `None` when it names
-/// extensions, includes, a bare repository or another work tree, or a file mode git would
-/// apply that is not understood here. Otherwise the shared-repository permissions.
-fn plain_config(text: &str) -> Option<SharedPerm> {
-    let mut section = String::new();
-    let mut perm = SharedPerm::Umask;
-    for raw in text.lines() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix('[') {
-            let end = rest.find(']')?;
-            let header = rest[..end].trim();
-            // `[section "sub"]` and the old `[section.sub]`: the section is the first word.
-            let name = header.split([' ', '"', '.']).next().unwrap_or("");
-            section = name.to_ascii_lowercase();
-            if section == "extensions" || section == "include" || section == "includeif" {
-                return None;
-            }
-            if !rest[end + 1..].trim().is_empty() {
-                // `[core] bare = true` on one line: not read here.
-                return None;
-            }
-            continue;
-        }
-        if section != "core" {
-            continue;
-        }
-        if line.ends_with('\\') {
-            // A continued value: too clever for this reader.
-            return None;
-        }
-        let (key, value) = match line.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_lowercase(), Some(unquote(v.trim())?)),
-            None => (line.to_ascii_lowercase(), None),
-        };
-        let v = value.as_deref();
-        let unusual = match key.as_str() {
-            "repositoryformatversion" => !matches!(v, Some("0" | "1")),
-            "bare" => v.is_none_or(|v| truthy(v) != Some(false)),
-            "worktree" | "hookspath" | "fsmonitor" => true,
-            // Split mode is what the index writer keeps; git alone turns it off.
-            "splitindex" => v.map_or(Some(true), truthy) != Some(true),
-            _ => false,
-        };
-        if unusual {
-            return None;
-        }
-        if key == "sharedrepository" {
-            perm = SharedPerm::parse(v)?;
-        }
-    }
-    Some(perm)
+/// Whether an attributes file sets nothing but merge drivers (`leads/**/*.yaml
+/// merge=handoff`, what `handoff init` writes).
+fn only_merge_attributes(text: &str) -> bool {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).all(|line| {
+        let mut words = line.split_whitespace();
+        let _pattern = words.next();
+        words.all(|a| {
+            let name = a.trim_start_matches(['-', '!']);
+            name == "merge" || name.starts_with("merge=")
+        })
+    })
 }
 
-/// A config value without its quotes and trailing comment; `None` for escapes.
-fn unquote(v: &str) -> Option<String> {
-    let mut out = String::new();
-    let mut quoted = false;
-    for c in v.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '\\' => return None,
-            '#' | ';' if !quoted => break,
-            c => out.push(c),
-        }
+/// What the configuration says of the repository's shape: `None` when it names
+/// extensions, a bare repository, another work tree, a file system monitor or an index
+/// git is to unsplit, or a file mode not understood here. Otherwise the permissions of
+/// a shared repository.
+fn plain_config(config: &Config) -> Option<SharedPerm> {
+    if config.local.iter().any(|e| e.section == "extensions") {
+        return None;
     }
-    (!quoted).then(|| out.trim_end().to_owned())
-}
-
-fn truthy(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" => Some(true),
-        "false" | "no" | "off" | "0" | "" => Some(false),
-        _ => None,
+    let value = |key: &str| config.get("core", key).map(|e| e.value.as_deref());
+    if !matches!(
+        config
+            .local
+            .iter()
+            .rfind(|e| e.section == "core" && e.key == "repositoryformatversion")
+            .map(|e| e.value.as_deref()),
+        None | Some(Some("0" | "1"))
+    ) {
+        return None;
+    }
+    let unusual = value("bare").is_some_and(|v| v.is_none_or(|v| truthy(v) != Some(false)))
+        || config.is_set("core", "worktree")
+        || config.is_set("core", "fsmonitor")
+        // Split mode is what the index writer keeps; git alone turns it off.
+        || value("splitindex").is_some_and(|v| v.map_or(Some(true), truthy) != Some(true))
+        || config.system_says("core", "splitindex")
+        || config.system_says("core", "sharedrepository");
+    if unusual {
+        return None;
+    }
+    match value("sharedrepository") {
+        None => Some(SharedPerm::Umask),
+        Some(v) => SharedPerm::parse(v),
     }
 }
 
@@ -280,30 +317,42 @@ impl SharedPerm {
 mod tests {
     use super::*;
 
+    fn plain(text: &str) -> Option<SharedPerm> {
+        plain_config(&Config::local_only(text)?)
+    }
+
     #[test]
     fn a_plain_config_is_told_from_an_unusual_one() {
         let init =
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n";
-        assert_eq!(plain_config(init), Some(SharedPerm::Umask));
+        assert_eq!(plain(init), Some(SharedPerm::Umask));
         let shared = format!("{init}\tsharedrepository = 1\n[receive]\n\tdenyNonFastforwards = true\n");
-        assert_eq!(plain_config(&shared), Some(SharedPerm::Add(0o660)));
-        assert_eq!(plain_config("[core]\n\tsharedRepository = 0640\n"), Some(SharedPerm::Exactly(0o640)));
+        assert_eq!(plain(&shared), Some(SharedPerm::Add(0o660)));
+        assert_eq!(plain("[core]\n\tsharedRepository = 0640\n"), Some(SharedPerm::Exactly(0o640)));
         let merge = "[merge \"handoff\"]\n\tdriver = \"if [ -x '/x' ]; then exec '/x' merge-driver %O %A %B %P; fi\"\n";
-        assert_eq!(plain_config(&format!("{init}{merge}")), Some(SharedPerm::Umask));
+        assert_eq!(plain(&format!("{init}{merge}")), Some(SharedPerm::Umask));
+        assert_eq!(plain("[core]\n\tsplitIndex = true\n"), Some(SharedPerm::Umask));
         for unusual in [
             "[extensions]\n\tobjectformat = sha256\n",
             "[core]\n\trepositoryformatversion = 2\n",
             "[core]\n\tbare = true\n",
             "[core]\n\tbare\n",
             "[core]\n\tworktree = /elsewhere\n",
-            "[include]\n\tpath = other\n",
-            "[includeIf \"gitdir:/x/\"]\n\tpath = other\n",
             "[core]\n\tsplitIndex = false\n",
-            "[core]\n\tworktree = \"/a\\\\b\"\n",
-            "[core]\n\thooksPath = /hooks\n",
+            "[core]\n\tfsmonitor = true\n",
             "[core]\n\tsharedRepository = 0200\n",
         ] {
-            assert_eq!(plain_config(unusual), None, "{unusual}");
+            assert_eq!(plain(unusual), None, "{unusual}");
+        }
+    }
+
+    #[test]
+    fn only_merge_drivers_leave_a_file_as_its_bytes() {
+        assert!(only_merge_attributes("# handoff\nleads/**/*.yaml merge=handoff\n*.txt -merge\n"));
+        for converting in
+            ["*.yaml text eol=crlf\n", "leads/** filter=crypt\n", "* ident\n", "*.yaml working-tree-encoding=UTF-16\n"]
+        {
+            assert!(!only_merge_attributes(converting), "{converting}");
         }
     }
 

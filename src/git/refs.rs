@@ -1,8 +1,8 @@
 //! HEAD's branch moved in-process, as `git update-ref -m MSG HEAD NEW OLD` does with the
 //! files backend: `HEAD.lock` and the branch's lock taken, the old value checked (loose or
 //! packed), both reflogs appended, the branch written. Only when HEAD is a branch whose
-//! reflogs exist and no `reference-transaction` hook is installed; otherwise `Ok(false)`
-//! and git does it.
+//! reflogs exist and no `reference-transaction` hook may run; otherwise `Ok(false)` and
+//! git does it.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -37,12 +37,16 @@ impl RefLock {
             }
         })?;
         let lock = RefLock { path, file: Some(file) };
-        repo.perm.adjust_file(&lock.path)?;
+        repo.writes.perm.adjust_file(&lock.path)?;
         Ok(lock)
     }
 
-    fn commit(mut self, target: &Path) -> Result<()> {
-        drop(self.file.take());
+    fn commit(mut self, target: &Path, durable: bool) -> Result<()> {
+        if let Some(file) = self.file.take()
+            && durable
+        {
+            file.sync_all().with_context(|| format!("cannot sync {}", self.path.display()))?;
+        }
         fs::rename(&self.path, target).with_context(|| format!("cannot write {}", target.display()))?;
         self.path = PathBuf::new();
         Ok(())
@@ -98,7 +102,7 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
     let Some(branch) = head_branch(git_dir)? else { return Ok(false) };
     let ref_path = git_dir.join(&branch);
     let logs = [git_dir.join("logs").join(&branch), git_dir.join("logs/HEAD")];
-    if git_dir.join("hooks/reference-transaction").exists()
+    if repo.has_hook("reference-transaction")
         || logs.iter().any(|l| !l.is_file())
         || fs::symlink_metadata(&ref_path).is_ok_and(|m| !m.file_type().is_file())
     {
@@ -127,7 +131,7 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
             .and_then(|mut f| f.write_all(line.as_bytes()))
             .with_context(|| format!("unable to append to '{}'", log.display()))?;
     }
-    lock.commit(&ref_path)?;
+    lock.commit(&ref_path, repo.writes.durable)?;
     drop(head_lock);
     Ok(true)
 }
