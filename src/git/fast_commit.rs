@@ -479,27 +479,33 @@ fn read_trees(top: &Path, head: &str, dirs: &[String]) -> Result<Trees> {
     Ok(trees)
 }
 
-/// One entry of a raw tree: its mode, name and object, and the bytes it took.
-fn tree_entry(raw: &[u8]) -> Result<(&str, &[u8], Oid, usize)> {
-    let sp = raw.iter().position(|&b| b == b' ').context("bad tree object")?;
-    let nul = raw.iter().position(|&b| b == 0).context("bad tree object")?;
-    if nul < sp {
-        bail!("bad tree object");
-    }
-    let mode = std::str::from_utf8(&raw[..sp]).context("bad tree object")?;
-    let oid: Oid = raw.get(nul + 1..nul + 21).context("bad tree object")?.try_into()?;
-    Ok((mode, &raw[sp + 1..nul], oid, nul + 21))
+/// One entry of a raw tree.
+struct TreeItem<'a> {
+    mode: &'a [u8],
+    name: &'a [u8],
+    oid: &'a [u8],
+    /// The bytes it takes.
+    len: usize,
+}
+
+/// The entry at the start of the raw tree `raw`.
+fn tree_entry(raw: &[u8]) -> Result<TreeItem<'_>> {
+    let sp = raw.iter().take(8).position(|&b| b == b' ').context("bad tree object")?;
+    let nul = sp + 1 + raw[sp + 1..].iter().position(|&b| b == 0).context("bad tree object")?;
+    let oid = raw.get(nul + 1..nul + 21).context("bad tree object")?;
+    Ok(TreeItem { mode: &raw[..sp], name: &raw[sp + 1..nul], oid, len: nul + 21 })
 }
 
 /// The mode and object of `name` in the raw tree `raw`.
 fn find_entry(raw: &[u8], name: &str) -> Result<Option<(String, Oid)>> {
     let mut rest = raw;
     while !rest.is_empty() {
-        let (mode, n, oid, used) = tree_entry(rest)?;
-        if n == name.as_bytes() {
-            return Ok(Some((mode.to_owned(), oid)));
+        let e = tree_entry(rest)?;
+        if e.name == name.as_bytes() {
+            let mode = std::str::from_utf8(e.mode).context("bad tree object")?;
+            return Ok(Some((mode.to_owned(), e.oid.try_into()?)));
         }
-        rest = &rest[used..];
+        rest = &rest[e.len..];
     }
     Ok(None)
 }
@@ -526,16 +532,17 @@ fn rebuild_tree(raw: &[u8], changes: Changes) -> Result<Vec<u8>> {
         out.push(0);
         out.extend_from_slice(oid);
     };
+    let changed: BTreeSet<&[u8]> = changes.keys().map(|n| n.as_bytes()).collect();
     let mut out = Vec::with_capacity(raw.len() + added.len() * 64);
     let mut next = added.into_iter().peekable();
     let mut rest = raw;
     // The unchanged runs between changed entries are copied in one piece.
     let mut run = 0;
     while run < rest.len() {
-        let (mode, name, _, used) = tree_entry(&rest[run..])?;
-        let dir = mode == DIR_MODE;
+        let TreeItem { mode, name, len: used, .. } = tree_entry(&rest[run..])?;
+        let dir = mode == DIR_MODE.as_bytes();
         let before = next.peek().is_some_and(|a| tree_order(a.0, a.1 == DIR_MODE, name, dir).is_lt());
-        let replaced = std::str::from_utf8(name).is_ok_and(|n| changes.contains_key(n));
+        let replaced = changed.contains(name);
         if before || replaced {
             out.extend_from_slice(&rest[..run]);
             rest = &rest[run..];
@@ -658,9 +665,13 @@ mod tests {
         let mut names = Vec::new();
         let mut rest = tree.as_slice();
         while !rest.is_empty() {
-            let (mode, name, oid, used) = tree_entry(rest).unwrap();
-            names.push((String::from_utf8(name.to_vec()).unwrap(), mode.to_owned(), oid[0]));
-            rest = &rest[used..];
+            let e = tree_entry(rest).unwrap();
+            names.push((
+                String::from_utf8(e.name.to_vec()).unwrap(),
+                String::from_utf8(e.mode.to_vec()).unwrap(),
+                e.oid[0],
+            ));
+            rest = &rest[e.len..];
         }
         let want =
             [("a", FILE_MODE, 2), ("b", FILE_MODE, 1), ("e", DIR_MODE, 3), ("f", FILE_MODE, 4), ("g", FILE_MODE, 5)];

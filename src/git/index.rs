@@ -24,6 +24,7 @@ use anyhow::{Context, Result, bail};
 use super::ewah;
 use super::objects::{Kind, Oid, object_id};
 use super::plain::Writes;
+use super::shared_index::{Shared, Summary};
 
 const SIGNATURE: &[u8; 4] = b"DIRC";
 const FLAG_EXTENDED: u16 = 0x4000;
@@ -247,7 +248,7 @@ impl SplitIndex {
         let mut data = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut data)?;
         let timestamp = (meta.mtime() as u32, meta.mtime_nsec() as u32);
-        Self::parse(lock, top, git_dir, &data, timestamp, paths)
+        Self::parse(lock, top, git_dir, &data, timestamp, paths, how)
     }
 
     fn parse(
@@ -257,6 +258,7 @@ impl SplitIndex {
         data: &[u8],
         timestamp: (u32, u32),
         paths: &[String],
+        how: &Writes,
     ) -> Result<Opened> {
         let as_is = Ok(Opened::Git { resplit: false });
         let Some((version, entries, extensions)) = parse_file(data)? else { return as_is };
@@ -320,34 +322,19 @@ impl SplitIndex {
             resolve_undo,
             located: BTreeMap::new(),
         };
-        if !ix.read_shared(timestamp, paths)? {
+        if !ix.read_shared(timestamp, paths, how)? {
             return as_is;
         }
         Ok(Opened::Ready(Box::new(ix)))
     }
 
-    /// Scan the shared part: where each wanted path is, and the racily clean entries (as
-    /// of the split part's `timestamp`) smudged where their file changed. `false`: leave
-    /// it to git.
-    fn read_shared(&mut self, timestamp: (u32, u32), paths: &[String]) -> Result<bool> {
-        let shared_path = self.git_dir.join(format!("sharedindex.{}", super::objects::hex(&self.base)));
-        let file = match File::open(&shared_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", shared_path.display())),
-        };
-        // Mapped, not read: it is the whole index (~100 bytes a lead), and only a few of
-        // its entries matter. Git writes it once under a new name and never changes it.
-        let map = Mapped::new(&file).with_context(|| format!("cannot read {}", shared_path.display()))?;
-        let data = map.bytes();
-        if data.len() < 12 + 20 || data[..4] != *SIGNATURE || data[data.len() - 20..] != self.base {
-            return Ok(false);
-        }
-        let version = u32::from_be_bytes(data[4..8].try_into()?);
-        if !(version == 2 || version == 3) {
-            return Ok(false);
-        }
-        let count = u32::from_be_bytes(data[8..12].try_into()?) as usize;
+    /// Read the shared part: where each wanted path is, and the racily clean entries (as of
+    /// the split part's `timestamp`) smudged where their file changed. With the shared
+    /// part's summary, only the few entries around the wanted paths are looked at, unless
+    /// some entry may be racy. `false`: leave it to git.
+    fn read_shared(&mut self, timestamp: (u32, u32), paths: &[String], how: &Writes) -> Result<bool> {
+        let Some(shared) = Shared::open(&self.git_dir, &self.base)? else { return Ok(false) };
+        let count = shared.count;
         self.base_len = count;
         if self.replaced.keys().chain(&self.deleted).any(|&p| p >= count) {
             bail!("corrupt link extension in the git index (a position past the shared index)");
@@ -362,47 +349,63 @@ impl SplitIndex {
             self.replaced.iter().filter(|(_, e)| racy(e.mtime_sec())).map(|(p, _)| *p).collect();
         let mut racy_shared: Vec<(usize, Entry)> = Vec::new();
         let mut names_of_racy_replaced: Vec<(usize, Vec<u8>)> = Vec::new();
-        let (mut next_wanted, mut next_replaced) = (0, 0);
-        let entries = &data[..data.len() - 20];
-        let mut at = 12;
-        for pos in 0..count {
-            let rest = entries.get(at..).filter(|r| r.len() >= 62).context("shared index cut short")?;
-            let flags = u16::from_be_bytes([rest[60], rest[61]]);
-            let name_at = if flags & FLAG_EXTENDED != 0 { 64 } else { 62 };
-            let mut len = usize::from(flags & NAME_MASK);
-            if len == usize::from(NAME_MASK) {
-                len = rest.get(name_at..).and_then(|d| d.iter().position(|&b| b == 0)).context("bad shared index")?;
-            }
-            let size = (name_at + len + 8) & !7;
-            let name =
-                rest.get(name_at..name_at + len).filter(|_| rest.len() >= size).context("shared index cut short")?;
-            at += size;
-            let mut matched = false;
-            if next_wanted < wanted.len() {
-                while next_wanted < wanted.len() && wanted[next_wanted] < name {
-                    next_wanted += 1;
+        let summary = shared.summary(&self.git_dir, &self.base);
+        match &summary {
+            Some(summary) if !racy(summary.max_mtime) => {
+                for name in &wanted {
+                    let (pos, offset) = summary.start_for_name(name);
+                    for e in shared.walk_from(pos, offset) {
+                        let e = e?;
+                        if e.name > *name {
+                            break;
+                        }
+                        if e.name == *name && !self.deleted.contains(&e.pos) {
+                            self.located.entry(e.name.to_vec()).or_default().push((e.pos, Entry::parse(e.bytes)?.0));
+                        }
+                    }
                 }
-                matched = next_wanted < wanted.len() && wanted[next_wanted] == name;
+                for &target in &racy_replaced {
+                    let (pos, offset) = summary.start_for_pos(target);
+                    let found = shared.walk_from(pos, offset).find(|e| e.as_ref().map_or(true, |e| e.pos == target));
+                    let e = found.context("shared index cut short")??;
+                    names_of_racy_replaced.push((target, e.name.to_vec()));
+                }
             }
-            let replaced_here = racy_replaced.get(next_replaced) == Some(&pos);
-            if replaced_here {
-                next_replaced += 1;
-            }
-            let is_racy = racy(u32::from_be_bytes([rest[8], rest[9], rest[10], rest[11]]));
-            if !(matched || replaced_here || is_racy) || self.deleted.contains(&pos) {
-                continue;
-            }
-            if matched {
-                let (e, _) = Entry::parse(rest)?;
-                self.located.entry(name.to_vec()).or_default().push((pos, e));
-            }
-            if replaced_here {
-                names_of_racy_replaced.push((pos, name.to_vec()));
-            } else if is_racy && !self.replaced.contains_key(&pos) {
-                let (e, _) = Entry::parse(rest)?;
-                racy_shared.push((pos, e));
-                if racy_shared.len() > MAX_RACY {
-                    return Ok(false);
+            _ => {
+                let mut noted = Summary::default();
+                let (mut next_wanted, mut next_replaced) = (0, 0);
+                for e in shared.walk() {
+                    let e = e?;
+                    noted.note(&e);
+                    let mut matched = false;
+                    if next_wanted < wanted.len() {
+                        while next_wanted < wanted.len() && wanted[next_wanted] < e.name {
+                            next_wanted += 1;
+                        }
+                        matched = next_wanted < wanted.len() && wanted[next_wanted] == e.name;
+                    }
+                    let replaced_here = racy_replaced.get(next_replaced) == Some(&e.pos);
+                    if replaced_here {
+                        next_replaced += 1;
+                    }
+                    let is_racy = racy(e.mtime_sec());
+                    if !(matched || replaced_here || is_racy) || self.deleted.contains(&e.pos) {
+                        continue;
+                    }
+                    if matched {
+                        self.located.entry(e.name.to_vec()).or_default().push((e.pos, Entry::parse(e.bytes)?.0));
+                    }
+                    if replaced_here {
+                        names_of_racy_replaced.push((e.pos, e.name.to_vec()));
+                    } else if is_racy && !self.replaced.contains_key(&e.pos) {
+                        racy_shared.push((e.pos, Entry::parse(e.bytes)?.0));
+                        if racy_shared.len() > MAX_RACY {
+                            return Ok(false);
+                        }
+                    }
+                }
+                if summary.is_none() {
+                    shared.keep(&self.git_dir, &self.base, &noted, how);
                 }
             }
         }
@@ -560,49 +563,6 @@ impl Staged {
             let _ = f.set_modified(std::time::SystemTime::now());
         }
         Ok(())
-    }
-}
-
-/// A file mapped read-only into memory.
-struct Mapped {
-    ptr: *mut libc::c_void,
-    len: usize,
-}
-
-impl Mapped {
-    fn new(file: &File) -> std::io::Result<Mapped> {
-        use std::os::fd::AsRawFd;
-        let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
-        if len == 0 {
-            return Ok(Mapped { ptr: std::ptr::null_mut(), len: 0 });
-        }
-        // SAFETY: a fresh private read-only mapping of an open file, unmapped on drop; the
-        // bytes are only read through `bytes()`, whose lifetime is the mapping's.
-        let ptr =
-            unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ, libc::MAP_PRIVATE, file.as_raw_fd(), 0) };
-        if ptr == libc::MAP_FAILED {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(Mapped { ptr, len })
-    }
-
-    fn bytes(&self) -> &[u8] {
-        if self.len == 0 {
-            return &[];
-        }
-        // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives.
-        unsafe { std::slice::from_raw_parts(self.ptr.cast::<u8>(), self.len) }
-    }
-}
-
-impl Drop for Mapped {
-    fn drop(&mut self) {
-        if self.len > 0 {
-            // SAFETY: unmapping the mapping made in `new`, once.
-            unsafe {
-                libc::munmap(self.ptr, self.len);
-            }
-        }
     }
 }
 
@@ -787,6 +747,44 @@ mod tests {
         drop(staged);
         assert!(!git_dir.join("index.lock").exists(), "the lock is removed when not committed");
         assert_eq!(written, index, "the index as git wrote it");
+    }
+
+    #[test]
+    fn the_shared_part_summary_finds_what_a_full_walk_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git(dir, &["init", "-q"]);
+        for i in 0..1500 {
+            write_old(&dir.join(format!("leads/2026/{:02}/lead-{i:04}.yaml", i % 12 + 1)), &format!("lead {i}\n"));
+        }
+        git(dir, &["add", "."]);
+        git(dir, &["update-index", "--split-index"]);
+        git(dir, &["commit", "-qm", "leads"]);
+        let git_dir = dir.join(".git");
+        let paths: Vec<String> = [
+            "leads/2026/01/lead-0000.yaml",
+            "leads/2026/07/lead-0786.yaml",
+            "leads/2026/12/lead-1499.yaml",
+            "leads/2026/12/new.yaml",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let summaries = || fs::read_dir(git_dir.join("handoff")).map_or(0, |d| d.count());
+        assert_eq!(summaries(), 0);
+        let walked = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &paths).unwrap()).located;
+        assert_eq!(walked.len(), 3, "the three existing paths");
+        assert_eq!(summaries(), 1, "the walk left a summary");
+        let looked_up = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &paths).unwrap()).located;
+        assert_eq!(looked_up, walked);
+        // A damaged summary is not trusted: a walk again, and a new summary.
+        let summary = fs::read_dir(git_dir.join("handoff")).unwrap().next().unwrap().unwrap().path();
+        let mut bytes = fs::read(&summary).unwrap();
+        let n = bytes.len();
+        bytes[n / 2] ^= 0xff;
+        fs::write(&summary, &bytes).unwrap();
+        let again = ready(SplitIndex::open(dir, &git_dir, &Writes::DEFAULT, &paths).unwrap()).located;
+        assert_eq!(again, walked);
+        assert_ne!(fs::read(&summary).unwrap(), bytes, "written again");
     }
 
     #[test]

@@ -193,34 +193,87 @@ impl Odb {
     }
 }
 
+/// Objects bigger than this are compressed in two halves at once (a month's tree).
+const PARALLEL_ABOVE: usize = 128 << 10;
+
 /// `header` then `content` as one zlib stream, at git's loose-object level (1: fastest).
+/// A big object is compressed as two independent halves on two threads: the first ends
+/// with a full flush, so the raw deflate streams join into one (as pigz does).
 fn deflate(header: &[u8], content: &[u8]) -> Result<Vec<u8>> {
+    let raw = if content.len() > PARALLEL_ABOVE {
+        let (first, second) = content.split_at(content.len() / 2);
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| raw_deflate(&[header, first], false));
+            let b = raw_deflate(&[second], true);
+            (a.join(), b)
+        });
+        let mut raw = a.map_err(|_| anyhow::anyhow!("cannot compress a git object"))??;
+        raw.extend_from_slice(&b?);
+        raw
+    } else {
+        raw_deflate(&[header, content], true)?
+    };
+    // The zlib header git's level 1 writes, the deflate stream, the Adler-32 of it all.
+    let mut out = Vec::with_capacity(raw.len() + 6);
+    out.extend_from_slice(&[0x78, 0x01]);
+    out.extend_from_slice(&raw);
+    out.extend_from_slice(&adler32(&[header, content]).to_be_bytes());
+    Ok(out)
+}
+
+/// `parts` as raw deflate data; `last`: ends the stream, else a full flush ends it on a
+/// byte boundary with no back-references across it.
+fn raw_deflate(parts: &[&[u8]], last: bool) -> Result<Vec<u8>> {
     use miniz_oxide::deflate::core::{
         CompressorOxide, TDEFLFlush, TDEFLStatus, compress, create_comp_flags_from_zip_params,
     };
-    let mut z = CompressorOxide::new(create_comp_flags_from_zip_params(1, 15, 0));
-    let total = header.len() + content.len();
+    let mut z = CompressorOxide::new(create_comp_flags_from_zip_params(1, -15, 0));
+    let total: usize = parts.iter().map(|p| p.len()).sum();
     let mut out = vec![0; total + total / 16 + 128];
     let mut at = 0;
-    for (mut input, flush) in [(header, TDEFLFlush::None), (content, TDEFLFlush::Finish)] {
+    for (i, part) in parts.iter().enumerate() {
+        let flush = match (i + 1 == parts.len(), last) {
+            (false, _) => TDEFLFlush::None,
+            (true, true) => TDEFLFlush::Finish,
+            (true, false) => TDEFLFlush::Full,
+        };
+        let mut input = *part;
         loop {
+            if out.len() - at < 1024 {
+                out.resize(out.len() * 2, 0);
+            }
             let (status, read, written) = compress(&mut z, input, &mut out[at..], flush);
             at += written;
             input = &input[read..];
+            let room_left = at < out.len();
             match status {
                 TDEFLStatus::Done => break,
-                TDEFLStatus::Okay if input.is_empty() && flush == TDEFLFlush::None => break,
-                TDEFLStatus::Okay => {
-                    if out.len() - at < 1024 {
-                        out.resize(out.len() * 2, 0);
-                    }
-                }
+                TDEFLStatus::Okay if input.is_empty() && (flush == TDEFLFlush::None || room_left) => break,
+                TDEFLStatus::Okay => {}
                 _ => bail!("cannot compress a git object"),
             }
         }
     }
     out.truncate(at);
     Ok(out)
+}
+
+/// zlib's Adler-32 checksum of `parts`, one after the other.
+fn adler32(parts: &[&[u8]]) -> u32 {
+    const MOD: u32 = 65521;
+    let (mut a, mut b) = (1u32, 0u32);
+    for part in parts {
+        // 5552 bytes is the most that cannot overflow `b` before the modulo.
+        for chunk in part.chunks(5552) {
+            for &x in chunk {
+                a += u32::from(x);
+                b += a;
+            }
+            a %= MOD;
+            b %= MOD;
+        }
+    }
+    (b << 16) | a
 }
 
 fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>> {
@@ -437,12 +490,24 @@ mod tests {
 
     #[test]
     fn objects_are_deflated_as_one_stream() {
-        let content = b"tree contents ".repeat(5000);
-        let packed = deflate(b"tree 70000\0", &content).unwrap();
-        let raw = inflate(&packed, usize::MAX).unwrap();
-        assert_eq!(&raw[..11], b"tree 70000\0");
-        assert_eq!(&raw[11..], content.as_slice());
+        let small = b"tree contents ".repeat(5000);
+        let packed = deflate(b"tree 70000\0", &small).unwrap();
+        // As zlib's own level 1 writes it, header and checksum included.
+        let mut whole = b"tree 70000\0".to_vec();
+        whole.extend_from_slice(&small);
+        assert_eq!(packed, miniz_oxide::deflate::compress_to_vec_zlib(&whole, 1));
         assert_eq!(read_loose(&deflate(b"blob 2\0", b"hi").unwrap()).unwrap(), (Kind::Blob, b"hi".to_vec()));
+        // A big one, in two halves: one stream all the same.
+        let mut big = Vec::new();
+        for i in 0u32..40_000 {
+            big.extend_from_slice(format!("100644 lead-{i}.yaml\0").as_bytes());
+            big.extend_from_slice(&object_id(Kind::Blob, &i.to_be_bytes()));
+        }
+        assert!(big.len() > PARALLEL_ABOVE);
+        let header = format!("tree {}\0", big.len());
+        let packed = deflate(header.as_bytes(), &big).unwrap();
+        assert_eq!(read_loose(&packed).unwrap(), (Kind::Tree, big.clone()));
+        assert!(packed.len() < big.len(), "compressed");
     }
 
     #[test]
