@@ -198,8 +198,46 @@ fn commit_plain(
                 move_head()?;
             }
         }
+        let auto = repo.config.get("gc", "auto").map(|e| e.value.as_deref().and_then(config_int));
+        gc_if_due(top, &repo.objects(), auto.unwrap_or(Some(GC_AUTO)).unwrap_or(GC_AUTO));
         Ok(true)
     })
+}
+
+/// git's default `gc.auto`: about this many loose objects call for a repack.
+const GC_AUTO: i64 = 6700;
+
+/// A config integer (`6700`, `10k`).
+fn config_int(v: &str) -> Option<i64> {
+    let v = v.trim();
+    let (digits, unit) = match v.char_indices().last()? {
+        (i, 'k' | 'K') => (&v[..i], 1 << 10),
+        (i, 'm' | 'M') => (&v[..i], 1 << 20),
+        (i, 'g' | 'G') => (&v[..i], 1 << 30),
+        _ => (v, 1),
+    };
+    digits.parse::<i64>().ok().map(|n| n.saturating_mul(unit))
+}
+
+/// What `git commit` does after committing: start `git gc --auto` (in the background, as
+/// it detaches) when the loose objects may be more than `auto` — estimated the way git
+/// does, from the objects whose names start with `17`. Commits made here write loose
+/// objects like any other; without this, only a `git commit` or a sync's merge would
+/// ever pack them.
+fn gc_if_due(top: &Path, objects: &Path, auto: i64) {
+    if auto <= 0 {
+        return;
+    }
+    let threshold = usize::try_from(auto).unwrap_or(usize::MAX).div_ceil(256);
+    let Ok(dir) = fs::read_dir(objects.join("17")) else { return };
+    let loose = dir
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.len() == 38 && n.bytes().all(|b| b.is_ascii_hexdigit())))
+        .take(threshold + 1)
+        .count();
+    if loose > threshold {
+        let _ = git(top).args(["gc", "--auto", "--quiet"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    }
 }
 
 /// The commit object `git commit-tree` would write for `tree` on `parent`, written here.
@@ -284,7 +322,8 @@ fn commit_via_git(
     // A big index not yet in split mode is split once (git then keeps it so, re-splitting
     // by itself now and then); asking on every commit would rewrite the shared part each time.
     let split = fs::metadata(top.join(index)).is_ok_and(|m| m.len() > SPLIT_ABOVE);
-    let odb = Odb::new(top.join(objects));
+    let odb_dir = top.join(objects);
+    let odb = Odb::new(odb_dir.clone());
     let trees = read_trees(top, head, &dirs_along(paths))?;
     let Some((root, objects)) = plan_objects(trees, paths, &found)? else { return Ok(false) };
     for (kind, content, oid) in &objects {
@@ -294,7 +333,9 @@ fn commit_via_git(
     // The index first, as `git add` then `git commit` would: if git is busy (its index is
     // locked), nothing is committed and the next command's commit picks the file up.
     sync_index(top, files, split)?;
-    update_ref(top, &new, head, message).map(|()| true)
+    update_ref(top, &new, head, message)?;
+    gc_if_due(top, &odb_dir, GC_AUTO);
+    Ok(true)
 }
 
 fn update_ref(top: &Path, new: &str, old: &str, message: &str) -> Result<()> {

@@ -465,3 +465,40 @@ fn in_a_shared_repository_files_get_the_groups_permissions_as_from_git() {
         assert_eq!(mode(&env.root().join(p)) & 0o660, 0o660, "{p} is {:o}", mode(&env.root().join(p)));
     }
 }
+
+#[test]
+fn loose_objects_past_gc_auto_start_git_gc_as_a_git_commit_does() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    split(&env);
+    // git estimates the loose objects from those named 17…: make sure there are some.
+    let blobs = tempfile::tempdir().unwrap();
+    let mut paths = String::new();
+    for i in 0..3000 {
+        let p = blobs.path().join(format!("b{i}"));
+        std::fs::write(&p, format!("blob {i}\n")).unwrap();
+        paths.push_str(&format!("{}\n", p.display()));
+    }
+    let mut cmd = crate::git_cmd(env.root(), &["hash-object", "-w", "--stdin-paths"]);
+    cmd.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), paths.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(std::fs::read_dir(env.root().join(".git/objects/17")).unwrap().count() > 1);
+    let log = GitLog::new();
+    env.git(&["config", "gc.auto", "0"]);
+    assert_eq!(log.ok(&env, "ana", &["note", &id, "gc off"]), Vec::<String>::new());
+    env.git(&["config", "gc.auto", "256"]);
+    log.ok(&env, "ana", &["note", &id, "gc due"]);
+    // The gc is started, not waited for: give it a moment to show, and to finish before
+    // the workspace goes.
+    let start = std::time::Instant::now();
+    while log.calls().is_empty() && start.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(log.calls(), ["gc"]);
+    while env.root().join(".git/gc.pid").exists() && start.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_in_step(&env);
+}
