@@ -2,16 +2,16 @@
 //!
 //! With 100k leads the index is ~10 MB; `git update-index` reads all of it and rewrites
 //! the small split part (`.git/index`) on every commit. Here only `.git/index` is parsed
-//! and rewritten; the shared part (`.git/sharedindex.<sha1>`) is read once, never hashed
-//! or written, to find the positions of the committed paths (see git's
-//! Documentation/gitformat-index.txt, "Split index").
+//! and rewritten; the shared part (`.git/sharedindex.<sha1>`, `shared_index.rs`) is never
+//! hashed or written, only looked into for the positions of the committed paths (see
+//! git's Documentation/gitformat-index.txt, "Split index").
 //!
 //! Only a shape fully understood is touched: versions 2 and 3, split mode, extensions
 //! `link`, `TREE` (the cache tree: the committed paths' directories are invalidated, as
 //! git does) and `REUC` (copied). Anything else (`UNTR`, `FSMN`, a sparse index, version 4,
-//! a split part grown past a fifth of the shared one, ...) answers `None` and the caller
-//! runs `git update-index`. Racily clean entries are smudged as git's `do_write_index`
-//! does, so a later edit within the same timestamp is never taken for clean.
+//! a split part grown past [`MAX_SPLIT_ENTRIES`], ...) is left to `git update-index`.
+//! Racily clean entries are smudged as git's `do_write_index` does, so a later edit
+//! within the same timestamp is never taken for clean.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
@@ -217,7 +217,6 @@ pub struct SplitIndex {
     git_dir: PathBuf,
     version: u32,
     base: Oid,
-    base_len: usize,
     /// Shared entries replaced by an entry of the split part, by position.
     replaced: BTreeMap<usize, Entry>,
     deleted: BTreeSet<usize>,
@@ -314,7 +313,6 @@ impl SplitIndex {
             git_dir: git_dir.to_path_buf(),
             version,
             base,
-            base_len: 0,
             replaced,
             deleted,
             added,
@@ -335,7 +333,6 @@ impl SplitIndex {
     fn read_shared(&mut self, timestamp: (u32, u32), paths: &[String], how: &Writes) -> Result<bool> {
         let Some(shared) = Shared::open(&self.git_dir, &self.base)? else { return Ok(false) };
         let count = shared.count;
-        self.base_len = count;
         if self.replaced.keys().chain(&self.deleted).any(|&p| p >= count) {
             bail!("corrupt link extension in the git index (a position past the shared index)");
         }
@@ -413,19 +410,26 @@ impl SplitIndex {
             return Ok(false);
         }
         for (pos, mut e) in racy_shared {
-            if self.falsely_clean(&e.name, &e)? {
-                e.smudge();
-                e.name.clear();
-                self.replaced.insert(pos, e);
+            match self.falsely_clean(&e.name, &e)? {
+                Some(true) => {
+                    e.smudge();
+                    e.name.clear();
+                    self.replaced.insert(pos, e);
+                }
+                Some(false) => {}
+                None => return Ok(false),
             }
         }
         for (pos, name) in names_of_racy_replaced {
-            let stale = match self.replaced.get(&pos) {
-                Some(e) => self.falsely_clean(&name, e)?,
-                None => false,
-            };
-            if stale && let Some(e) = self.replaced.get_mut(&pos) {
-                e.smudge();
+            let Some(e) = self.replaced.get(&pos) else { continue };
+            match self.falsely_clean(&name, e)? {
+                Some(true) => {
+                    if let Some(e) = self.replaced.get_mut(&pos) {
+                        e.smudge();
+                    }
+                }
+                Some(false) => {}
+                None => return Ok(false),
             }
         }
         let racy_added: Vec<usize> =
@@ -434,25 +438,34 @@ impl SplitIndex {
             return Ok(false);
         }
         for i in racy_added {
-            let e = self.added[i].clone();
-            if self.falsely_clean(&e.name, &e)? {
-                self.added[i].smudge();
+            let e = &self.added[i];
+            match self.falsely_clean(&e.name, e)? {
+                Some(true) => self.added[i].smudge(),
+                Some(false) => {}
+                None => return Ok(false),
             }
         }
         Ok(true)
     }
 
     /// Whether the file of a racily clean entry differs from what the entry records (then
-    /// its stat data must not be trusted).
-    fn falsely_clean(&self, name: &[u8], e: &Entry) -> Result<bool> {
+    /// its stat data must not be trusted). `None`: not a regular file's stage-0 entry (a
+    /// symbolic link, a submodule, a conflict): git is to judge.
+    fn falsely_clean(&self, name: &[u8], e: &Entry) -> Result<Option<bool>> {
+        if e.mode() & 0o170000 == 0o160000 {
+            // A submodule is never racy for git.
+            return Ok(Some(false));
+        }
         if e.mode() & 0o170000 != 0o100000 || e.stage() != 0 {
-            // Symbolic links, submodules and conflicts: git compares those itself.
-            return Ok(false);
+            return Ok(None);
         }
         let path = self.work_tree.join(std::str::from_utf8(name).context("index path is not UTF-8")?);
         match fs::read(&path) {
-            Ok(bytes) => Ok(object_id(Kind::Blob, &bytes) != e.oid),
-            Err(_) => Ok(false),
+            Ok(bytes) => Ok(Some(object_id(Kind::Blob, &bytes) != e.oid)),
+            // Gone: its stat data differs, git sees the change.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(false)),
+            // Unreadable: smudged (always safe: git then compares the content).
+            Err(_) => Ok(Some(true)),
         }
     }
 

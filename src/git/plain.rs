@@ -169,23 +169,13 @@ impl Plain {
     pub fn head(&self) -> Result<Option<Oid>> {
         let head = std::fs::read_to_string(self.git_dir.join("HEAD")).context("cannot read .git/HEAD")?;
         let head = head.trim_end_matches('\n');
-        let Some(target) = head.strip_prefix("ref: ") else { return Ok(parse_hex(head)) };
-        if !target.starts_with("refs/heads/") || target.split('/').any(|c| c.is_empty() || c.starts_with('.')) {
-            return Ok(None);
+        match head.strip_prefix("ref: ") {
+            None => Ok(parse_hex(head)),
+            Some(_) => match super::refs::head_branch(&self.git_dir)? {
+                Some(branch) => super::refs::read_ref(&self.git_dir, &branch),
+                None => Ok(None),
+            },
         }
-        match std::fs::read_to_string(self.git_dir.join(target)) {
-            Ok(text) => return Ok(parse_hex(text.trim_end_matches('\n'))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(_) => return Ok(None),
-        }
-        let packed = match std::fs::read_to_string(self.git_dir.join("packed-refs")) {
-            Ok(p) => p,
-            Err(_) => return Ok(None),
-        };
-        Ok(packed
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with('^'))
-            .find_map(|l| l.split_once(' ').filter(|(_, name)| *name == target).and_then(|(oid, _)| parse_hex(oid))))
     }
 }
 

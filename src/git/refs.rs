@@ -62,7 +62,7 @@ impl Drop for RefLock {
 }
 
 /// The branch HEAD names (`refs/heads/...`), if it is one with a name git would take.
-fn head_branch(git_dir: &Path) -> Result<Option<String>> {
+pub fn head_branch(git_dir: &Path) -> Result<Option<String>> {
     let head = fs::read_to_string(git_dir.join("HEAD")).context("cannot read .git/HEAD")?;
     let Some(target) = head.strip_prefix("ref: ").map(|t| t.trim_end_matches('\n')) else { return Ok(None) };
     let plain_name = target.starts_with("refs/heads/")
@@ -72,10 +72,16 @@ fn head_branch(git_dir: &Path) -> Result<Option<String>> {
     Ok(plain_name.then(|| target.to_owned()))
 }
 
-/// A ref's value: its loose file, else its line in `packed-refs`.
-fn read_ref(git_dir: &Path, name: &str) -> Result<Option<Oid>> {
-    match fs::read_to_string(git_dir.join(name)) {
-        Ok(text) => return Ok(parse_hex(text.trim_end_matches('\n'))),
+/// A ref's value: its loose file, else its line in `packed-refs`. `None` too for a ref
+/// that is not a plain object name (a symbolic ref, a directory in its place).
+pub fn read_ref(git_dir: &Path, name: &str) -> Result<Option<Oid>> {
+    let loose = git_dir.join(name);
+    match fs::symlink_metadata(&loose) {
+        Ok(m) if m.is_file() => {
+            let text = fs::read_to_string(&loose).with_context(|| format!("cannot read {name}"))?;
+            return Ok(parse_hex(text.trim_end_matches('\n')));
+        }
+        Ok(_) => return Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("cannot read {name}")),
     }
