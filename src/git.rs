@@ -14,6 +14,7 @@ mod index;
 mod objects;
 mod plain;
 mod refs;
+mod shared_index;
 
 /// A git object's name (SHA-1).
 pub type ObjectId = objects::Oid;

@@ -51,19 +51,18 @@ fn git(top: &Path) -> Command {
 }
 
 /// A committed file as found on disk: its stat data (taken before its content was read)
-/// and its blob. `None`: the file is gone (a deletion).
-type Found = Option<(fs::Metadata, Vec<u8>)>;
+/// and its blob, written. `None`: the file is gone (a deletion).
+type Found = Option<(fs::Metadata, Oid)>;
 
 /// Commit exactly `files` (paths relative to the work tree `top`, as they are on disk now;
 /// a missing file is a deletion) on top of HEAD. `Ok(false)`: not done, use `git commit`.
 pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> Result<bool> {
     let Some(paths) = files.iter().map(|f| split_path(f)).collect::<Option<Vec<_>>>() else { return Ok(false) };
-    let Some(found) = read_files(top, files)? else { return Ok(false) };
     match Plain::open(top) {
         // Stored otherwise than as its bytes (end of lines, filters): `git add` knows how.
         Some(repo) if repo.converts(&dirs_along(&paths)) => Ok(false),
-        Some(repo) => commit_plain(&repo, files, &paths, found, author, message),
-        None => commit_via_git(top, files, &paths, found, author, message),
+        Some(repo) => commit_plain(&repo, files, &paths, author, message),
+        None => commit_via_git(top, files, &paths, author, message),
     }
 }
 
@@ -86,10 +85,12 @@ pub fn head_blob_ids(top: &Path, paths: &[String]) -> Result<Option<Vec<Option<O
     Ok(Some(ids))
 }
 
-/// Each file's stat data and content; `None` when one is neither a regular non-executable
-/// file nor missing (git commit handles those).
-fn read_files(top: &Path, files: &[String]) -> Result<Option<Vec<Found>>> {
+/// Each file's stat data, and its blob written to `odb` (one at a time: an import commits
+/// 100k files). `None` when one is neither a regular non-executable file nor missing
+/// (git commit handles those).
+fn read_files(top: &Path, files: &[String], odb: &Odb, how: &Writes) -> Result<Option<Vec<Found>>> {
     let mut found = Vec::with_capacity(files.len());
+    let mut bytes = Vec::new();
     for rel in files {
         let path = top.join(rel);
         let mut file = match fs::File::open(&path) {
@@ -105,9 +106,9 @@ fn read_files(top: &Path, files: &[String]) -> Result<Option<Vec<Found>>> {
         if !link.file_type().is_file() || std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0 {
             return Ok(None);
         }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        bytes.clear();
         file.read_to_end(&mut bytes).with_context(|| format!("cannot read {rel}"))?;
-        found.push(Some((meta, bytes)));
+        found.push(Some((meta, odb.write(Kind::Blob, &bytes, how)?)));
     }
     Ok(Some(found))
 }
@@ -116,13 +117,13 @@ fn commit_plain(
     repo: &Plain,
     files: &[String],
     paths: &[(String, String)],
-    found: Vec<Found>,
     author: &Author,
     message: &str,
 ) -> Result<bool> {
     let Some(head) = repo.head()? else { return Ok(false) };
     let top = repo.top.as_path();
     let odb = Odb::new(repo.objects());
+    let Some(found) = read_files(top, files, &odb, &repo.writes)? else { return Ok(false) };
     // Two independent jobs, on two cores: the index (lock, read, locate the paths) and the
     // new objects (HEAD's trees, rebuilt, compressed and written).
     std::thread::scope(|s| -> Result<bool> {
@@ -164,11 +165,10 @@ fn commit_plain(
         };
         let staged = match index {
             Opened::Ready(mut ix) => {
-                for (rel, f) in files.iter().zip(&found) {
-                    let entry =
-                        f.as_ref().map(|(meta, bytes)| Entry::for_file(rel, meta, object_id(Kind::Blob, bytes)));
-                    ix.set(rel, entry);
-                }
+                let entries = files.iter().zip(&found);
+                ix.set_all(
+                    entries.map(|(rel, f)| (rel.as_str(), f.as_ref().map(|(m, oid)| Entry::for_file(rel, m, *oid)))),
+                );
                 // The new index waits in its lock file while HEAD moves, as with `git commit`.
                 Ok(ix.stage()?)
             }
@@ -283,7 +283,6 @@ fn commit_via_git(
     top: &Path,
     files: &[String],
     paths: &[(String, String)],
-    found: Vec<Found>,
     author: &Author,
     message: &str,
 ) -> Result<bool> {
@@ -324,6 +323,7 @@ fn commit_via_git(
     let split = fs::metadata(top.join(index)).is_ok_and(|m| m.len() > SPLIT_ABOVE);
     let odb_dir = top.join(objects);
     let odb = Odb::new(odb_dir.clone());
+    let Some(found) = read_files(top, files, &odb, &Writes::DEFAULT)? else { return Ok(false) };
     let trees = read_trees(top, head, &dirs_along(paths))?;
     let Some((root, objects)) = plan_objects(trees, paths, &found)? else { return Ok(false) };
     for (kind, content, oid) in &objects {
@@ -408,8 +408,8 @@ type Trees = BTreeMap<String, Object>;
 /// An object to write: its kind, content and name.
 type NewObject = (Kind, Vec<u8>, Oid);
 
-/// The new blobs, then each directory's new tree, deepest first: the new root tree and the
-/// objects to write. `None`: the root would be empty (left to git commit).
+/// Each directory's new tree, deepest first (the blobs are written): the new root tree and
+/// the trees to write. `None`: the root would be empty (left to git commit).
 fn plan_objects(
     mut trees: Trees,
     paths: &[(String, String)],
@@ -418,14 +418,7 @@ fn plan_objects(
     let mut objects = Vec::new();
     let mut changes: BTreeMap<String, Changes> = BTreeMap::new();
     for ((dir, name), f) in paths.iter().zip(found) {
-        let entry = match f {
-            Some((_, bytes)) => {
-                let oid = object_id(Kind::Blob, bytes);
-                objects.push((Kind::Blob, bytes.clone(), oid));
-                Some((FILE_MODE, oid))
-            }
-            None => None,
-        };
+        let entry = f.as_ref().map(|(_, oid)| (FILE_MODE, *oid));
         changes.entry(dir.clone()).or_default().insert(name.clone(), entry);
     }
     let mut order: Vec<String> = trees.keys().cloned().collect();

@@ -277,7 +277,7 @@ impl SplitIndex {
         if link.len() < 20 || link[..20] == [0; 20] || link.len() == 20 {
             return as_is;
         }
-        if entries.len() > MAX_SPLIT_ENTRIES {
+        if entries.len() + paths.len() > MAX_SPLIT_ENTRIES {
             return Ok(Opened::Git { resplit: true });
         }
         let base: Oid = link[..20].try_into()?;
@@ -496,28 +496,40 @@ impl SplitIndex {
     }
 
     /// Record `path` as `entry` (`None`: removed), stage 0.
+    #[cfg(test)]
     pub fn set(&mut self, path: &str, entry: Option<Entry>) {
-        let name = path.as_bytes();
-        self.added.retain(|e| !(e.name == name && e.stage() == 0));
-        let shared = self.located.get(name).and_then(|v| v.iter().find(|(_, e)| e.stage() == 0)).map(|(p, _)| *p);
-        match (shared, entry) {
-            (Some(pos), Some(mut e)) => {
-                e.name.clear();
-                self.replaced.insert(pos, e);
+        self.set_all([(path, entry)]);
+    }
+
+    /// Record each path as its entry (`None`: removed), stage 0; a path named twice is
+    /// what the last says.
+    pub fn set_all<'p>(&mut self, changes: impl IntoIterator<Item = (&'p str, Option<Entry>)>) {
+        let changes: BTreeMap<&[u8], Option<Entry>> = changes.into_iter().map(|(p, e)| (p.as_bytes(), e)).collect();
+        let mut new_added = Vec::new();
+        for (name, entry) in &changes {
+            let shared = self.located.get(*name).and_then(|v| v.iter().find(|(_, e)| e.stage() == 0)).map(|(p, _)| *p);
+            match (shared, entry) {
+                (Some(pos), Some(e)) => {
+                    let mut e = e.clone();
+                    e.name.clear();
+                    self.replaced.insert(pos, e);
+                }
+                (Some(pos), None) => {
+                    self.replaced.remove(&pos);
+                    self.deleted.insert(pos);
+                }
+                (None, Some(e)) => new_added.push(e.clone()),
+                (None, None) => {}
             }
-            (Some(pos), None) => {
-                self.replaced.remove(&pos);
-                self.deleted.insert(pos);
+            if let Some(tree) = &mut self.cache_tree {
+                tree.invalidate(name);
             }
-            (None, Some(e)) => {
-                let at = self.added.partition_point(|x| order(x, &e).is_lt());
-                self.added.insert(at, e);
-            }
-            (None, None) => {}
         }
-        if let Some(tree) = &mut self.cache_tree {
-            tree.invalidate(name);
-        }
+        // The split part's own entries for these paths give way; the new ones join it in
+        // index order.
+        self.added.retain(|e| !(e.stage() == 0 && changes.contains_key(e.name.as_slice())));
+        self.added.extend(new_added);
+        self.added.sort_by(order);
     }
 
     /// Write the new index into its lock file; [`Staged::commit`] puts it in place.
