@@ -81,8 +81,10 @@ impl FromStr for Stamp {
             Some(jiff::fmt::temporal::PiecesOffset::Zulu) => Offset::UTC,
             _ => return Err(anyhow!("`{s}` has no UTC offset; write it as 2026-11-24T09:30:00-06:00")),
         };
-        let ts: Timestamp =
-            s.parse().map_err(|_| anyhow!("`{s}` is not an RFC 3339 time such as 2026-11-24T09:30:00-06:00"))?;
+        // The pieces already hold the instant: no second parse of the text.
+        let bad = || anyhow!("`{s}` is not an RFC 3339 time such as 2026-11-24T09:30:00-06:00");
+        let time = pieces.time().ok_or_else(bad)?;
+        let ts = offset.to_timestamp(pieces.date().to_datetime(time)).map_err(|_| bad())?;
         Ok(Stamp { ts, offset })
     }
 }
@@ -95,8 +97,18 @@ impl Serialize for Stamp {
 
 impl<'de> Deserialize<'de> for Stamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stamp, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(|e: anyhow::Error| serde::de::Error::custom(format!("{e:#}")))
+        // A visitor, so the text is parsed where it lies (no String per stamp).
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Stamp;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 time such as 2026-11-24T09:30:00-06:00")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Stamp, E> {
+                s.parse().map_err(|e: anyhow::Error| E::custom(format!("{e:#}")))
+            }
+        }
+        d.deserialize_str(Visitor)
     }
 }
 
@@ -244,6 +256,26 @@ pub fn short_date(date: Date, now: &ZonedDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamps_read_the_instant_jiff_reads() {
+        for text in [
+            "2026-11-24T09:30:00-06:00",
+            "2026-11-24T09:30:00Z",
+            "2026-11-24t09:30:00+05:45",
+            "2026-11-24T09:30:00.25-06:00",
+            "2026-11-24 09:30:00-06:00",
+            "2026-03-08T02:30:00-06:00",
+            "2026-11-24T09:30-06:00",
+            "2026-11-24T09:30:00-06:00[America/Chicago]",
+        ] {
+            let ours: Stamp = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(ours.timestamp(), text.parse::<Timestamp>().unwrap(), "{text}");
+        }
+        for bad in ["2026-11-24", "2026-11-24T09:30:00", "2026-11-24T25:00:00-06:00", "soon"] {
+            assert!(bad.parse::<Stamp>().is_err(), "{bad}");
+        }
+    }
 
     fn chicago(s: &str) -> ZonedDateTime {
         parse_now(s, &TimeZone::get("America/Chicago").unwrap()).unwrap()

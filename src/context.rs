@@ -182,8 +182,13 @@ impl Ctx {
     }
 
     /// Short unique ids for tables: prefixes unique across every lead in the workspace.
+    /// JSON and YAML print full ids, so for them no listing is made (every id is its own).
     pub fn short_ids(&self) -> Result<crate::short_id::ShortIds> {
-        Ok(crate::short_id::ShortIds::new(self.ws.ids()?))
+        if matches!(self.format, crate::output::Format::Json | crate::output::Format::Yaml) {
+            return Ok(crate::short_id::ShortIds::default());
+        }
+        let ids = self.ws.listed_ids()?;
+        Ok(crate::short_id::ShortIds::new(std::sync::Arc::try_unwrap(ids).unwrap_or_else(|ids| (*ids).clone())))
     }
 
     /// Resolve an id argument and read that lead.
@@ -210,6 +215,18 @@ impl Ctx {
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
         self.ws.scan_checked_where(&self.rules, want, keep, f)
+    }
+
+    /// [`Ctx::scan_where`] for an `f` that reads no more of a lead than its
+    /// [`crate::escalation::brief`] (escalate-check, `list`): an unchanged open lead is
+    /// not opened, its brief comes from the scan index.
+    pub fn scan_brief<T: Send>(
+        &self,
+        want: crate::store::Want,
+        keep: impl Fn(&crate::store::index::Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked_brief(&self.rules, want, keep, f)
     }
 
     /// Commit the files a command wrote (when the workspace is a git work tree and

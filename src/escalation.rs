@@ -136,6 +136,36 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     })
 }
 
+/// The part of a lead [`evaluate`] reads, for the scan index to keep beside each open
+/// lead so escalate-check (and `list`, which reads only the record's fields) need not
+/// open the file: the record without its notes, address and phone, and of the history
+/// the handoffs (assigned, rejected, transferred), the escalations and the last movement,
+/// each without its free text. `evaluate(brief(l)) == evaluate(l)` at any `now` (tested).
+pub fn brief(lead: &Lead) -> Lead {
+    let last_movement = lead.history.iter().rposition(crate::lead::Event::is_movement);
+    let history = lead
+        .history
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            Some(*i) == last_movement
+                || matches!(
+                    e.event,
+                    EventKind::Assigned | EventKind::Rejected | EventKind::Transferred | EventKind::Escalated
+                )
+        })
+        .map(|(_, e)| crate::lead::Event {
+            to: e.to.clone(),
+            from: e.from.clone(),
+            rule: e.rule.clone(),
+            due: e.due,
+            clock: e.clock,
+            ..crate::lead::Event::new(e.at, &e.by, e.event)
+        })
+        .collect();
+    Lead { notes: None, service_address: None, primary_phone: None, history, ..lead.clone() }
+}
+
 /// What [`may_be_due`] needs of a lead: its status and where its clocks start (Unix
 /// seconds, rounded down), as the scan index keeps them.
 pub struct ClockStarts {
@@ -281,6 +311,58 @@ mod tests {
             .into_iter()
             .find(|d| d.rule.starts_with("climb"))
             .map(|d| (d.rule, d.escalate_to, d.reassign))
+    }
+
+    #[test]
+    fn the_brief_escalates_exactly_as_the_whole_lead() {
+        let rules =
+            climbing_rules("    repeat: 5m\n    limit: 3\n    levels:\n      - after: 45m\n        to: manager\n");
+        let ev = |at: &str, by: &str, rest: &str| format!("- at: 2026-11-24T{at}:00-06:00\n  by: {by}\n{rest}");
+        let history = [
+            ev("07:00", "ana", "  event: captured\n"),
+            ev(
+                "07:01",
+                "ana",
+                "  event: assigned\n  to: dev\n  rule: default\n  action: Call\n  due: 2026-11-24T08:00:00-06:00\n",
+            ),
+            ev("07:05", "dev", "  event: noted\n  text: |-\n    rang twice\n    no answer\n"),
+            ev("07:06", "dev", "  event: rejected\n  reason: Wrong area\n  missing:\n  - service_address\n"),
+            ev(
+                "07:20",
+                "system",
+                "  event: escalated\n  to: olive\n  rule: climb\n  reason: slow\n  clock: 2026-11-24T07:06:00-06:00\n",
+            ),
+            ev("07:30", "ana", "  event: assigned\n  to: sam\n  rule: default\n"),
+            ev("07:40", "sam", "  event: noted\n  text: call back after lunch\n"),
+            ev(
+                "08:10",
+                "system",
+                "  event: escalated\n  to: sam\n  rule: climb#2\n  clock: 2026-11-24T07:30:00-06:00\n",
+            ),
+        ]
+        .concat();
+        let mut seen = std::collections::BTreeSet::new();
+        for (status, owner, extra) in [
+            ("assigned", "owner: sam\n", ""),
+            ("accepted", "owner: sam\n", "next_action: Call back\nnext_action_due: 2026-11-24T09:00:00-06:00\n"),
+            ("intake", "", "notes: |-\n  two\n  lines\n"),
+        ] {
+            let yaml = format!(
+                "id: 20261124-k3f9qx2ab\nstatus: {status}\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nfull_name: Ann\nprimary_phone: '+13125550142'\nurgency: emergency\nservice_type: repair\n{extra}{owner}history:\n{history}"
+            );
+            let lead: Lead = serde_norway::from_str(&yaml).unwrap_or_else(|e| panic!("{e}: {yaml}"));
+            let small = brief(&lead);
+            assert!(small.history.len() < lead.history.len() && small.notes.is_none());
+            for hm in ["07:10", "07:35", "07:42", "07:47", "07:50", "08:15", "09:05", "12:00", "23:59"] {
+                let now = crate::clock::parse_now(&format!("2026-11-24T{hm}:00-06:00"), &rules.tz).unwrap();
+                let (a, b) = (evaluate(&rules, &lead, &now), evaluate(&rules, &small, &now));
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} at {hm}");
+                seen.extend(a.iter().map(|d| (d.rule.clone(), d.fired)));
+            }
+        }
+        // Not a vacuous match: rules came due, fired and not, the climbing one among them.
+        assert!(seen.iter().any(|(_, fired)| *fired) && seen.iter().any(|(_, fired)| !*fired), "{seen:?}");
+        assert!(seen.iter().any(|(rule, _)| rule.starts_with("climb")), "{seen:?}");
     }
 
     #[test]

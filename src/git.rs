@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+mod bulk;
 mod config;
 mod ewah;
 mod fast_commit;
@@ -225,13 +226,18 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     if files.is_empty() {
         return Ok(());
     }
-    if fast_commit::commit(root, files, author, message)? {
+    // Many files (an import) go into one pack; a few are written in-process.
+    let many = files.len() >= bulk::MANY;
+    if !many && fast_commit::commit(root, files, author, message)? {
         return Ok(());
     }
     let refs: Vec<&str> = files.iter().map(String::as_str).collect();
-    let stuck = unmerged(root, &refs)?;
+    let stuck = if many { bulk::unmerged_among(root, files)? } else { unmerged(root, &refs)? };
     if !stuck.is_empty() {
         bail!(unmerged_message(&stuck));
+    }
+    if many && bulk::commit(root, files, author, message)? {
+        return Ok(());
     }
     // The path list goes on stdin: an import or a migration names more files than an
     // argument list holds.

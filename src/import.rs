@@ -9,7 +9,7 @@
 //! whose phone is already on an open lead (or on an earlier row) is imported with a note,
 //! as capture does.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -21,6 +21,7 @@ use crate::import_map;
 use crate::intake;
 use crate::lead::LeadId;
 use crate::route::HandoffRequest;
+use crate::store::phone_index::PhoneBook;
 use crate::transaction::Transaction;
 
 #[derive(Debug, Serialize)]
@@ -74,7 +75,12 @@ pub fn import(
     };
     let mapping = import_map::build(header, &columns.map, &columns.set).map_err(refused)?;
     let mut outcome = Outcome { dry_run, mapping: mapping.describe(), ..Outcome::default() };
-    let mut phones_seen: BTreeMap<String, usize> = BTreeMap::new();
+    // Looked up once for the whole file: an import of 100k rows must not read the
+    // same-phone list, or count the open leads for routing, 100k times.
+    let mut batch = intake::Batch { phones: Some(PhoneBook::load(&ctx.ws)?), ..intake::Batch::default() };
+    // This file's earlier rows, by phone: their ids, and each id's row.
+    let mut rows_by_phone = PhoneBook::default();
+    let mut row_of: HashMap<LeadId, usize> = HashMap::new();
     for (n, (_, cells)) in records.iter().enumerate().skip(1) {
         let row = n + 1;
         if cells.iter().all(|c| c.trim().is_empty()) {
@@ -101,7 +107,7 @@ pub fn import(
         let result = (|| {
             let mut lead = intake::blank(ctx, by)?;
             intake::apply_fields(ctx, &mut lead, &record)?;
-            intake::save(ctx, tx, lead, by, &handoff, false, partial, dry_run)
+            intake::save_in(ctx, tx, &mut batch, lead, by, &handoff, false, partial, dry_run)
         })();
         match result {
             Ok(saved) => {
@@ -109,17 +115,16 @@ pub fn import(
                     .into_iter()
                     .map(|l| l.id.to_string())
                     .collect();
-                if let Some(digits) = saved.lead.primary_phone.as_deref().map(crate::phone::digits) {
-                    let earlier =
-                        phones_seen.iter().find(|(d, _)| crate::phone::same_number(d, &digits)).map(|(_, r)| r);
-                    match earlier {
-                        // Written rows are found through the index above; a dry run's are not.
-                        Some(earlier) if dry_run => same_phone.push(format!("row {earlier}")),
-                        Some(_) => {}
-                        None => {
-                            phones_seen.insert(digits, row);
-                        }
+                if let Some(phone) = saved.lead.primary_phone.as_deref() {
+                    let earlier = rows_by_phone.candidates(phone);
+                    if dry_run {
+                        // A dry run's rows have no file to name: the first earlier row.
+                        same_phone.extend(earlier.first().and_then(|id| row_of.get(id)).map(|r| format!("row {r}")));
+                    } else {
+                        same_phone.extend(earlier.iter().map(ToString::to_string));
                     }
+                    rows_by_phone.add(&saved.lead.id, phone);
+                    row_of.insert(saved.lead.id.clone(), row);
                 }
                 let fields = if dry_run {
                     Field::ALL

@@ -15,7 +15,7 @@ use crate::field::Field;
 use crate::lead::{Event, EventKind, Lead, LeadId, Status};
 use crate::phone;
 use crate::route::{self, HandoffRequest};
-use crate::store::phone_index;
+use crate::store::phone_index::{self, PhoneBook};
 use crate::transaction::Transaction;
 
 /// A lead with nothing but its id, capture time and capturer.
@@ -71,12 +71,36 @@ pub fn apply_fields(ctx: &Ctx, lead: &mut Lead, fields: &[(Field, String)]) -> R
     Ok(values.into_iter().filter_map(|(field, value)| field.set(lead, value).then_some(field)).collect())
 }
 
+/// What the saves of one transaction share when there are many (an import): the routing
+/// counts, and the same-phone list read once (`None`: each save looks it up on disk).
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub routing: route::Routing,
+    pub phones: Option<PhoneBook>,
+}
+
 /// Check, route if the SOP says so, and write `lead` in the caller's transaction.
 /// With `dry_run`, everything is checked and nothing is written.
 #[allow(clippy::too_many_arguments)]
 pub fn save(
     ctx: &Ctx,
     tx: &mut Transaction,
+    lead: Lead,
+    by: &str,
+    h: &HandoffRequest,
+    route: bool,
+    partial: bool,
+    dry_run: bool,
+) -> Result<Saved> {
+    save_in(ctx, tx, &mut Batch::default(), lead, by, h, route, partial, dry_run)
+}
+
+/// [`save`] as one of a batch of saves in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn save_in(
+    ctx: &Ctx,
+    tx: &mut Transaction,
+    batch: &mut Batch,
     mut lead: Lead,
     by: &str,
     h: &HandoffRequest,
@@ -114,17 +138,18 @@ pub fn save(
         ..Event::new(now, by, EventKind::Captured)
     });
     if must_route {
-        route::hand_off(ctx, &mut lead, h, by, !dry_run)?;
+        route::hand_off_in(ctx, &mut batch.routing, &mut lead, h, by, !dry_run)?;
     }
-    let same_phone = match &lead.primary_phone {
-        Some(p) => phone_index::candidates(&ctx.ws, p)?,
-        None => Vec::new(),
+    let same_phone = match (&lead.primary_phone, &batch.phones) {
+        (Some(p), Some(book)) => book.candidates(p),
+        (Some(p), None) => phone_index::candidates(&ctx.ws, p)?,
+        (None, _) => Vec::new(),
     };
     if dry_run {
-        let path = ctx.ws.lead_path(&lead.id);
+        let path = ctx.ws.sharded_path(&lead.id);
         return Ok(Saved { lead, path, missing, same_phone });
     }
-    while ctx.ws.lead_path(&lead.id).exists() {
+    while ctx.ws.sharded_path(&lead.id).exists() || ctx.ws.flat_path(&lead.id).exists() {
         lead.id = ctx.new_lead_id()?;
     }
     let path = tx.create(&lead)?;

@@ -123,8 +123,11 @@ impl Transaction<'_> {
     }
 
     fn remember(&mut self, path: &std::path::Path) {
-        if !self.before.iter().any(|(p, _)| p == path) {
-            self.before.push((path.to_path_buf(), std::fs::read(path).ok()));
+        let bytes = std::fs::read(path).ok();
+        // A file not there yet cannot have been remembered with other bytes (a transaction
+        // never deletes): no search, which would make an import of 100k leads quadratic.
+        if bytes.is_none() || !self.before.iter().any(|(p, _)| p == path) {
+            self.before.push((path.to_path_buf(), bytes));
         }
     }
 

@@ -68,7 +68,7 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
         };
         escalation::may_be_due(&ctx.rules, &starts, &ctx.now)
     };
-    let (found, errors) = ctx.scan_where(Want::Open, may_be_due, |lead| {
+    let (found, errors) = ctx.scan_brief(Want::Open, may_be_due, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
         (!due.is_empty()).then_some((lead.id, lead.full_name, due))
     })?;

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         read_limited(&args.file, 64 * 1024 * 1024).map_err(|e| refused(format!("{e:#}")))?
     };
     // One flush for the whole file, not two per row (100k rows: minutes of fsyncs).
-    let mut bulk = (!args.dry_run).then(|| crate::store::DeferredSync::start(&ctx.ws.root));
+    let mut bulk = (!args.dry_run).then(|| crate::store::DeferredSync::start(&ctx.ws));
     let outcome = {
         let mut tx = ctx.transaction(&by)?;
         // All or nothing (the default) checks every row first, writing nothing, then

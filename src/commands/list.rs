@@ -103,7 +103,7 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && args.owner.as_ref().is_none_or(|o| s.owner.as_ref() == Some(o))
             && (!args.overdue || (s.status != Status::Closed && s.next_action_due.is_some_and(|d| d <= now_s)))
     };
-    let (mut rows, errors) = ctx.scan_where(want, may_match, |l| {
+    let (mut rows, errors) = ctx.scan_brief(want, may_match, |l| {
         let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
             && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
             && (!args.overdue || is_overdue(&l, now));

@@ -51,6 +51,20 @@ pub fn read_limited(path: &Path, max: u64) -> Result<String> {
 /// A file the fast reader takes is one the writer reproduces byte for byte, so it reads
 /// exactly as serde_norway reads it; anything else is screened and parsed by serde_norway.
 pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
+    parse_lead_kind(text, false).map(|(lead, _)| lead)
+}
+
+/// [`parse_lead`], also saying whether the fast reader took the text as the writer's own
+/// bytes. `trusted`: these very bytes were found canonical before (the scan index says the
+/// file is unchanged since), so the fast reader's result is taken without the
+/// byte-for-byte check; anything it declines still goes the careful way.
+pub fn parse_lead_kind(text: &str, trusted: bool) -> Result<(Lead, bool), Problem> {
+    if trusted
+        && text.len() as u64 <= MAX_LEAD_BYTES
+        && let Some(lead) = super::fast_reader::parse(text).and_then(|v| serde_json::from_value::<Lead>(v).ok())
+    {
+        return Ok((lead, true));
+    }
     if let Some(line) = conflict_marker_line(text) {
         return Err(Problem {
             line: Some(line),
@@ -60,12 +74,12 @@ pub fn parse_lead(text: &str) -> Result<Lead, Problem> {
         });
     }
     if let Some(lead) = read_canonical(text) {
-        return Ok(lead);
+        return Ok((lead, true));
     }
     if let Some(p) = screen_lead(text) {
         return Err(p);
     }
-    serde_norway::from_str(text).map_err(|e| yaml_problem(&e))
+    serde_norway::from_str(text).map(|lead| (lead, false)).map_err(|e| yaml_problem(&e))
 }
 
 /// The lead in `text` when `text` is exactly what the writer makes of it; `None` sends the

@@ -3,7 +3,12 @@
 //! escalation clocks' start times, the next action's due time, the last event). A scan
 //! stats every file and re-reads only those whose stat changed (or that are new), so a
 //! hand edit, a `git pull` or a deleted file is always seen, and a year of closed leads
-//! costs a `stat` each instead of an open, a read and a parse.
+//! costs a `stat` each instead of an open, a read and a parse. For each open lead it also
+//! keeps the lead's [`crate::escalation::brief`] (the record without its long text, and
+//! the events the escalation clocks read): escalate-check and `list` use it instead of
+//! the file while the stat holds. A file the fast reader once took as the writer's own
+//! bytes is marked `canonical`, and re-parsed without the byte-for-byte check while its
+//! stat holds.
 //!
 //! `.handoff/index` is local state, never committed: a compact binary file (fixed-width
 //! numbers, length-prefixed text, a checksum at the end) written atomically after a scan
@@ -25,7 +30,7 @@ use crate::lead::{EventKind, Lead, Status};
 use crate::phone;
 
 const FILE: &str = "index";
-const MAGIC: &[u8; 8] = b"HOIDX01\n";
+const MAGIC: &[u8; 8] = b"HOIDX02\n";
 /// A file changed this close to the index's write may have changed again unseen.
 const RACY_NS: i64 = 2_000_000_000;
 /// Stands for "none" in the time fields.
@@ -71,6 +76,12 @@ pub struct Summary {
     pub movement_clock: i64,
     /// How many escalations the history records.
     pub escalations: u32,
+    /// The file was the writer's own bytes when read (the fast reader took it, checked
+    /// byte for byte): while its stat stays the same, scans parse it without the check.
+    pub canonical: bool,
+    /// An open lead's [`crate::escalation::brief`] as JSON: what escalate-check and `list`
+    /// read instead of the file while its stat stays the same.
+    pub brief: Option<Vec<u8>>,
 }
 
 impl Summary {
@@ -91,6 +102,10 @@ impl Summary {
             assignment_clock: last_of(&[EventKind::Assigned, EventKind::Transferred]),
             movement_clock: lead.last_movement().map_or(created, |e| secs(&e.at)),
             escalations: lead.history.iter().filter(|e| e.event == EventKind::Escalated).count() as u32,
+            canonical: false,
+            brief: (lead.status != Status::Closed)
+                .then(|| serde_json::to_vec(&crate::escalation::brief(lead)).ok())
+                .flatten(),
         }
     }
 }
@@ -125,13 +140,27 @@ impl Workspace {
     /// re-read the changed and new ones, forget the deleted ones, save if anything changed.
     /// In file name order, like [`Workspace::lead_files`].
     pub fn indexed_files(&self) -> Result<Vec<(LeadFile, Known)>> {
-        let files = self.lead_files()?;
+        Ok(self.indexed_files_marked()?.into_iter().map(|(f, k, _)| (f, k)).collect())
+    }
+
+    /// [`Workspace::indexed_files`], each file also marked `trusted` when its stat is the
+    /// one the index recorded and it was then the writer's own bytes (see
+    /// [`Summary::canonical`]): a scan may parse it without the byte-for-byte check.
+    pub fn indexed_files_marked(&self) -> Result<Vec<(LeadFile, Known, bool)>> {
+        let files = self.lead_files_stat()?;
+        self.remember_listing(&files);
         let (old, written_ns) = self.load_index();
         let leads = self.leads_dir();
+        let skip = leads.as_os_str().len() + 1;
         let names: Vec<String> = files
             .iter()
             .map(|f| {
-                f.path.strip_prefix(&leads).map_or_else(|_| f.path.display().to_string(), |p| p.display().to_string())
+                use std::os::unix::ffi::OsStrExt;
+                let bytes = f.path.as_os_str().as_bytes();
+                match (f.path.starts_with(&leads), bytes.get(skip..)) {
+                    (true, Some(rest)) => String::from_utf8_lossy(rest).into_owned(),
+                    _ => f.path.display().to_string(),
+                }
             })
             .collect();
         // Pair each file with its old entry: both lists are in the same order.
@@ -144,58 +173,59 @@ impl Workspace {
             }
             pairs.push((j < old.len() && old[j].name == *name).then_some(j));
         }
-        let work: Vec<(usize, &LeadFile)> = files.iter().enumerate().collect();
-        let fresh = super::scan::par_map(&work, |(i, file), buf| {
-            let previous = pairs[*i].map(|j| &old[j]);
-            let meta = fs::symlink_metadata(&file.path);
-            let stat = meta.as_ref().ok().map(Stat::of);
-            if let (Some(prev), Some(stat)) = (previous, stat)
-                && prev.stat == stat
-                && stat.mtime_ns.saturating_add(RACY_NS) < written_ns
-            {
-                return (prev.known.clone(), false);
-            }
-            let known = match read_into(file, buf).and_then(|text| self.parse_file(&file.path, text)) {
-                Ok(lead) => Known::Lead(Summary::of(&lead)),
+        // Each file with its old entry moved in (nothing cloned): what `stat` says now
+        // decides whether the entry still holds.
+        let mut old: Vec<Option<Entry>> = old.into_iter().map(Some).collect();
+        let old_len = old.len();
+        let work: Vec<(&LeadFile, Option<Entry>)> =
+            files.iter().zip(&pairs).map(|(f, p)| (f, p.and_then(|j| old[j].take()))).collect();
+        drop(old);
+        let fresh = super::scan::par_map_owned(work, |(file, previous), buf| {
+            // The stat taken before reading is the one recorded: a change made while the
+            // file is read then shows as a changed stat next time.
+            let stat = file.stat;
+            let previous = match previous {
+                Some(prev) if Some(prev.stat) == stat && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns => {
+                    let trusted = matches!(&prev.known, Known::Lead(s) if s.canonical);
+                    return (prev.known, false, trusted, stat);
+                }
+                other => other,
+            };
+            let known = match read_into(file, buf).and_then(|text| self.parse_file_kind(&file.path, text, false)) {
+                Ok((lead, canonical)) => Known::Lead(Summary { canonical, ..Summary::of(&lead) }),
                 Err(e) => Known::Bad(format!("{e:#}")),
             };
             let changed = previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none());
-            (known, changed)
+            (known, changed, false, stat)
         });
-        let changed = old.len() != files.len() || fresh.iter().any(|(_, c)| *c);
-        drop(old);
-        let out: Vec<(LeadFile, Known)> = files.into_iter().zip(fresh).map(|(f, (k, _))| (f, k)).collect();
+        let changed = old_len != files.len() || fresh.iter().any(|(_, c, _, _)| *c);
         if changed {
-            let entries: Vec<Entry> = out
+            let entries = names
                 .iter()
-                .zip(names)
-                .filter_map(|((file, known), name)| {
-                    let stat = Stat::of(&fs::symlink_metadata(&file.path).ok()?);
-                    Some(Entry { name, stat, known: known.clone() })
-                })
-                .collect();
+                .zip(&fresh)
+                .filter_map(|(name, (known, _, _, stat))| Some((name.as_str(), (*stat)?, known)));
             // A cache: if it cannot be written, the next scan reads the files again.
-            let _ = self.save_index(&entries);
+            let _ = self.save_index(entries);
         }
+        let out: Vec<(LeadFile, Known, bool)> =
+            files.into_iter().zip(fresh).map(|(f, (k, _, trusted, _))| (f, k, trusted)).collect();
         Ok(out)
     }
 
     /// The saved entries and when they were written (ns); empty when missing or corrupt.
     fn load_index(&self) -> (Vec<Entry>, i64) {
         let path = self.index_path();
-        let Ok(mut file) = File::open(&path) else { return (Vec::new(), 0) };
-        let written = file.metadata().map_or(0, |m| Stat::of(&m).mtime_ns);
-        let mut bytes = Vec::new();
-        if file.read_to_end(&mut bytes).is_err() {
-            return (Vec::new(), 0);
-        }
-        match decode(&bytes) {
-            Some(entries) => (entries, written),
+        let Ok(file) = File::open(&path) else { return (Vec::new(), 0) };
+        let Ok(meta) = file.metadata() else { return (Vec::new(), 0) };
+        // Read through a window, never the whole file at once: at 100k open leads the
+        // index is tens of MB, and the entries are all a scan needs to hold.
+        match decode_from(Source::File(file), meta.len()) {
+            Some(entries) => (entries, Stat::of(&meta).mtime_ns),
             None => (Vec::new(), 0),
         }
     }
 
-    fn save_index(&self, entries: &[Entry]) -> Result<()> {
+    fn save_index<'a>(&self, entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Result<()> {
         fs::create_dir_all(self.state_dir())?;
         let bytes = encode(entries);
         // Scans run without the lock: each writes its own temp file; the last rename wins,
@@ -217,22 +247,26 @@ impl Workspace {
     }
 }
 
-fn encode(entries: &[Entry]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entries.len() * 128 + 32);
+fn encode<'a>(entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 << 20);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-    for e in entries {
-        put_text(&mut out, &e.name);
-        for n in [e.stat.size as i64, e.stat.mtime_ns, e.stat.ctime_ns, e.stat.ino as i64] {
+    let count_at = out.len();
+    out.extend_from_slice(&0u64.to_le_bytes());
+    let mut count: u64 = 0;
+    for (name, stat, known) in entries {
+        count += 1;
+        put_text(&mut out, name);
+        for n in [stat.size as i64, stat.mtime_ns, stat.ctime_ns, stat.ino as i64] {
             out.extend_from_slice(&n.to_le_bytes());
         }
-        match &e.known {
+        match known {
             Known::Bad(message) => {
                 out.push(0);
                 put_text(&mut out, message);
             }
             Known::Lead(s) => {
                 out.push(1 + Status::ALL.iter().position(|st| *st == s.status).unwrap_or(0) as u8);
+                out.push(u8::from(s.canonical));
                 for n in [
                     s.created_at,
                     s.last_event_at,
@@ -244,18 +278,27 @@ fn encode(entries: &[Entry]) -> Vec<u8> {
                 ] {
                     out.extend_from_slice(&n.to_le_bytes());
                 }
-                for text in [&s.owner, &s.urgency, &s.phone] {
-                    match text {
-                        Some(t) => put_text(&mut out, t),
-                        None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
-                    }
+                for text in [s.owner.as_deref(), s.urgency.as_deref(), s.phone.as_deref()] {
+                    put_opt(&mut out, text.map(str::as_bytes));
                 }
+                put_opt(&mut out, s.brief.as_deref());
             }
         }
     }
+    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
     let sum = checksum(&out);
     out.extend_from_slice(&sum.to_le_bytes());
     out
+}
+
+fn put_opt(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    match bytes {
+        Some(b) if b.len() < u32::MAX as usize => {
+            out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        _ => out.extend_from_slice(&u32::MAX.to_le_bytes()),
+    }
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
@@ -264,15 +307,21 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(bytes);
 }
 
+#[cfg(test)]
 fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
-    let body_len = bytes.len().checked_sub(8)?;
-    let (body, sum) = bytes.split_at(body_len);
-    if !body.starts_with(MAGIC) || checksum(body).to_le_bytes() != sum {
+    decode_from(Source::Bytes(bytes.to_vec()), bytes.len() as u64)
+}
+
+/// The entries of an index of `len` bytes read from `source`; `None` when it is not a
+/// whole, undamaged index of this version.
+fn decode_from(source: Source, len: u64) -> Option<Vec<Entry>> {
+    let body_len = len.checked_sub(8)?;
+    let mut r = Reader { source, buf: Vec::new(), at: 0, end: 0, fed: 0, body_len, sum: Sum::new(body_len) };
+    if r.take(MAGIC.len())? != MAGIC {
         return None;
     }
-    let mut r = Reader { bytes: body, at: MAGIC.len() };
     let count = usize::try_from(r.i64()?).ok()?;
-    let mut entries = Vec::with_capacity(count.min(body.len() / 40));
+    let mut entries = Vec::with_capacity(count.min(usize::try_from(body_len / 40).ok()?));
     for _ in 0..count {
         let name = r.text()?;
         let stat = Stat { size: r.i64()? as u64, mtime_ns: r.i64()?, ctime_ns: r.i64()?, ino: r.i64()? as u64 };
@@ -281,6 +330,11 @@ fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
             Known::Bad(r.text()?)
         } else {
             let status = *Status::ALL.get(usize::from(tag) - 1)?;
+            let canonical = match r.byte()? {
+                0 => false,
+                1 => true,
+                _ => return None,
+            };
             let mut n = [0i64; 7];
             for slot in &mut n {
                 *slot = r.i64()?;
@@ -295,24 +349,81 @@ fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
                 assignment_clock: some(n[4]),
                 movement_clock: n[5],
                 escalations: u32::try_from(n[6]).ok()?,
+                canonical,
                 owner: r.opt_text()?,
                 urgency: r.opt_text()?,
                 phone: r.opt_text()?,
+                brief: r.opt_bytes()?,
             })
         };
         entries.push(Entry { name, stat, known });
     }
-    (r.at == body.len()).then_some(entries)
+    // The body ends here, and the checksum of all of it follows.
+    if r.fed_through() != body_len {
+        return None;
+    }
+    let sum = r.sum.finish();
+    let trailer = r.take(8)?;
+    (trailer == sum.to_le_bytes() && r.take(1).is_none()).then_some(entries)
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
+enum Source {
+    File(File),
+    #[cfg(test)]
+    Bytes(Vec<u8>),
+}
+
+/// Reads an index through a window, checksumming the body as it comes in.
+struct Reader {
+    source: Source,
+    buf: Vec<u8>,
     at: usize,
+    end: usize,
+    /// Bytes of the file taken into the window so far.
+    fed: u64,
+    body_len: u64,
+    sum: Sum,
 }
 
-impl Reader<'_> {
+impl Reader {
+    const WINDOW: usize = 1 << 20;
+
+    /// Bytes of the body consumed so far.
+    fn fed_through(&self) -> u64 {
+        self.fed - (self.end - self.at) as u64
+    }
+
     fn take(&mut self, n: usize) -> Option<&[u8]> {
-        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
+        if self.end - self.at < n {
+            self.buf.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
+            self.at = 0;
+            let want = n.max(Self::WINDOW);
+            if self.buf.len() < want {
+                self.buf.resize(want, 0);
+            }
+            while self.end < n {
+                let got = match &mut self.source {
+                    Source::File(f) => f.read(&mut self.buf[self.end..]).ok()?,
+                    #[cfg(test)]
+                    Source::Bytes(b) => {
+                        let start = usize::try_from(self.fed).ok()?;
+                        let k = b.len().saturating_sub(start).min(self.buf.len() - self.end);
+                        self.buf[self.end..self.end + k].copy_from_slice(&b[start..start + k]);
+                        k
+                    }
+                };
+                if got == 0 {
+                    return None;
+                }
+                // The body goes into the checksum; the trailer does not.
+                let body_left = usize::try_from(self.body_len.saturating_sub(self.fed)).unwrap_or(usize::MAX);
+                self.sum.feed(&self.buf[self.end..self.end + got.min(body_left)]);
+                self.fed += got as u64;
+                self.end += got;
+            }
+        }
+        let out = &self.buf[self.at..self.at + n];
         self.at += n;
         Some(out)
     }
@@ -329,6 +440,13 @@ impl Reader<'_> {
         let n = self.u32()? as usize;
         String::from_utf8(self.take(n)?.to_vec()).ok()
     }
+    fn opt_bytes(&mut self) -> Option<Option<Vec<u8>>> {
+        let n = self.u32()?;
+        if n == u32::MAX {
+            return Some(None);
+        }
+        self.take(n as usize).map(|b| Some(b.to_vec()))
+    }
     fn opt_text(&mut self) -> Option<Option<String>> {
         let n = self.u32()?;
         if n == u32::MAX {
@@ -338,24 +456,66 @@ impl Reader<'_> {
     }
 }
 
+/// [`checksum`] computed as the bytes come in.
+struct Sum {
+    h: u64,
+    tail: [u8; 8],
+    tail_len: usize,
+}
+
+impl Sum {
+    fn new(len: u64) -> Sum {
+        Sum { h: BASIS ^ len, tail: [0; 8], tail_len: 0 }
+    }
+
+    fn feed(&mut self, mut bytes: &[u8]) {
+        if self.tail_len > 0 {
+            let k = (8 - self.tail_len).min(bytes.len());
+            self.tail[self.tail_len..self.tail_len + k].copy_from_slice(&bytes[..k]);
+            self.tail_len += k;
+            bytes = &bytes[k..];
+            if self.tail_len < 8 {
+                return;
+            }
+            self.h = mix_word(self.h, u64::from_le_bytes(self.tail));
+            self.tail_len = 0;
+        }
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.h = mix_word(self.h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+        }
+        let rest = chunks.remainder();
+        self.tail[..rest.len()].copy_from_slice(rest);
+        self.tail_len = rest.len();
+    }
+
+    fn finish(&self) -> u64 {
+        self.tail[..self.tail_len].iter().fold(self.h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    }
+}
+
+const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+const PRIME: u64 = 0x0100_0000_01b3;
+
+fn mix_word(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(PRIME).rotate_left(29)
+}
+
 /// A fast 64-bit checksum (catches a torn or damaged file; not a defence against tampering,
 /// which the index need not resist: it only ever makes scans skip work).
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        h = (h ^ w).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
-    }
-    for &b in chunks.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    let mut sum = Sum::new(bytes.len() as u64);
+    sum.feed(bytes);
+    sum.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn encode_all(entries: &[Entry]) -> Vec<u8> {
+        encode(entries.iter().map(|e| (e.name.as_str(), e.stat, &e.known)))
+    }
 
     fn sample() -> Vec<Entry> {
         let stat =
@@ -376,6 +536,8 @@ mod tests {
                     assignment_clock: None,
                     movement_clock: 1_764_003_600,
                     escalations: 2,
+                    canonical: true,
+                    brief: Some(b"{}".to_vec()),
                 }),
             },
             Entry { name: "notes.yaml".to_owned(), stat, known: Known::Bad("leads/notes.yaml: not a lead".to_owned()) },
@@ -385,12 +547,27 @@ mod tests {
     #[test]
     fn entries_survive_the_round_trip() {
         let entries = sample();
-        assert_eq!(decode(&encode(&entries)), Some(entries));
+        assert_eq!(decode(&encode_all(&entries)), Some(entries));
+    }
+
+    #[test]
+    fn an_index_larger_than_the_read_window_reads_back_whole() {
+        let one = sample();
+        let entries: Vec<Entry> = (0..30_000)
+            .map(|i| Entry { name: format!("2026/11/20261124-{i:09}.yaml"), ..one[i % 2].clone() })
+            .collect();
+        let bytes = encode_all(&entries);
+        assert!(bytes.len() > 2 * Reader::WINDOW, "{}", bytes.len());
+        assert_eq!(checksum(&bytes[..bytes.len() - 8]).to_le_bytes(), bytes[bytes.len() - 8..]);
+        assert_eq!(decode(&bytes), Some(entries));
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 4;
+        assert_eq!(decode(&flipped), None);
     }
 
     #[test]
     fn a_damaged_index_is_refused_not_trusted() {
-        let bytes = encode(&sample());
+        let bytes = encode_all(&sample());
         for cut in [0, 7, 20, bytes.len() - 1] {
             assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
         }

@@ -51,6 +51,9 @@ pub fn shard_of(id: &LeadId) -> String {
 #[derive(Debug, Clone)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// The lead ids the last scan of this process listed (see [`Workspace::listed_ids`]);
+    /// forgotten when a lead is created.
+    listed: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Vec<LeadId>>>>>,
 }
 
 /// Held while a command reads, changes and commits leads.
@@ -86,7 +89,7 @@ impl Workspace {
 
     /// A workspace whose `leads/` is a real directory (never a link out of the workspace).
     fn checked(root: PathBuf) -> Result<Workspace> {
-        let ws = Workspace { root };
+        let ws = Workspace { root, listed: Default::default() };
         if fs::symlink_metadata(ws.leads_dir()).is_ok_and(|m| !m.is_dir()) {
             return Err(workspace(format!(
                 "{} is not a directory (a symbolic link?); handoff keeps leads in a real leads/ directory inside the workspace",
@@ -257,6 +260,21 @@ impl Workspace {
         Ok(self.lead_files()?.iter().filter_map(|f| f.path.file_stem()?.to_str()?.parse().ok()).collect())
     }
 
+    /// [`Workspace::ids`], taken from this process's last scan when there was one and no
+    /// lead was created since (a scan then a table of short ids lists `leads/` once).
+    pub fn listed_ids(&self) -> Result<std::sync::Arc<Vec<LeadId>>> {
+        if let Some(ids) = self.listed.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            return Ok(ids);
+        }
+        Ok(std::sync::Arc::new(self.ids()?))
+    }
+
+    /// Remember the ids a scan listed, for [`Workspace::listed_ids`].
+    fn remember_listing(&self, files: &[scan::LeadFile]) {
+        let ids = files.iter().filter_map(|f| f.path.file_stem()?.to_str()?.parse().ok()).collect();
+        *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::sync::Arc::new(ids));
+    }
+
     /// Read one lead by id. A missing file is a refusal (unknown id); a corrupt one exit 3.
     pub fn read(&self, id: &LeadId) -> Result<Lead> {
         let path = self.lead_path(id);
@@ -274,8 +292,14 @@ impl Workspace {
 
     /// Parse the text of a lead file, checking that it holds the lead it is named for.
     fn parse_file(&self, path: &Path, text: &str) -> Result<Lead> {
+        self.parse_file_kind(path, text, false).map(|(lead, _)| lead)
+    }
+
+    /// [`Workspace::parse_file`], also saying whether the text was the writer's own bytes;
+    /// `trusted` as in [`format::parse_lead_kind`].
+    fn parse_file_kind(&self, path: &Path, text: &str, trusted: bool) -> Result<(Lead, bool)> {
         let rel = self.relative(path);
-        let lead = parse_lead(text)
+        let (lead, canonical) = format::parse_lead_kind(text, trusted)
             .map_err(|p| workspace(format!("{}; fix the file by hand, then run `handoff validate`", p.render(&rel))))?;
         let expected = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         if lead.id.as_str() != expected {
@@ -292,13 +316,29 @@ impl Workspace {
                 shard_of(&lead.id)
             )));
         }
-        Ok(lead)
+        Ok((lead, canonical))
     }
 
     /// Write a lead atomically. The caller holds the workspace lock (a `Transaction`);
     /// `phone_before` is the lead's phone as read, so the index learns only a new number.
     pub fn write(&self, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let path = self.lead_path(&lead.id);
+        self.write_at(path, lead, phone_before)
+    }
+
+    /// Write a new lead (in its capture month's directory); refuses to replace an existing file.
+    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
+        *self.listed.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let path = self.sharded_path(&lead.id);
+        for existing in [&path, &self.flat_path(&lead.id)] {
+            if existing.exists() {
+                return Err(workspace(format!("{} exists already", self.relative(existing))));
+            }
+        }
+        self.write_at(path, lead, None)
+    }
+
+    fn write_at(&self, path: PathBuf, lead: &Lead, phone_before: Option<&str>) -> Result<PathBuf> {
         let text = serialize_lead(lead)?;
         if text.len() as u64 > MAX_LEAD_BYTES {
             // A file past the read limit could never be read again: refuse the write.
@@ -309,24 +349,13 @@ impl Workspace {
                 text.len()
             )));
         }
-        let fresh = phone_index::is_fresh(self);
+        let fresh = phone_index::fresh_before_write(self);
         if let Some(dir) = path.parent().filter(|d| !d.is_dir()) {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         write_atomic_mode(&path, text.as_bytes(), self.lead_file_mode())?;
         self.after_write(lead, phone_before, fresh, &path)?;
         Ok(path)
-    }
-
-    /// Write a new lead; refuses to replace an existing file.
-    pub fn create(&self, lead: &Lead) -> Result<PathBuf> {
-        let path = self.lead_path(&lead.id);
-        if path.exists() {
-            return Err(workspace(format!("{} exists already", self.relative(&path))));
-        }
-        let dir = path.parent().unwrap_or(&path);
-        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        self.write(lead, None)
     }
 
     /// The one hook every lead write runs: keeps the local indexes in step with the files.

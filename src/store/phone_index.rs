@@ -13,10 +13,12 @@
 //! warning it feeds is advice, never a gate, so a missed match costs a repeated question,
 //! not a lead.
 
+use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
@@ -116,6 +118,15 @@ fn read_stamp(ws: &Workspace) -> String {
     fs::read_to_string(stamp_path(ws)).unwrap_or_default()
 }
 
+/// Whether the list matches the files before a write (see [`carry_stamp`]); while writes
+/// are deferred, as it was when they started.
+pub fn fresh_before_write(ws: &Workspace) -> bool {
+    match &*pending() {
+        Some(p) if p.root == ws.root => p.was_fresh,
+        _ => is_fresh(ws),
+    }
+}
+
 /// After handoff itself wrote `written`, keep a list that was fresh before (`was_fresh`)
 /// fresh: the listed directories' new times, and the written file's month and year
 /// directories when the write created them. The caller holds the workspace lock.
@@ -123,11 +134,22 @@ pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
     if !was_fresh {
         return;
     }
-    let mut dirs = stamp_dirs(ws, &read_stamp(ws));
     let month = written.parent();
-    for dir in [month.and_then(Path::parent), month].into_iter().flatten() {
-        if dir.starts_with(ws.leads_dir()) && !dirs.iter().any(|d| d == dir) {
-            dirs.push(dir.to_path_buf());
+    let new_dirs = [month.and_then(Path::parent), month].into_iter().flatten();
+    let new_dirs = new_dirs.filter(|d| d.starts_with(ws.leads_dir())).map(Path::to_path_buf);
+    if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
+        p.dirs.extend(new_dirs);
+        return;
+    }
+    write_carried_stamp(ws, new_dirs);
+}
+
+/// The stamp with the listed directories' times now, `more` added to them.
+fn write_carried_stamp(ws: &Workspace, more: impl IntoIterator<Item = PathBuf>) {
+    let mut dirs = stamp_dirs(ws, &read_stamp(ws));
+    for dir in more {
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
         }
     }
     let stamp = stamp_of(ws, &dirs);
@@ -135,6 +157,61 @@ pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
         // A cache: if this write is lost the list is rebuilt, so no fsync.
         write_stamp(ws, &stamp);
     }
+}
+
+/// The index updates of a bulk write (an import), held until it is done: then each
+/// bucket is appended to once and the stamp carried once, not 100k times each.
+#[derive(Default)]
+struct Pending {
+    root: PathBuf,
+    /// The list matched the files when the writes started.
+    was_fresh: bool,
+    /// The directories written to.
+    dirs: std::collections::BTreeSet<PathBuf>,
+    /// `digits id` lines by bucket.
+    lines: std::collections::BTreeMap<String, String>,
+}
+
+/// Held updates; a process writes one workspace at a time (under its lock).
+static PENDING: Mutex<Option<Pending>> = Mutex::new(None);
+
+fn pending() -> std::sync::MutexGuard<'static, Option<Pending>> {
+    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Hold the index updates of the writes to come until [`flush`] (or [`discard`]). The
+/// caller holds the workspace lock.
+pub fn defer(ws: &Workspace) {
+    let was_fresh = index_dir(ws).is_dir() && is_fresh(ws);
+    *pending() = Some(Pending { root: ws.root.clone(), was_fresh, ..Pending::default() });
+}
+
+/// Apply the held updates: append each bucket's new lines, carry the stamp. A crash
+/// before this leaves the stamp behind the directories, so the list is rebuilt.
+pub fn flush(ws: &Workspace) -> Result<()> {
+    let Some(p) = pending().take().filter(|p| p.root == ws.root) else { return Ok(()) };
+    if !index_dir(ws).is_dir() {
+        return Ok(());
+    }
+    for (bucket, lines) in &p.lines {
+        let path = index_dir(ws).join(bucket);
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(super::LEAD_FILE_MODE)
+            .open(&path)
+            .and_then(|mut f| f.write_all(lines.as_bytes()))
+            .with_context(|| format!("cannot append to {}", path.display()))?;
+    }
+    if p.was_fresh {
+        write_carried_stamp(ws, p.dirs);
+    }
+    Ok(())
+}
+
+/// Forget the held updates (the writes were undone, or failed half way).
+pub fn discard() {
+    pending().take();
 }
 
 /// Ids of leads that may have this phone number, a local number (no area code) matching
@@ -157,9 +234,69 @@ pub fn candidates(ws: &Workspace, phone: &str) -> Result<Vec<LeadId>> {
         .collect())
 }
 
+/// The whole same-phone list in memory, for many lookups in one transaction (an import
+/// checks every row): read once, then each lookup is a hash probe, not a bucket read.
+#[derive(Debug, Default)]
+pub struct PhoneBook {
+    /// `digits id` pairs by the numbers' last [`phone::LOCAL_DIGITS`] digits, which any two
+    /// numbers `phone::same_number` matches share.
+    by_tail: HashMap<String, Vec<(String, LeadId)>>,
+}
+
+impl PhoneBook {
+    /// Read the list (rebuilt first when stale). The caller holds the workspace lock.
+    pub fn load(ws: &Workspace) -> Result<PhoneBook> {
+        let buckets = if !index_dir(ws).is_dir() || !is_fresh(ws) {
+            rebuild(ws, &dir_stamp(ws))?
+        } else {
+            (0..100)
+                .map(|n| format!("{n:02}"))
+                .map(|name| {
+                    let text = read_limited(&index_dir(ws).join(&name), 64 * 1024 * 1024).unwrap_or_default();
+                    (name, text)
+                })
+                .collect()
+        };
+        let mut book = PhoneBook::default();
+        for text in buckets.values() {
+            for (digits, id) in text.lines().filter_map(|line| line.split_once(' ')) {
+                if let Ok(id) = id.parse() {
+                    book.insert(digits.to_owned(), id);
+                }
+            }
+        }
+        Ok(book)
+    }
+
+    /// Add lead `id` with `phone` to the book (not to the list on disk).
+    pub fn add(&mut self, id: &LeadId, phone: &str) {
+        self.insert(phone::digits(phone), id.clone());
+    }
+
+    fn insert(&mut self, digits: String, id: LeadId) {
+        self.by_tail.entry(tail(&digits).to_owned()).or_default().push((digits, id));
+    }
+
+    /// Ids of leads that may have this phone number, as [`candidates`] finds them.
+    pub fn candidates(&self, phone: &str) -> Vec<LeadId> {
+        let digits = phone::digits(phone);
+        let Some(list) = self.by_tail.get(tail(&digits)) else { return Vec::new() };
+        list.iter().filter(|(d, _)| phone::same_number(d, &digits)).map(|(_, id)| id.clone()).collect()
+    }
+}
+
+/// The last [`phone::LOCAL_DIGITS`] digits of a number (all of a shorter one).
+fn tail(digits: &str) -> &str {
+    &digits[digits.len().saturating_sub(phone::LOCAL_DIGITS)..]
+}
+
 /// Record that lead `id` has `phone`. The caller holds the workspace lock.
 pub fn add(ws: &Workspace, id: &LeadId, phone: &str) -> Result<()> {
     let digits = phone::digits(phone);
+    if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
+        p.lines.entry(bucket(&digits)).or_default().push_str(&format!("{digits} {id}\n"));
+        return Ok(());
+    }
     if !index_dir(ws).is_dir() {
         // No index yet: the next lookup builds it from the files, this lead included.
         return Ok(());
@@ -206,6 +343,10 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
     }
     if !stamp.is_empty() {
         write_stamp(ws, stamp);
+    }
+    if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
+        // Held updates are in the rebuilt list; later writes carry its stamp.
+        *p = Pending { root: p.root.clone(), was_fresh: !stamp.is_empty(), ..Pending::default() };
     }
     Ok(buckets)
 }

@@ -17,29 +17,61 @@ impl Workspace {
     /// capture date, so oldest first): `leads/YYYY/MM/*.yaml` and, in a workspace not
     /// migrated yet, `leads/*.yaml` (badly named files included, which `validate` reports).
     pub fn lead_files(&self) -> Result<Vec<LeadFile>> {
+        self.list_lead_files(false)
+    }
+
+    /// [`Workspace::lead_files`], each with its `stat` taken in the listing (relative to
+    /// the open directory, so no path is walked again): what the scan index checks.
+    pub fn lead_files_stat(&self) -> Result<Vec<LeadFile>> {
+        self.list_lead_files(true)
+    }
+
+    fn list_lead_files(&self, stat: bool) -> Result<Vec<LeadFile>> {
         let dir = self.leads_dir();
         let mut files = Vec::new();
         if !dir.is_dir() {
             return Ok(files);
         }
         let mut shards = Vec::new();
-        list_yaml(&dir, &mut files, |name, is_dir| {
+        list_yaml(&dir, &mut files, stat, |name, is_dir| {
             if is_dir && name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()) {
                 shards.push(dir.join(name));
             }
         })?;
+        shards.sort();
+        let mut months = Vec::new();
         for year in shards {
-            let mut months = Vec::new();
-            list_yaml(&year, &mut Vec::new(), |name, is_dir| {
+            let mut these = Vec::new();
+            list_yaml(&year, &mut Vec::new(), false, |name, is_dir| {
                 if is_dir && name.len() == 2 && name.bytes().all(|b| b.is_ascii_digit()) {
-                    months.push(year.join(name));
+                    these.push(year.join(name));
                 }
             })?;
-            for month in months {
-                list_yaml(&month, &mut files, |_, _| {})?;
-            }
+            these.sort();
+            months.extend(these);
         }
-        files.sort_unstable_by(|a, b| a.path.file_name().cmp(&b.path.file_name()).then_with(|| a.path.cmp(&b.path)));
+        // The month directories on all cores, each sorted on its thread.
+        let listed = par_map_owned(months, |month, _| {
+            let mut found = Vec::new();
+            list_yaml(&month, &mut found, stat, |_, _| {}).map(|()| {
+                found.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+                found
+            })
+        });
+        files.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+        let mut flat = files;
+        let mut files =
+            Vec::with_capacity(flat.len() + listed.iter().map(|l| l.as_ref().map_or(0, Vec::len)).sum::<usize>());
+        for month in listed {
+            files.extend(month?);
+        }
+        // Months in order hold ids in order, as ids start with their capture date; files in
+        // the flat layout or in the wrong month need the full sort.
+        let in_order = |files: &[LeadFile]| files.windows(2).all(|w| order(&w[0], &w[1]).is_le());
+        if !flat.is_empty() || !in_order(&files) {
+            files.append(&mut flat);
+            files.sort_unstable_by(order);
+        }
         Ok(files)
     }
 
@@ -55,7 +87,7 @@ impl Workspace {
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, |_| true, |_| true, f)
+        self.scan_filtered(want, |_| true, |_| true, false, f)
     }
 
     /// [`Workspace::scan_map`] that also passes over every lead whose index summary
@@ -67,7 +99,7 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, keep, |_| true, f)
+        self.scan_filtered(want, keep, |_| true, false, f)
     }
 
     /// [`Workspace::scan_map`], parsing only the files whose text `may_match` admits (a
@@ -78,33 +110,47 @@ impl Workspace {
         may_match: impl Fn(&str) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, |_| true, may_match, f)
+        self.scan_filtered(want, |_| true, may_match, false, f)
     }
 
     /// The scan behind the others: the index's summary first (`want`, `keep`), then the
-    /// file's text (`may_match`), then the parsed lead (`f`).
+    /// file's text (`may_match`), then the parsed lead (`f`). `brief`: `f` reads no more of
+    /// a lead than its [`crate::escalation::brief`] holds (the record's fields but notes,
+    /// address and phone; the handoff and escalation events and the last movement), so an
+    /// unchanged file is not opened: `f` gets the brief the index keeps.
     fn scan_filtered<T: Send>(
         &self,
         want: Want,
         keep: impl Fn(&Summary) -> bool + Sync,
         may_match: impl Fn(&str) -> bool + Sync,
+        brief: bool,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        let indexed = self.indexed_files()?;
-        let todo: Vec<&(LeadFile, Known)> = indexed
+        let indexed = self.indexed_files_marked()?;
+        let todo: Vec<&(LeadFile, Known, bool)> = indexed
             .iter()
-            .filter(|(_, known)| match known {
+            .filter(|(_, known, _)| match known {
                 Known::Lead(s) => !want.skips_summary(s) && keep(s),
                 Known::Bad(_) => true,
             })
             .collect();
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
-        let results = par_map(&todo, |(file, known), buf| {
+        let results = par_map(&todo, |(file, known, trusted), buf| {
             if let Known::Bad(message) = known {
                 return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
             }
-            let parsed = read_into(file, buf)
-                .and_then(|text| if may_match(text) { self.parse_file(&file.path, text).map(&f) } else { Ok(None) });
+            if let (true, true, Known::Lead(Summary { brief: Some(bytes), .. })) = (brief, *trusted, known)
+                && let Ok(lead) = serde_json::from_slice::<Lead>(bytes)
+            {
+                return f(lead).map(Ok);
+            }
+            let parsed = read_into(file, buf).and_then(|text| {
+                if may_match(text) {
+                    self.parse_file_kind(&file.path, text, *trusted).map(|(l, _)| f(l))
+                } else {
+                    Ok(None)
+                }
+            });
             match parsed {
                 Ok(Some(value)) => Some(Ok(value)),
                 Ok(None) => None,
@@ -143,16 +189,45 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_checked_inner(rules, want, keep, false, f)
+    }
+
+    /// [`Workspace::scan_checked_where`] for an `f` that reads no more of a lead than its
+    /// [`crate::escalation::brief`]: unchanged open leads are read from the index.
+    pub fn scan_checked_brief<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_checked_inner(rules, want, keep, true, f)
+    }
+
+    fn scan_checked_inner<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        keep: impl Fn(&Summary) -> bool + Sync,
+        brief: bool,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
         let misfits = std::sync::Mutex::new(Vec::new());
-        let (kept, mut errors) = self.scan_where(want, keep, |mut lead| {
-            let problems = fit_vocabulary(rules, &mut lead);
-            if !problems.is_empty() {
-                let file = self.relative(&self.lead_path(&lead.id));
-                let message = format!("{file}: {}; fix the file, then run `handoff validate`", problems.join("; "));
-                misfits.lock().unwrap_or_else(|p| p.into_inner()).push(ScanError { file, message });
-            }
-            f(lead)
-        })?;
+        let (kept, mut errors) = self.scan_filtered(
+            want,
+            keep,
+            |_| true,
+            brief,
+            |mut lead| {
+                let problems = fit_vocabulary(rules, &mut lead);
+                if !problems.is_empty() {
+                    let file = self.relative(&self.lead_path(&lead.id));
+                    let message = format!("{file}: {}; fix the file, then run `handoff validate`", problems.join("; "));
+                    misfits.lock().unwrap_or_else(|p| p.into_inner()).push(ScanError { file, message });
+                }
+                f(lead)
+            },
+        )?;
         errors.extend(misfits.into_inner().unwrap_or_else(|p| p.into_inner()));
         errors.sort_by(|a, b| a.file.cmp(&b.file));
         Ok((kept, errors))
@@ -169,17 +244,31 @@ impl Workspace {
 /// `f` over `items` on several threads (reading files is mostly waiting on the kernel, so
 /// more threads than cores pay), results in the items' order. `f` gets a reusable buffer.
 pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
+    par_map_owned(items.iter().collect(), |item, buf| f(item, buf))
+}
+
+/// [`par_map`] that hands `f` each item by value.
+pub fn par_map_owned<I: Send, T: Send>(items: Vec<I>, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cores * 4).clamp(2, 16);
     let chunk = items.len().div_ceil(threads).max(256);
+    let mut parts_in: Vec<Vec<I>> = Vec::with_capacity(threads);
+    let mut rest = items.into_iter();
+    loop {
+        let part: Vec<I> = rest.by_ref().take(chunk).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts_in.push(part);
+    }
     let parts: Vec<Vec<T>> = std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
+        let handles: Vec<_> = parts_in
+            .into_iter()
             .map(|part| {
                 let f = &f;
                 s.spawn(move || {
                     let mut buf = Vec::with_capacity(8 * 1024);
-                    part.iter().map(|item| f(item, &mut buf)).collect::<Vec<T>>()
+                    part.into_iter().map(|item| f(item, &mut buf)).collect::<Vec<T>>()
                 })
             })
             .collect();
@@ -188,9 +277,10 @@ pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T 
     parts.into_iter().flatten().collect()
 }
 
-/// Push the `.yaml` files of `dir` (no dot files) onto `files`; tell `sub` of every other
-/// entry's name and whether it is a real directory (links are never followed).
-fn list_yaml(dir: &std::path::Path, files: &mut Vec<LeadFile>, mut sub: impl FnMut(&str, bool)) -> Result<()> {
+/// Push the `.yaml` files of `dir` (no dot files) onto `files`, with their stat when
+/// `stat` asks; tell `sub` of every other entry's name and whether it is a real directory
+/// (links are never followed).
+fn list_yaml(dir: &Path, files: &mut Vec<LeadFile>, stat: bool, mut sub: impl FnMut(&str, bool)) -> Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let name = entry.file_name();
@@ -199,12 +289,21 @@ fn list_yaml(dir: &std::path::Path, files: &mut Vec<LeadFile>, mut sub: impl FnM
         if !name.starts_with('.') && name.ends_with(".yaml") {
             // The listing's type, not the target's: a link is never followed.
             let symlink = kind.is_some_and(|t| t.is_symlink());
-            files.push(LeadFile { path: entry.path(), symlink });
+            let path = entry.path();
+            let name_at = path.as_os_str().len() - entry.file_name().len();
+            // `DirEntry::metadata` does not follow links (an lstat at the open directory).
+            let stat = if stat { entry.metadata().ok().map(|m| super::index::Stat::of(&m)) } else { None };
+            files.push(LeadFile { path, symlink, name_at, stat });
         } else {
             sub(&name, kind.is_some_and(|t| t.is_dir()));
         }
     }
     Ok(())
+}
+
+/// Index order: file name (the id, so capture date), then the whole path.
+fn order(a: &LeadFile, b: &LeadFile) -> std::cmp::Ordering {
+    a.name().cmp(b.name()).then_with(|| a.path.cmp(&b.path))
 }
 
 /// A `.yaml` file in `leads/`, as the directory listing describes it.
@@ -213,6 +312,18 @@ pub struct LeadFile {
     pub path: PathBuf,
     /// The listing says it is a symbolic link (never followed).
     pub symlink: bool,
+    /// Where the file name starts in `path`.
+    name_at: usize,
+    /// What `stat` said in the listing ([`Workspace::lead_files_stat`]), when asked.
+    pub stat: Option<super::index::Stat>,
+}
+
+impl LeadFile {
+    /// The file name's bytes (the id and `.yaml`).
+    pub fn name(&self) -> &[u8] {
+        use std::os::unix::ffi::OsStrExt;
+        &self.path.as_os_str().as_bytes()[self.name_at..]
+    }
 }
 
 /// Read a lead file into `buf` and return it as text: no symlinks, no oversized files,
@@ -407,6 +518,38 @@ pub struct ScanError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unchanged_open_lead_comes_from_the_index_brief() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.yaml"), "").unwrap();
+        let ws = Workspace::discover(Some(dir.path()), dir.path()).unwrap();
+        let rules = crate::rules::Rules::parse(&crate::rules::default_rules("America/Chicago")).unwrap();
+        let lead: Lead = serde_norway::from_str(
+            "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nnotes: kept in the file\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  event: captured\n",
+        )
+        .unwrap();
+        let path = ws.create(&lead).unwrap();
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        let notes = |brief: bool| {
+            let scan = |l: Lead| Some(l.notes);
+            let (found, errors) = if brief {
+                ws.scan_checked_brief(&rules, Want::Open, |_| true, scan).unwrap()
+            } else {
+                ws.scan_checked_where(&rules, Want::Open, |_| true, scan).unwrap()
+            };
+            assert!(errors.is_empty(), "{errors:?}");
+            found
+        };
+        let from_file = vec![Some("kept in the file".to_owned())];
+        assert_eq!(notes(true), from_file, "the first scan reads the file (and indexes it)");
+        assert_eq!(notes(true), vec![None], "then the brief, which leaves the notes out");
+        assert_eq!(notes(false), from_file, "a scan that needs the whole lead still reads the file");
+        // A hand edit changes the stat: the file is read again.
+        std::fs::write(&path, std::fs::read_to_string(&path).unwrap().replace("kept in", "edited in")).unwrap();
+        assert_eq!(notes(true), vec![Some("edited in the file".to_owned())]);
+    }
 
     #[test]
     fn closed_leads_are_skipped_from_their_status_line() {

@@ -213,3 +213,62 @@ fn commits_touch_only_the_changed_paths_and_leave_git_status_clean() {
     }
     env.git(&["fsck", "--strict", "--no-progress"]);
 }
+
+#[test]
+fn escalate_check_and_list_read_unchanged_leads_from_the_index_exactly_as_from_the_files() {
+    let env = TestEnv::new();
+    let at = |hm: &str| format!("2026-11-24T{hm}:00-06:00");
+    let run = |who: &str, when: &str, args: &[&str]| {
+        env.as_(who, args).env("HANDOFF_NOW", when).assert().success();
+    };
+    let routed = ["--next-action", "Call", "--due", "+1h"];
+    let with = |extra: &[&'static str]| [extra, &routed[..]].concat();
+    let hot = env.capture(&with(&["--urgency", "emergency", "--to", "dev", "--phone", "(312) 555-0101"]));
+    let accepted = env.capture(&with(&["--to", "sam", "--phone", "(312) 555-0102", "--name", "Ann Plain"]));
+    run("sam", &at("07:10"), &["accept", &accepted, "--yes"]);
+    run("sam", &at("07:20"), &["note", &accepted, "left a voicemail"]);
+    let rejected = env.capture(&with(&["--to", "dev", "--phone", "(312) 555-0103"]));
+    run("dev", &at("07:05"), &["reject", &rejected, "--reason", "Wrong area"]);
+    run("ana", &at("07:30"), &["assign", &rejected, "--to", "sam", "--next-action", "Call", "--due", "+1h"]);
+    let moved = env.capture(&with(&["--to", "dev", "--phone", "(312) 555-0104", "--urgency", "low"]));
+    run("dev", &at("07:06"), &["accept", &moved, "--yes"]);
+    run("dev", &at("07:40"), &["transfer", &moved, "--to", "sam", "--reason", "Needs a quote first"]);
+    let _unowned = env.capture(&["--phone", "(312) 555-0105", "--notes", "long notes\nover two lines"]);
+    let closed = env.capture(&with(&["--to", "dev", "--phone", "(312) 555-0106"]));
+    run("dev", &at("07:08"), &["accept", &closed, "--yes"]);
+    run("dev", &at("07:50"), &["close", &closed, "--outcome", "booked"]);
+    // Escalations recorded by cron on the way, so some are fired and some new.
+    for when in [at("08:00"), at("11:00")] {
+        env.cmd(&["escalate-check"]).env("HANDOFF_NOW", &when).assert().code(predicates::ord::lt(4));
+    }
+    // Files last changed an hour before any scan: the index trusts them (no racy re-read).
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for path in env.lead_files() {
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+    }
+    let index = env.root().join(".handoff/index");
+    let commands: [&[&str]; 4] = [
+        &["escalate-check", "--dry-run", "--json"],
+        &["list", "--json"],
+        &["list", "--overdue", "--json"],
+        &["list", "--all", "--json"],
+    ];
+    for when in
+        [at("12:00"), at("18:30"), "2026-11-25T09:00:00-06:00".to_owned(), "2026-12-02T09:00:00-06:00".to_owned()]
+    {
+        for args in commands {
+            let out = |env: &TestEnv| {
+                let o = env.as_("olive", args).env("HANDOFF_NOW", &when).output().unwrap();
+                assert!(o.status.code().is_some_and(|c| c < 4), "{args:?}: {}", stderr(&o));
+                String::from_utf8(o.stdout).unwrap()
+            };
+            let _ = std::fs::remove_file(&index);
+            let cold = out(&env); // every lead read from its file
+            let warm = out(&env); // unchanged open leads read from the index
+            let again = out(&env);
+            assert_eq!(warm, cold, "{args:?} at {when}");
+            assert_eq!(again, cold, "{args:?} at {when}");
+        }
+    }
+    assert!(std::fs::read_to_string(env.lead_path(&hot)).unwrap().contains("escalated"));
+}
