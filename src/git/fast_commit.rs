@@ -143,18 +143,20 @@ fn commit_plain(
             Ok(())
         });
         let mut index = index_job.join().map_err(|_| anyhow::anyhow!("reading the git index failed"))??;
-        let stuck = match &index {
-            Opened::Ready(ix) => ix.unmerged(files),
-            Opened::Git { .. } => super::unmerged(top, &files.iter().map(String::as_str).collect::<Vec<_>>())?,
+        let (stuck, flagged) = match &index {
+            Opened::Ready(ix) => (ix.unmerged(files), files.iter().any(|f| ix.has_special_flags(f))),
+            Opened::Git { .. } => index_says(top, files)?,
         };
         if !stuck.is_empty() {
             let _ = store_job.join();
             bail!(super::unmerged_message(&stuck));
         }
-        // Flags git alone handles, or a hook git runs when it writes the index.
-        if let Opened::Ready(ix) = &index
-            && (files.iter().any(|f| ix.has_special_flags(f)) || repo.has_hook("post-index-change"))
-        {
+        // Flags `git add` handles its own way (and `git update-index` otherwise).
+        if flagged {
+            return Ok(false);
+        }
+        // A hook git runs when it writes the index.
+        if matches!(index, Opened::Ready(_)) && repo.has_hook("post-index-change") {
             index = Opened::Git { resplit: false };
         }
         // The committer as git would name it, read from its config files; else git names it.
@@ -314,9 +316,12 @@ fn commit_via_git(
     if !out.status.success() || parse_hex(head).is_none() {
         return Ok(false);
     }
-    let stuck = super::unmerged(top, &files.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let (stuck, flagged) = index_says(top, files)?;
     if !stuck.is_empty() {
         bail!(super::unmerged_message(&stuck));
+    }
+    if flagged {
+        return Ok(false);
     }
     // A big index not yet in split mode is split once (git then keeps it so, re-splitting
     // by itself now and then); asking on every commit would rewrite the shared part each time.
@@ -336,6 +341,36 @@ fn commit_via_git(
     update_ref(top, &new, head, message)?;
     gc_if_due(top, &odb_dir, GC_AUTO);
     Ok(true)
+}
+
+/// What git's index holds for `files`, as `git ls-files` reads it: the unmerged ones, and
+/// whether any is flagged assume-unchanged or skip-worktree. `git update-index` would
+/// keep such an entry's old blob or drop it, where `git add` and `git commit --only`
+/// commit the change and clear the flag, or refuse: those are left to `git commit`.
+fn index_says(top: &Path, files: &[String]) -> Result<(Vec<String>, bool)> {
+    let out = git(top)
+        .args(["ls-files", "-s", "-v", "-z", "--"])
+        .args(files)
+        .stderr(Stdio::piped())
+        .output()
+        .context("cannot run git ls-files")?;
+    if !out.status.success() {
+        bail!("git ls-files failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let mut stuck: Vec<String> = Vec::new();
+    let mut flagged = false;
+    // `TAG MODE OBJECT STAGE\tPATH`: a lowercase tag is assume-unchanged, `S` skip-worktree.
+    for record in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let record = String::from_utf8_lossy(record);
+        let Some((meta, path)) = record.split_once('\t') else { continue };
+        let fields: Vec<&str> = meta.split(' ').collect();
+        let (Some(tag), Some(stage)) = (fields.first(), fields.get(3)) else { continue };
+        flagged |= *tag == "S" || tag.chars().all(|c| c.is_ascii_lowercase());
+        if *stage != "0" && stuck.last().map(String::as_str) != Some(path) {
+            stuck.push(path.to_owned());
+        }
+    }
+    Ok((stuck, flagged))
 }
 
 fn update_ref(top: &Path, new: &str, old: &str, message: &str) -> Result<()> {

@@ -502,3 +502,33 @@ fn loose_objects_past_gc_auto_start_git_gc_as_a_git_commit_does() {
     }
     assert_in_step(&env);
 }
+
+/// A lead flagged assume-unchanged or skip-worktree in the index: `git add` and
+/// `git commit --only` decide (the first commits and clears the flag, the second refuses),
+/// never `git update-index`, which keeps the old blob staged (assume-unchanged) or drops
+/// the entry (skip-worktree): the user's next `git commit` would undo the lead's change.
+#[test]
+fn a_lead_flagged_in_the_index_is_committed_as_git_commit_would() {
+    for index_version in ["3", "4"] {
+        let env = TestEnv::with_git();
+        let id = env.capture_standard();
+        let rel = lead_rel(&id);
+        env.git(&["update-index", "--index-version", index_version]);
+        split(&env);
+        env.git(&["update-index", "--assume-unchanged", &rel]);
+        env.ok("ana", &["note", &id, "assumed unchanged"]);
+        assert_in_step(&env);
+        assert_eq!(env.git(&["show", &format!("HEAD:{rel}")]), env.lead_text(&id), "index v{index_version}");
+
+        env.git(&["update-index", "--skip-worktree", &rel]);
+        let head = env.git(&["rev-parse", "HEAD"]);
+        let out = env.run("ana", &["note", &id, "outside the sparse checkout"]);
+        if out.status.success() {
+            assert_in_step(&env);
+        } else {
+            assert_eq!(env.git(&["rev-parse", "HEAD"]), head, "index v{index_version}");
+        }
+        assert_eq!(env.git(&["ls-files", "--", &rel]), format!("{rel}\n"), "the lead is still in the index");
+        assert_eq!(env.git(&["diff", "--cached", "--name-only"]), "", "index v{index_version}: staged changes");
+    }
+}
