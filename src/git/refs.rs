@@ -108,8 +108,10 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
     let Some(branch) = head_branch(git_dir)? else { return Ok(false) };
     let ref_path = git_dir.join(&branch);
     let logs = [git_dir.join("logs").join(&branch), git_dir.join("logs/HEAD")];
+    // (A packed branch's directory may be gone, `git pack-refs --prune`: git makes it.)
     if repo.has_hook("reference-transaction")
         || logs.iter().any(|l| !l.is_file())
+        || !ref_path.parent().is_some_and(Path::is_dir)
         || fs::symlink_metadata(&ref_path).is_ok_and(|m| !m.file_type().is_file())
     {
         return Ok(false);

@@ -532,3 +532,22 @@ fn a_lead_flagged_in_the_index_is_committed_as_git_commit_would() {
         assert_eq!(env.git(&["diff", "--cached", "--name-only"]), "", "index v{index_version}: staged changes");
     }
 }
+
+/// A branch named with a slash, packed and pruned (its loose directory gone): git moves
+/// it as usual (creating the directory), so the commit goes through.
+#[test]
+fn a_packed_branch_whose_directory_is_gone_is_moved() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    split(&env);
+    env.git(&["checkout", "-q", "-b", "team/north"]);
+    env.git(&["pack-refs", "--all", "--prune"]);
+    assert!(!env.root().join(".git/refs/heads/team").exists());
+    env.ok("ana", &["note", &id, "on a packed branch"]);
+    assert_in_step(&env);
+    assert_eq!(env.git(&["rev-parse", "team/north"]), env.git(&["rev-parse", "HEAD"]));
+    assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), format!("note {id}: added a note"));
+    let reflog = env.git(&["reflog", "show", "-1", "--format=%gs", "team/north"]);
+    assert!(reflog.starts_with("commit: note"), "{reflog}");
+    env.git(&["fsck", "--strict", "--no-progress"]);
+}
