@@ -280,7 +280,8 @@ fn parse_value(chars: &[char], i: &mut usize) -> Option<String> {
         if comment {
             continue;
         }
-        if c.is_whitespace() && !quote {
+        // git's `isspace`: ASCII blanks only (a no-break space is part of the value).
+        if matches!(c, ' ' | '\t' | '\r') && !quote {
             if trim_len.is_none() {
                 trim_len = Some(value.len());
             }
@@ -332,6 +333,10 @@ mod tests {
         assert_eq!(get("core", "bare"), Some(None));
         let old = entries.iter().find(|e| e.section == "old").unwrap();
         assert_eq!((old.subsection.as_deref(), old.value.as_deref()), (Some("style"), Some("a b")));
+        // Blanks are ASCII ones to git: a no-break space is part of the value.
+        let entries = parse("[user]\n\tname = Ana\tIntake\n\temail = \u{3000}ana@example.com\u{a0}\n").unwrap();
+        assert_eq!(entries[0].value.as_deref(), Some("Ana\tIntake"));
+        assert_eq!(entries[1].value.as_deref(), Some("\u{3000}ana@example.com\u{a0}"));
         assert!(parse("[user]\n\tname = \"unterminated\n").is_none());
         assert!(parse("[user]\n\tname = bad \\q escape\n").is_none());
     }

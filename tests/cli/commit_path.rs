@@ -551,3 +551,21 @@ fn a_packed_branch_whose_directory_is_gone_is_moved() {
     assert!(reflog.starts_with("commit: note"), "{reflog}");
     env.git(&["fsck", "--strict", "--no-progress"]);
 }
+
+/// The committer is named as git reads its config: only ASCII blanks are trimmed, a
+/// no-break space ending a name is part of it.
+#[test]
+fn the_committer_is_named_as_git_reads_a_hand_written_config() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    split(&env);
+    let config = env.root().join(".git/config");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("name = Test Machine", "name = Test Machine\u{a0}")).unwrap();
+    let git_says = env.git(&["config", "user.name"]);
+    assert_eq!(git_says, "Test Machine\u{a0}\n");
+    let log = GitLog::new();
+    assert_eq!(log.ok(&env, "ana", &["note", &id, "no-break space"]), Vec::<String>::new());
+    assert_eq!(env.git(&["log", "-1", "--format=%cn"]), git_says);
+    assert_eq!(env.git(&["reflog", "-1", "--format=%gn"]), git_says);
+}
