@@ -12,6 +12,7 @@ mod ewah;
 mod fast_commit;
 mod ident;
 mod index;
+mod lock;
 mod objects;
 mod plain;
 mod refs;

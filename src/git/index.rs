@@ -15,18 +15,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
 use super::ewah;
+use super::lock::LockFile;
 use super::objects::{Kind, Oid, object_id};
 use super::plain::Writes;
 use super::shared_index::{Shared, Summary};
 
-const SIGNATURE: &[u8; 4] = b"DIRC";
+pub const SIGNATURE: &[u8; 4] = b"DIRC";
 const FLAG_EXTENDED: u16 = 0x4000;
 const STAGE_MASK: u16 = 0x3000;
 const NAME_MASK: u16 = 0x0fff;
@@ -97,28 +98,12 @@ impl Entry {
 
     /// Parse the entry at the start of `data` (index version 2 or 3).
     fn parse(data: &[u8]) -> Result<(Entry, usize)> {
-        let fixed = data.get(..62).context("index entry cut short")?;
-        let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
-        let (extended, name_at) = if flags & FLAG_EXTENDED != 0 {
-            let b = data.get(62..64).context("index entry cut short")?;
-            (Some(u16::from_be_bytes([b[0], b[1]])), 64)
-        } else {
-            (None, 62)
-        };
-        let len = usize::from(flags & NAME_MASK);
-        let len = if len == usize::from(NAME_MASK) {
-            data.get(name_at..).and_then(|d| d.iter().position(|&b| b == 0)).context("index entry name unterminated")?
-        } else {
-            len
-        };
-        let name = data.get(name_at..name_at + len).context("index entry cut short")?.to_vec();
-        let size = (name_at + len + 8) & !7;
-        if data.len() < size {
-            bail!("index entry cut short");
-        }
+        let Layout { flags, name_at, name_len, size } = Layout::of(data)?;
+        let extended = (flags & FLAG_EXTENDED != 0).then(|| u16::from_be_bytes([data[62], data[63]]));
         let mut stat = [0; 40];
-        stat.copy_from_slice(&fixed[..40]);
-        let oid: Oid = fixed[40..60].try_into()?;
+        stat.copy_from_slice(&data[..40]);
+        let oid: Oid = data[40..60].try_into()?;
+        let name = data[name_at..name_at + name_len].to_vec();
         Ok((Entry { stat, oid, flags: flags & !NAME_MASK, extended, name }, size))
     }
 
@@ -143,63 +128,39 @@ impl Entry {
     }
 }
 
+/// Where the parts of an index entry (version 2 or 3) lie, from its start.
+pub struct Layout {
+    pub flags: u16,
+    pub name_at: usize,
+    pub name_len: usize,
+    /// The bytes the entry takes, padding included.
+    pub size: usize,
+}
+
+impl Layout {
+    /// The layout of the entry at the start of `data`, checked to fit in it.
+    pub fn of(data: &[u8]) -> Result<Layout> {
+        let fixed = data.get(..62).context("index entry cut short")?;
+        let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
+        let name_at = if flags & FLAG_EXTENDED != 0 { 64 } else { 62 };
+        let name_len = match usize::from(flags & NAME_MASK) {
+            long if long == usize::from(NAME_MASK) => data
+                .get(name_at..)
+                .and_then(|d| d.iter().position(|&b| b == 0))
+                .context("index entry name unterminated")?,
+            len => len,
+        };
+        let size = (name_at + name_len + 8) & !7;
+        if data.len() < size {
+            bail!("index entry cut short");
+        }
+        Ok(Layout { flags, name_at, name_len, size })
+    }
+}
+
 /// `git`'s index order: by path bytes, then stage.
 fn order(a: &Entry, b: &Entry) -> std::cmp::Ordering {
     a.name.cmp(&b.name).then(a.stage().cmp(&b.stage()))
-}
-
-/// `.git/index.lock`, held from before the index is read until it replaces the index (or
-/// is dropped, and removed).
-pub struct Lock {
-    path: PathBuf,
-    file: Option<File>,
-    durable: bool,
-}
-
-impl Lock {
-    /// Take the lock as git does (create it exclusively); refuse when another process holds it.
-    pub fn take(git_dir: &Path, how: &Writes) -> Result<Lock> {
-        let path = git_dir.join("index.lock");
-        let file = OpenOptions::new().write(true).create_new(true).mode(0o666).open(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                anyhow::anyhow!(
-                    "unable to create '{}': File exists (another git process seems to be running in this repository)",
-                    path.display()
-                )
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
-            }
-        })?;
-        let lock = Lock { path, file: Some(file), durable: how.durable };
-        how.perm.adjust_file(&lock.path)?;
-        Ok(lock)
-    }
-
-    /// Write the new index into the lock file.
-    fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let mut file = self.file.take().context("index lock already written")?;
-        file.write_all(bytes).with_context(|| format!("cannot write {}", self.path.display()))?;
-        if self.durable {
-            file.sync_all().with_context(|| format!("cannot sync {}", self.path.display()))?;
-        }
-        Ok(())
-    }
-
-    /// Put the lock file in place of the index.
-    fn commit(mut self) -> Result<()> {
-        let index = self.path.with_file_name("index");
-        fs::rename(&self.path, &index).with_context(|| format!("cannot replace {}", index.display()))?;
-        self.path = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for Lock {
-    fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 /// What [`SplitIndex::open`] found.
@@ -212,7 +173,8 @@ pub enum Opened {
 
 /// A split index read under its lock, with the committed paths located.
 pub struct SplitIndex {
-    lock: Lock,
+    /// `.git/index.lock`, held from before the index is read until it replaces the index.
+    lock: LockFile,
     work_tree: PathBuf,
     git_dir: PathBuf,
     version: u32,
@@ -232,8 +194,8 @@ impl SplitIndex {
     /// Lock and read the index of `git_dir` (work tree `top`), locating `paths`. When it is
     /// not a shape this module writes, the lock is released and git is to do it.
     pub fn open(top: &Path, git_dir: &Path, how: &Writes, paths: &[String]) -> Result<Opened> {
-        let lock = Lock::take(git_dir, how)?;
         let index_path = git_dir.join("index");
+        let lock = LockFile::take(&index_path, how)?;
         let mut file = match File::open(&index_path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Opened::Git { resplit: false }),
@@ -251,7 +213,7 @@ impl SplitIndex {
     }
 
     fn parse(
-        lock: Lock,
+        lock: LockFile,
         top: &Path,
         git_dir: &Path,
         data: &[u8],
@@ -574,7 +536,7 @@ impl SplitIndex {
 
 /// A new index written to `index.lock`, not yet in place (dropped: removed).
 pub struct Staged {
-    lock: Lock,
+    lock: LockFile,
     shared: PathBuf,
 }
 

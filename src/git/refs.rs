@@ -4,62 +4,16 @@
 //! reflogs exist and no `reference-transaction` hook may run; otherwise `Ok(false)` and
 //! git does it.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
 use super::ident::Ident;
+use super::lock::LockFile;
 use super::objects::{Oid, hex, parse_hex};
 use super::plain::Plain;
-
-/// A lock file (`<name>.lock`), removed unless renamed over its target.
-struct RefLock {
-    path: PathBuf,
-    file: Option<File>,
-}
-
-impl RefLock {
-    fn take(target: &Path, repo: &Plain) -> Result<RefLock> {
-        let mut name = target.as_os_str().to_owned();
-        name.push(".lock");
-        let path = PathBuf::from(name);
-        let file = OpenOptions::new().write(true).create_new(true).mode(0o666).open(&path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                anyhow::anyhow!(
-                    "unable to create '{}': File exists (another git process seems to be running in this repository)",
-                    path.display()
-                )
-            } else {
-                anyhow::Error::new(e).context(format!("cannot create {}", path.display()))
-            }
-        })?;
-        let lock = RefLock { path, file: Some(file) };
-        repo.writes.perm.adjust_file(&lock.path)?;
-        Ok(lock)
-    }
-
-    fn commit(mut self, target: &Path, durable: bool) -> Result<()> {
-        if let Some(file) = self.file.take()
-            && durable
-        {
-            file.sync_all().with_context(|| format!("cannot sync {}", self.path.display()))?;
-        }
-        fs::rename(&self.path, target).with_context(|| format!("cannot write {}", target.display()))?;
-        self.path = PathBuf::new();
-        Ok(())
-    }
-}
-
-impl Drop for RefLock {
-    fn drop(&mut self) {
-        if !self.path.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
-}
 
 /// The branch HEAD names (`refs/heads/...`), if it is one with a name git would take.
 pub fn head_branch(git_dir: &Path) -> Result<Option<String>> {
@@ -116,11 +70,11 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
     {
         return Ok(false);
     }
-    let head_lock = RefLock::take(&git_dir.join("HEAD"), repo)?;
+    let head_lock = LockFile::take(&git_dir.join("HEAD"), &repo.writes)?;
     if head_branch(git_dir)?.as_deref() != Some(branch.as_str()) {
         bail!("HEAD moved to another branch while committing; run the command again");
     }
-    let mut lock = RefLock::take(&ref_path, repo)?;
+    let mut lock = LockFile::take(&ref_path, &repo.writes)?;
     let current = read_ref(git_dir, &branch)?;
     if current != Some(*old) {
         bail!(
@@ -129,8 +83,7 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
             hex(old)
         );
     }
-    let file = lock.file.as_mut().context("ref lock already used")?;
-    file.write_all(format!("{}\n", hex(new)).as_bytes()).with_context(|| format!("cannot write {branch}"))?;
+    lock.write(format!("{}\n", hex(new)).as_bytes())?;
     let line = format!("{} {} {}\t{}\n", hex(old), hex(new), committer.line(), reflog_message(message));
     for log in &logs {
         OpenOptions::new()
@@ -139,7 +92,7 @@ pub fn update_head(repo: &Plain, new: &Oid, old: &Oid, committer: &Ident, messag
             .and_then(|mut f| f.write_all(line.as_bytes()))
             .with_context(|| format!("unable to append to '{}'", log.display()))?;
     }
-    lock.commit(&ref_path, repo.writes.durable)?;
+    lock.commit()?;
     drop(head_lock);
     Ok(true)
 }

@@ -9,14 +9,12 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
+use super::index::{Layout, SIGNATURE};
 use super::objects::{Oid, hex};
 use super::plain::Writes;
 
-const SIGNATURE: &[u8; 4] = b"DIRC";
-const FLAG_EXTENDED: u16 = 0x4000;
-const NAME_MASK: u16 = 0x0fff;
 /// One sample every this many entries.
 const SAMPLE_EVERY: usize = 256;
 const SUMMARY_MAGIC: &[u8; 8] = b"HOSIDX01";
@@ -135,18 +133,9 @@ impl<'a> Iterator for Walk<'a> {
             return None;
         }
         let raw = (|| {
-            let rest = self.entries.get(self.at..).filter(|r| r.len() >= 62).context("shared index cut short")?;
-            let flags = u16::from_be_bytes([rest[60], rest[61]]);
-            let name_at = if flags & FLAG_EXTENDED != 0 { 64 } else { 62 };
-            let mut len = usize::from(flags & NAME_MASK);
-            if len == usize::from(NAME_MASK) {
-                len = rest.get(name_at..).and_then(|d| d.iter().position(|&b| b == 0)).context("bad shared index")?;
-            }
-            let size = (name_at + len + 8) & !7;
-            if rest.len() < size {
-                bail!("shared index cut short");
-            }
-            let raw = Raw { pos: self.pos, offset: self.at, name: &rest[name_at..name_at + len], bytes: rest };
+            let rest = self.entries.get(self.at..).context("shared index cut short")?;
+            let Layout { name_at, name_len, size, .. } = Layout::of(rest).context("bad shared index")?;
+            let raw = Raw { pos: self.pos, offset: self.at, name: &rest[name_at..name_at + name_len], bytes: rest };
             self.at += size;
             self.pos += 1;
             Ok(raw)
