@@ -120,6 +120,18 @@ pub fn truthy(v: &str) -> Option<bool> {
     }
 }
 
+/// A config integer (`6700`, `10k`).
+pub fn int(v: &str) -> Option<i64> {
+    let v = v.trim();
+    let (digits, unit) = match v.char_indices().last()? {
+        (i, 'k' | 'K') => (&v[..i], 1 << 10),
+        (i, 'm' | 'M') => (&v[..i], 1 << 20),
+        (i, 'g' | 'G') => (&v[..i], 1 << 30),
+        _ => (v, 1),
+    };
+    digits.parse::<i64>().ok().map(|n| n.saturating_mul(unit))
+}
+
 /// The prefix of the `git` found on PATH (`/usr/local` for `/usr/local/bin/git`).
 pub fn git_prefix() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

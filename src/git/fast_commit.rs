@@ -24,17 +24,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use super::Author;
+use super::config;
 use super::ident::{self, Ident};
 use super::index::{Entry, Opened, SplitIndex};
 use super::objects::{Kind, Object, Odb, Oid, hex, object_id, parse_hex};
 use super::plain::{Plain, Writes};
 use super::refs;
+use super::{Author, git, run, run_with_input, stdout_of};
 
 /// An index larger than this (about 10k entries) is put in split mode.
 const SPLIT_ABOVE: u64 = 1 << 20;
@@ -43,12 +44,6 @@ const SPLIT_ABOVE: u64 = 1 << 20;
 const DIR_MODE: &str = "40000";
 /// The mode of the files handoff commits.
 const FILE_MODE: &str = "100644";
-
-fn git(top: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.arg("-C").arg(top).stdin(Stdio::null());
-    cmd
-}
 
 /// A committed file as found on disk: its stat data (taken before its content was read)
 /// and its blob, written. `None`: the file is gone (a deletion).
@@ -200,7 +195,7 @@ fn commit_plain(
                 move_head()?;
             }
         }
-        let auto = repo.config.get("gc", "auto").map(|e| e.value.as_deref().and_then(config_int));
+        let auto = repo.config.get("gc", "auto").map(|e| e.value.as_deref().and_then(config::int));
         gc_if_due(top, &repo.objects(), auto.unwrap_or(Some(GC_AUTO)).unwrap_or(GC_AUTO));
         Ok(true)
     })
@@ -208,18 +203,6 @@ fn commit_plain(
 
 /// git's default `gc.auto`: about this many loose objects call for a repack.
 const GC_AUTO: i64 = 6700;
-
-/// A config integer (`6700`, `10k`).
-fn config_int(v: &str) -> Option<i64> {
-    let v = v.trim();
-    let (digits, unit) = match v.char_indices().last()? {
-        (i, 'k' | 'K') => (&v[..i], 1 << 10),
-        (i, 'm' | 'M') => (&v[..i], 1 << 20),
-        (i, 'g' | 'G') => (&v[..i], 1 << 30),
-        _ => (v, 1),
-    };
-    digits.parse::<i64>().ok().map(|n| n.saturating_mul(unit))
-}
 
 /// What `git commit` does after committing: start `git gc --auto` (in the background, as
 /// it detaches) when the loose objects may be more than `auto` — estimated the way git
@@ -348,20 +331,11 @@ fn commit_via_git(
 /// keep such an entry's old blob or drop it, where `git add` and `git commit --only`
 /// commit the change and clear the flag, or refuse: those are left to `git commit`.
 fn index_says(top: &Path, files: &[String]) -> Result<(Vec<String>, bool)> {
-    let out = git(top)
-        .args(["ls-files", "-s", "-v", "-z", "--"])
-        .args(files)
-        .stderr(Stdio::piped())
-        .output()
-        .context("cannot run git ls-files")?;
-    if !out.status.success() {
-        bail!("git ls-files failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
+    let out = stdout_of(git(top).args(["ls-files", "-s", "-v", "-z", "--"]).args(files), "git ls-files")?;
     let mut stuck: Vec<String> = Vec::new();
     let mut flagged = false;
     // `TAG MODE OBJECT STAGE\tPATH`: a lowercase tag is assume-unchanged, `S` skip-worktree.
-    for record in out.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
-        let record = String::from_utf8_lossy(record);
+    for record in out.split('\0').filter(|r| !r.is_empty()) {
         let Some((meta, path)) = record.split_once('\t') else { continue };
         let fields: Vec<&str> = meta.split(' ').collect();
         let (Some(tag), Some(stage)) = (fields.first(), fields.get(3)) else { continue };
@@ -670,36 +644,14 @@ fn commit_tree(top: &Path, tree: &str, parent: &str, author: &Author, message: &
 /// in the stat data, so `git status` stays clean and fast). Split index mode keeps this a
 /// small write however many leads the workspace has.
 fn sync_index(top: &Path, files: &[String], split: bool) -> Result<()> {
-    let mut child = git(top)
-        .arg("update-index")
-        .args(split.then_some("--split-index"))
-        .args(["--add", "--remove", "-z", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git update-index")?;
     let mut list = Vec::new();
     for f in files {
         list.extend_from_slice(f.as_bytes());
         list.push(0);
     }
-    let mut stdin = child.stdin.take().context("cannot talk to git update-index")?;
-    let feeder = std::thread::spawn(move || stdin.write_all(&list));
-    let out = child.wait_with_output()?;
-    let _ = feeder.join();
-    if !out.status.success() {
-        bail!("git update-index failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    Ok(())
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    let out = cmd.output().with_context(|| format!("cannot run {what}"))?;
-    if !out.status.success() {
-        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    Ok(())
+    let mut update = git(top);
+    update.arg("update-index").args(split.then_some("--split-index")).args(["--add", "--remove", "-z", "--stdin"]);
+    run_with_input(&mut update, &list, "git update-index")
 }
 
 #[cfg(test)]
