@@ -17,8 +17,9 @@
 //! repository, git reads HEAD and the object format (`git rev-parse`) too.
 //!
 //! Anything more unusual (no commit yet, SHA-256 repository, a path git cannot take, an
-//! executable or a symbolic link) answers `Ok(false)` and the caller falls back to
-//! `git commit`.
+//! executable or a symbolic link, an index entry flagged assume-unchanged or
+//! skip-worktree, a hook `git commit` runs) answers `Ok(false)` and the caller falls back
+//! to `git commit`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -40,6 +41,9 @@ use super::{Author, git, run, run_with_input, stdout_of};
 /// An index larger than this (about 10k entries) is put in split mode.
 const SPLIT_ABOVE: u64 = 1 << 20;
 
+/// The hooks `git commit --no-verify` runs (it skips pre-commit and commit-msg only).
+const COMMIT_HOOKS: [&str; 2] = ["prepare-commit-msg", "post-commit"];
+
 /// The mode of a directory in a tree object.
 const DIR_MODE: &str = "40000";
 /// The mode of the files handoff commits.
@@ -54,8 +58,9 @@ type Found = Option<(fs::Metadata, Oid)>;
 pub fn commit(top: &Path, files: &[String], author: &Author, message: &str) -> Result<bool> {
     let Some(paths) = files.iter().map(|f| split_path(f)).collect::<Option<Vec<_>>>() else { return Ok(false) };
     match Plain::open(top) {
-        // Stored otherwise than as its bytes (end of lines, filters): `git add` knows how.
-        Some(repo) if repo.converts(&dirs_along(&paths)) => Ok(false),
+        // Stored otherwise than as its bytes (end of lines, filters), or a hook that
+        // `git commit --no-verify` still runs: `git add` and `git commit` do it.
+        Some(repo) if repo.converts(&dirs_along(&paths)) || COMMIT_HOOKS.iter().any(|h| repo.has_hook(h)) => Ok(false),
         Some(repo) => commit_plain(&repo, files, &paths, author, message),
         None => commit_via_git(top, files, &paths, author, message),
     }

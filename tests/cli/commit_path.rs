@@ -569,3 +569,22 @@ fn the_committer_is_named_as_git_reads_a_hand_written_config() {
     assert_eq!(env.git(&["log", "-1", "--format=%cn"]), git_says);
     assert_eq!(env.git(&["reflog", "-1", "--format=%gn"]), git_says);
 }
+
+/// The hooks `git commit --no-verify` still runs (prepare-commit-msg, post-commit) run
+/// for handoff's commits too: git commits when one is there.
+#[test]
+fn commit_hooks_git_commit_runs_still_run() {
+    for name in ["post-commit", "prepare-commit-msg"] {
+        let env = TestEnv::with_git();
+        let id = env.capture_standard();
+        split(&env);
+        let hook = env.root().join(".git/hooks").join(name);
+        let ran = env.root().join(".git/hook-ran");
+        std::fs::write(&hook, format!("#!/bin/sh\necho {name} >> '{}'\n", ran.display())).unwrap();
+        std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        env.ok("ana", &["note", &id, "hooked commit"]);
+        assert_eq!(std::fs::read_to_string(&ran).unwrap_or_default(), format!("{name}\n"));
+        assert_in_step(&env);
+        assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), format!("note {id}: added a note"));
+    }
+}
