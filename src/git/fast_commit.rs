@@ -308,7 +308,7 @@ fn commit_via_git(
     if !stuck.is_empty() {
         bail!(super::unmerged_message(&stuck));
     }
-    if flagged {
+    if flagged || !stored_as_is(top, files)? {
         return Ok(false);
     }
     // A big index not yet in split mode is split once (git then keeps it so, re-splitting
@@ -329,6 +329,45 @@ fn commit_via_git(
     update_ref(top, &new, head, message)?;
     gc_if_due(top, &odb_dir, GC_AUTO);
     Ok(true)
+}
+
+/// Whether git stores each of `files` (those on disk) as its bytes, as `git hash-object`
+/// says with the attributes and configuration only git reads here (clean filters, end
+/// of lines). Checked before anything is written: a filter may be what keeps the bytes
+/// out of the repository.
+fn stored_as_is(top: &Path, files: &[String]) -> Result<bool> {
+    let mut present = Vec::new();
+    for f in files {
+        match fs::read(top.join(f)) {
+            Ok(bytes) => present.push((f, bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("cannot read {f}")),
+        }
+    }
+    if present.is_empty() {
+        return Ok(true);
+    }
+    if present.iter().any(|(f, _)| f.contains('\n')) {
+        return Ok(false);
+    }
+    let list: String = present.iter().map(|(f, _)| format!("{f}\n")).collect();
+    let mut child = git(top)
+        .args(["hash-object", "--stdin-paths"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run git hash-object")?;
+    let mut stdin = child.stdin.take().context("cannot talk to git hash-object")?;
+    let feeder = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
+    let out = child.wait_with_output().context("cannot run git hash-object")?;
+    let _ = feeder.join();
+    if !out.status.success() {
+        bail!("git hash-object failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    let names = String::from_utf8_lossy(&out.stdout);
+    let mut names = names.lines();
+    Ok(present.iter().all(|(_, bytes)| names.next().and_then(parse_hex) == Some(object_id(Kind::Blob, bytes))))
 }
 
 /// What git's index holds for `files`, as `git ls-files` reads it: the unmerged ones, and

@@ -588,3 +588,33 @@ fn commit_hooks_git_commit_runs_still_run() {
         assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), format!("note {id}: added a note"));
     }
 }
+
+/// Outside a plain repository (here a linked worktree) a lead that git stores through a
+/// clean filter is never committed as its raw bytes (a filter may be what keeps them out
+/// of the repository), and the index is left in step. (handoff's own check for hand edits
+/// compares raw bytes, so with a filter the command itself may be refused.)
+#[test]
+fn a_filtered_lead_in_a_linked_worktree_is_never_committed_raw() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    env.git(&["config", "filter.rev.clean", "rev"]);
+    env.git(&["config", "filter.rev.smudge", "rev"]);
+    let attributes = std::fs::read_to_string(env.root().join(".gitattributes")).unwrap();
+    std::fs::write(env.root().join(".gitattributes"), format!("{attributes}leads/** filter=rev\n")).unwrap();
+    env.git(&["rm", "-q", "-r", "--cached", "leads"]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-qm", "leads through a filter"]);
+    let linked = tempfile::tempdir().unwrap();
+    let linked = linked.path().join("linked");
+    env.git(&["worktree", "add", "-q", "-b", "office", linked.to_str().unwrap()]);
+    let git = |args: &[&str]| crate::git_in(&linked, args);
+    let head = git(&["rev-parse", "HEAD"]);
+    let out = env.as_("ana", &["note", &id, "filtered"]).current_dir(&linked).output().unwrap();
+    let rel = lead_rel(&id);
+    for commit in git(&["rev-list", &format!("{}..HEAD", head.trim())]).lines() {
+        let stored = git(&["rev-parse", &format!("{commit}:{rel}")]);
+        let raw = git(&["hash-object", "--no-filters", &rel]);
+        assert_ne!(stored, raw, "{commit} holds the raw bytes ({})", stderr(&out));
+    }
+    assert_eq!(git(&["diff", "--cached", "--name-only"]), "", "staged changes in the linked worktree");
+}
