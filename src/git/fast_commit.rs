@@ -287,6 +287,10 @@ fn commit_via_git(
             "objects",
             "--git-path",
             "index",
+            "--git-path",
+            &format!("hooks/{}", COMMIT_HOOKS[0]),
+            "--git-path",
+            &format!("hooks/{}", COMMIT_HOOKS[1]),
             "--verify",
             "-q",
             "HEAD",
@@ -296,12 +300,14 @@ fn commit_via_git(
         .context("cannot run git rev-parse")?;
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
-    let (Some("sha1"), Some(objects), Some(index), Some(head)) =
-        (lines.next(), lines.next(), lines.next(), lines.next())
+    let (Some("sha1"), Some(objects), Some(index), Some(hook_a), Some(hook_b), Some(head)) =
+        (lines.next(), lines.next(), lines.next(), lines.next(), lines.next(), lines.next())
     else {
         return Ok(false);
     };
-    if !out.status.success() || parse_hex(head).is_none() {
+    // (`--git-path hooks/...` follows core.hooksPath.)
+    let hooked = [hook_a, hook_b].iter().any(|h| top.join(h).exists());
+    if !out.status.success() || parse_hex(head).is_none() || hooked {
         return Ok(false);
     }
     let (stuck, flagged) = index_says(top, files)?;

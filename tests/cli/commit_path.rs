@@ -571,13 +571,17 @@ fn the_committer_is_named_as_git_reads_a_hand_written_config() {
 }
 
 /// The hooks `git commit --no-verify` still runs (prepare-commit-msg, post-commit) run
-/// for handoff's commits too: git commits when one is there.
+/// for handoff's commits too, in a plain repository or not (here: not, as a config
+/// includes another on a condition): git commits when one is there.
 #[test]
 fn commit_hooks_git_commit_runs_still_run() {
-    for name in ["post-commit", "prepare-commit-msg"] {
+    for (name, plain) in [("post-commit", true), ("prepare-commit-msg", true), ("post-commit", false)] {
         let env = TestEnv::with_git();
         let id = env.capture_standard();
         split(&env);
+        if !plain {
+            env.git(&["config", "includeIf.onbranch:nothing/**.path", "nothing.cfg"]);
+        }
         let hook = env.root().join(".git/hooks").join(name);
         let ran = env.root().join(".git/hook-ran");
         std::fs::write(&hook, format!("#!/bin/sh\necho {name} >> '{}'\n", ran.display())).unwrap();
