@@ -244,8 +244,7 @@ impl Ctx {
         }
         let Some(top) = git::work_tree(&self.ws.root) else { return Ok(()) };
         if !before.is_empty() {
-            let who = self.git_identity(&top);
-            crate::sync::commit_hand_edits_before(&top, before, &who, by)?;
+            crate::sync::commit_hand_edits_before(&top, before, || self.git_identity(&top), by)?;
         }
         let rel: Vec<String> = files.iter().map(|f| relative_to(&top, f)).collect();
         let (name, email) = match self.rules.staff(by) {

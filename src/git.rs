@@ -7,7 +7,24 @@ use std::process::{Command, Output, Stdio};
 use anyhow::{Context, Result, bail};
 
 mod bulk;
+mod config;
+mod ewah;
 mod fast_commit;
+mod ident;
+mod index;
+mod lock;
+mod objects;
+mod plain;
+mod refs;
+mod shared_index;
+
+/// A git object's name (SHA-1).
+pub type ObjectId = objects::Oid;
+
+/// The name git gives a file with these bytes.
+pub fn blob_id(bytes: &[u8]) -> ObjectId {
+    objects::object_id(objects::Kind::Blob, bytes)
+}
 
 /// Who a commit is authored as.
 pub struct Author<'a> {
@@ -29,8 +46,12 @@ pub fn available() -> bool {
     Command::new("git").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
-/// The top of the git work tree holding `dir`, if any.
+/// The top of the git work tree holding `dir`, if any: found without git when the nearest
+/// `.git` is a plain repository's (see `plain.rs`), else as `git rev-parse` says.
 pub fn work_tree(dir: &Path) -> Option<PathBuf> {
+    if let Some(top) = plain::work_tree(dir) {
+        return Some(top);
+    }
     let out = git(dir).args(["rev-parse", "--show-toplevel"]).stderr(Stdio::null()).output().ok()?;
     if !out.status.success() {
         return None;
@@ -206,19 +227,17 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     if files.is_empty() {
         return Ok(());
     }
-    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    // Many files (an import) go into one pack; a few are written in-process.
     let many = files.len() >= bulk::MANY;
-    let stuck = if many { bulk::unmerged_among(root, files)? } else { unmerged(root, &refs)? };
-    if !stuck.is_empty() {
-        bail!(
-            "{} is unmerged; it is never staged as it is (that would drop the other side's events)",
-            stuck.join(", ")
-        );
-    }
-    if many && bulk::commit(root, files, author, message)? {
+    if !many && fast_commit::commit(root, files, author, message)? {
         return Ok(());
     }
-    if fast_commit::commit(root, files, author, message)? {
+    let refs: Vec<&str> = files.iter().map(String::as_str).collect();
+    let stuck = if many { bulk::unmerged_among(root, files)? } else { unmerged(root, &refs)? };
+    if !stuck.is_empty() {
+        bail!(unmerged_message(&stuck));
+    }
+    if many && bulk::commit(root, files, author, message)? {
         return Ok(());
     }
     // The path list goes on stdin: an import or a migration names more files than an
@@ -236,6 +255,11 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
         .env("GIT_COMMITTER_EMAIL", committer_email(root, author))
         .arg("--pathspec-from-file=-");
     run_with_input(&mut commit, list.as_bytes(), "git commit")
+}
+
+/// Why a commit of unmerged paths is refused.
+fn unmerged_message(paths: &[String]) -> String {
+    format!("{} is unmerged; it is never staged as it is (that would drop the other side's events)", paths.join(", "))
 }
 
 fn run_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<()> {
@@ -338,6 +362,15 @@ pub fn unmerged(top: &Path, pathspec: &[&str]) -> Result<Vec<String>> {
 pub fn stage(top: &Path, n: u8, path: &str) -> Option<String> {
     let out = git(top).arg("show").arg(format!(":{n}:{path}")).stderr(Stdio::null()).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The blob each of `paths` (relative to `top`) has at HEAD (`None`: not in HEAD): read
+/// in-process in a plain repository, else from `git cat-file --batch`.
+pub fn head_blob_ids(top: &Path, paths: &[String]) -> Result<Vec<Option<ObjectId>>> {
+    if let Some(ids) = fast_commit::head_blob_ids(top, paths)? {
+        return Ok(ids);
+    }
+    Ok(head_contents(top, paths)?.into_iter().map(|c| c.map(|b| blob_id(&b))).collect())
 }
 
 /// The content of each of `paths` (relative to `top`) at HEAD (`None`: not in HEAD), from

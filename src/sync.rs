@@ -115,13 +115,13 @@ pub fn before_write(ws: &Workspace) -> Result<()> {
 
 /// Before a command commits the lead files it wrote: any of them that held an uncommitted
 /// change before the command read it (a hand edit) is committed first, on its own, as
-/// "hand edit ID" by `by`, so the command's commit carries only its own change. `before`
-/// holds each written file's bytes as the command found them (`None`: it did not exist);
-/// one `git cat-file` compares them all with HEAD.
+/// "hand edit ID" by `by()` (asked only then: it may run git), so the command's commit
+/// carries only its own change. `before` holds each written file's bytes as the command
+/// found them (`None`: it did not exist); they are compared with HEAD by object name.
 pub fn commit_hand_edits_before(
     top: &Path,
     files: &[(PathBuf, Option<Vec<u8>>)],
-    by: &Identity,
+    by: impl Fn() -> Identity,
     actor: &str,
 ) -> Result<Vec<String>> {
     let found: Vec<(&PathBuf, &Vec<u8>)> = files.iter().filter_map(|(p, b)| b.as_ref().map(|b| (p, b))).collect();
@@ -129,12 +129,13 @@ pub fn commit_hand_edits_before(
         return Ok(Vec::new());
     }
     let rel: Vec<String> = found.iter().map(|(p, _)| g::relative_to(top, p)).collect();
-    let head = g::head_contents(top, &rel)?;
+    let head = g::head_blob_ids(top, &rel)?;
     let mut done = Vec::new();
     for (((path, original), rel), committed) in found.into_iter().zip(rel).zip(head) {
-        if committed.as_deref() == Some(original.as_slice()) {
+        if committed == Some(g::blob_id(original)) {
             continue;
         }
+        let by = by();
         let ours = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
         let mode = mode.unwrap_or(crate::store::LEAD_FILE_MODE);

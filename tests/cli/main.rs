@@ -4,6 +4,7 @@ mod bench;
 mod capture;
 mod climb;
 mod clock;
+mod commit_path;
 mod desk;
 mod domain;
 mod everyday;
