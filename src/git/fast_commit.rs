@@ -319,7 +319,8 @@ fn commit_via_git(
     }
     // A big index not yet in split mode is split once (git then keeps it so, re-splitting
     // by itself now and then); asking on every commit would rewrite the shared part each time.
-    let split = fs::metadata(top.join(index)).is_ok_and(|m| m.len() > SPLIT_ABOVE);
+    // A user who set `core.splitIndex=false` keeps a whole index.
+    let split = fs::metadata(top.join(index)).is_ok_and(|m| m.len() > SPLIT_ABOVE) && !split_index_refused(top);
     let odb_dir = top.join(objects);
     let odb = Odb::new(odb_dir.clone());
     let Some(found) = read_files(top, files, &odb, &Writes::DEFAULT)? else { return Ok(false) };
@@ -395,6 +396,12 @@ fn index_says(top: &Path, files: &[String]) -> Result<(Vec<String>, bool)> {
         }
     }
     Ok((stuck, flagged))
+}
+
+/// Whether git's configuration says `core.splitIndex=false` (unset: git splits when asked).
+fn split_index_refused(top: &Path) -> bool {
+    let out = git(top).args(["config", "--type=bool", "--get", "core.splitIndex"]).output();
+    out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "false")
 }
 
 fn update_ref(top: &Path, new: &str, old: &str, message: &str) -> Result<()> {

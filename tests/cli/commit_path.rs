@@ -622,3 +622,35 @@ fn a_filtered_lead_in_a_linked_worktree_is_never_committed_raw() {
     }
     assert_eq!(git(&["diff", "--cached", "--name-only"]), "", "staged changes in the linked worktree");
 }
+
+/// Outside a plain repository (GIT_DIR set) a big index is split for speed, unless the
+/// user's git config says `core.splitIndex=false`: then it stays whole.
+#[test]
+fn a_big_index_is_split_outside_a_plain_repository_unless_git_config_says_no() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    // 15k index entries (over 1 MB) of an empty file, committed.
+    let empty = {
+        let mut cmd = crate::git_cmd(env.root(), &["hash-object", "-w", "--stdin"]);
+        let out = cmd.stdin(std::process::Stdio::null()).output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    let info: String = (0..15_000).map(|i| format!("100644 {empty}\tfiller/{i:05}.txt\n")).collect();
+    let mut cmd = crate::git_cmd(env.root(), &["update-index", "--index-info"]);
+    let mut child = cmd.stdin(std::process::Stdio::piped()).spawn().unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), info.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    env.git(&["commit", "-qm", "filler"]);
+    assert!(std::fs::metadata(env.root().join(".git/index")).unwrap().len() > 1 << 20);
+    let note = |text: &str| {
+        let out = env.as_("ana", &["note", &id, text]).env("GIT_DIR", env.root().join(".git")).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    env.git(&["config", "core.splitIndex", "false"]);
+    note("kept whole");
+    assert!(!index_is_split(env.root()), "split against core.splitIndex=false");
+    assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), format!("note {id}: added a note"));
+    env.git(&["config", "--unset", "core.splitIndex"]);
+    note("split now");
+    assert!(index_is_split(env.root()), "a big index is split when git's config allows it");
+}
