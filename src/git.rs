@@ -227,6 +227,9 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     if files.is_empty() {
         return Ok(());
     }
+    // One newline at the end, as `git commit -m` leaves a message: the commit's bytes are
+    // the same whichever path below writes it.
+    let message = &format!("{}\n", message.trim_end());
     // Many files (an import) go into one pack; a few are written in-process.
     let many = files.len() >= bulk::MANY;
     if !many && fast_commit::commit(root, files, author, message)? {

@@ -654,3 +654,20 @@ fn a_big_index_is_split_outside_a_plain_repository_unless_git_config_says_no() {
     note("split now");
     assert!(index_is_split(env.root()), "a big index is split when git's config allows it");
 }
+
+/// Every path writes a commit's message as `git commit -m` does: one newline at the end.
+#[test]
+fn every_commit_path_ends_its_message_as_git_commit_does() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    let raw = |env: &TestEnv| env.git(&["cat-file", "commit", "HEAD"]);
+    // Small index: `git commit`.
+    assert!(raw(&env).ends_with("captured\n"), "{}", raw(&env));
+    split(&env);
+    env.ok("ana", &["note", &id, "in-process"]);
+    assert!(raw(&env).ends_with(": added a note\n"), "{}", raw(&env));
+    let out = env.as_("ana", &["note", &id, "through git"]).env("GIT_DIR", env.root().join(".git")).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(raw(&env).ends_with(": added a note\n"), "{}", raw(&env));
+    assert!(!raw(&env).ends_with("\n\n"), "{}", raw(&env));
+}
