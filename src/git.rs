@@ -260,12 +260,34 @@ pub fn commit(root: &Path, files: &[String], author: &Author, message: &str) -> 
     run_with_input(&mut commit, list.as_bytes(), "git commit")
 }
 
+/// For tests: run git in `dir` (no system or user config, a fixed identity), asserting
+/// success; its stdout.
+#[cfg(test)]
+pub(crate) fn test_git(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
 /// Why a commit of unmerged paths is refused.
 fn unmerged_message(paths: &[String]) -> String {
     format!("{} is unmerged; it is never staged as it is (that would drop the other side's events)", paths.join(", "))
 }
 
 fn run_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<()> {
+    output_with_input(cmd, input, what).map(drop)
+}
+
+/// Run `cmd` with `input` on its stdin (fed from another thread, so a full pipe either way
+/// never blocks), returning its stdout; a failure names `what` with git's message.
+fn output_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<Vec<u8>> {
     use std::io::Write;
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -281,7 +303,7 @@ fn run_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<()> {
     if !out.status.success() {
         bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
-    Ok(())
+    Ok(out.stdout)
 }
 
 // The committer is the machine's git identity when it has one; otherwise the author, so a

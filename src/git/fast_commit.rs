@@ -358,21 +358,9 @@ fn stored_as_is(top: &Path, files: &[String]) -> Result<bool> {
         return Ok(false);
     }
     let list: String = present.iter().map(|(f, _)| format!("{f}\n")).collect();
-    let mut child = git(top)
-        .args(["hash-object", "--stdin-paths"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot run git hash-object")?;
-    let mut stdin = child.stdin.take().context("cannot talk to git hash-object")?;
-    let feeder = std::thread::spawn(move || stdin.write_all(list.as_bytes()));
-    let out = child.wait_with_output().context("cannot run git hash-object")?;
-    let _ = feeder.join();
-    if !out.status.success() {
-        bail!("git hash-object failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    let names = String::from_utf8_lossy(&out.stdout);
+    let out =
+        super::output_with_input(git(top).args(["hash-object", "--stdin-paths"]), list.as_bytes(), "git hash-object")?;
+    let names = String::from_utf8_lossy(&out);
     let mut names = names.lines();
     Ok(present.iter().all(|(_, bytes)| names.next().and_then(parse_hex) == Some(object_id(Kind::Blob, bytes))))
 }

@@ -508,16 +508,7 @@ mod tests {
     }
 
     fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
-        let out = std::process::Command::new("git")
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("HOME", dir)
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        out.stdout
+        crate::git::test_git(dir, args)
     }
 
     #[test]
