@@ -70,6 +70,9 @@ fn a_big_import_is_one_commit_in_one_pack_and_leaves_git_clean() {
     // The blobs went into a pack, not one loose object each.
     assert!(loose_objects(&env) < loose_before + 50, "{} loose objects", loose_objects(&env));
     env.git(&["fsck", "--strict", "--no-progress"]);
+    let valid = env.run("ana", &["validate"]);
+    assert!(valid.status.success(), "{}", stderr(&valid));
+    assert!(stderr(&valid).contains(&format!("and {} lead files", n + 1)), "{}", stderr(&valid));
 
     // Commands after it commit as before, and the imported leads are found by phone.
     let out = env.capture_output(&["--phone", &format!("+1312{:07}", 2_000_000 + 7)]);
