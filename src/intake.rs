@@ -77,6 +77,9 @@ pub fn apply_fields(ctx: &Ctx, lead: &mut Lead, fields: &[(Field, String)]) -> R
 pub struct Batch {
     pub routing: route::Routing,
     pub phones: Option<PhoneBook>,
+    /// The ids this batch has given: a file written in the background may not be on
+    /// disk yet, so the check for a free id looks here too.
+    pub taken: std::collections::HashSet<LeadId>,
 }
 
 /// Check, route if the SOP says so, and write `lead` in the caller's transaction.
@@ -149,10 +152,14 @@ pub fn save_in(
         let path = ctx.ws.sharded_path(&lead.id);
         return Ok(Saved { lead, path, missing, same_phone });
     }
-    while ctx.ws.sharded_path(&lead.id).exists() || ctx.ws.flat_path(&lead.id).exists() {
+    while batch.taken.contains(&lead.id)
+        || ctx.ws.sharded_path(&lead.id).exists()
+        || ctx.ws.flat_path(&lead.id).exists()
+    {
         lead.id = ctx.new_lead_id()?;
     }
     let path = tx.create(&lead)?;
+    batch.taken.insert(lead.id.clone());
     Ok(Saved { lead, path, missing, same_phone })
 }
 

@@ -67,33 +67,40 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
         // imports only a clean file; --skip-bad imports the good rows in one pass.
         let check_first = args.dry_run || !args.skip_bad;
         let mut outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, check_first)?;
+        let mut second_pass = false;
         if !args.dry_run && !args.skip_bad {
             if outcome.refused.is_empty() {
                 outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, false)?;
-                if !outcome.refused.is_empty() {
-                    // Every row passed the check, so this is a write failing (disk full, say):
-                    // all or nothing still holds, so the rows written by this run go again.
-                    for file in tx.written() {
-                        let _ = std::fs::remove_file(file);
-                    }
-                    let why: Vec<String> =
-                        outcome.refused.iter().map(|r| format!("row {}: {}", r.row, r.reason)).collect();
-                    return Err(workspace(format!(
-                        "import failed while writing, nothing was imported: {}",
-                        why.join("; ")
-                    )));
-                }
+                second_pass = true;
             } else {
                 outcome.imported.clear(); // nothing was, and no id of a check run exists
             }
         }
+        // The lead files are written in the background: wait for the last of them. The
+        // flush it starts runs during the commit, which reads the files from memory (and
+        // stores their content in git with git's own fsync); the import is done when both are.
+        let written = match bulk.take() {
+            Some(bulk) if !tx.written().is_empty() => bulk.finish().map(Some),
+            _ => Ok(None), // nothing written: nothing to wait for or flush
+        };
+        // Every row of a second pass passed the check, so a row refused there is a write
+        // failing (disk full, say), as is a failed background write: all or nothing still
+        // holds, so the rows written by this run go again.
+        let failed: Vec<String> = match &written {
+            Err(e) => vec![format!("{e:#}")],
+            Ok(_) if second_pass => outcome.refused.iter().map(|r| format!("row {}: {}", r.row, r.reason)).collect(),
+            Ok(_) => Vec::new(),
+        };
+        if !failed.is_empty() {
+            for file in tx.written() {
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(workspace(format!("import failed while writing, nothing was imported: {}", failed.join("; "))));
+        }
+        let flush = written?;
         if let Some(first) = outcome.imported.first().filter(|_| !outcome.dry_run) {
             let n = outcome.imported.len();
             let message = format!("import {}: {n} lead{} from CSV", first.id, if n == 1 { "" } else { "s" });
-            // The flush runs during the commit, which reads the files from memory (and
-            // stores their content in git with git's own fsync); the import is done when
-            // both are.
-            let flush = bulk.take().map(crate::store::DeferredSync::finish).transpose()?;
             tx.finish(&message)?;
             if let Some(flush) = flush {
                 flush.wait()?;

@@ -3,7 +3,10 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 
@@ -28,6 +31,17 @@ pub const SHARED_LEAD_FILE_MODE: u32 = 0o660;
 /// name per file is enough, and a temp file left by a killed process is simply replaced
 /// by the next write of that file (scans ignore dot files).
 pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    if let Some(writer) = lock_writer().as_ref().filter(|w| path.starts_with(&w.under)) {
+        // Queued, not dropped: only a closed queue (the writer gone after a panic) refuses.
+        if writer.queue.send((path.to_path_buf(), bytes.to_vec(), mode)).is_ok() {
+            return Ok(());
+        }
+    }
+    write_now(path, bytes, mode)
+}
+
+/// [`write_atomic_mode`] in this thread.
+fn write_now(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
@@ -59,28 +73,79 @@ pub fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 /// Set while a bulk write (an import) defers its fsyncs to one sync at the end.
 static DEFERRED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// A file to write: its path, bytes and mode.
+type Job = (PathBuf, Vec<u8>, u32);
+
+/// The queue of a bulk write's background writer: files under `under` (the leads
+/// directory) go to it.
+struct QueuedWriter {
+    under: PathBuf,
+    queue: SyncSender<Job>,
+}
+
+static WRITER: Mutex<Option<QueuedWriter>> = Mutex::new(None);
+
+fn lock_writer() -> std::sync::MutexGuard<'static, Option<QueuedWriter>> {
+    WRITER.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Bulk writes: until the guard is finished, atomic writes skip their two fsyncs (each
-/// write is still a whole file, renamed into place) and the same-phone list's updates are
-/// held in memory; [`DeferredSync::finish`] then appends those once and flushes the file
-/// system once (`sync -f`), so 100k files cost one flush instead of 200k, and a hundred
-/// appends instead of 100k. Dropped unfinished (a failed import), the held updates are
-/// forgotten: the list is rebuilt when next needed, as after a crash.
+/// write is still a whole file, renamed into place), lead files are written by a
+/// background thread (the file system's work on the other core, while this one checks
+/// and serialises the next rows), and the same-phone list's updates are held in memory;
+/// [`DeferredSync::finish`] waits for the writer, then appends those updates once and
+/// flushes the file system once (`sync -f`), so 100k files cost one flush instead of
+/// 200k, and a hundred appends instead of 100k. A file queued is not on disk yet: the
+/// caller never reads back, or writes twice, a lead file it wrote in the batch (an import
+/// creates each lead once, under a fresh id). Dropped unfinished (a failed import), the
+/// writer is still waited for and the held updates are forgotten: the list is rebuilt
+/// when next needed, as after a crash.
 pub struct DeferredSync {
     ws: Workspace,
+    writer: Option<JoinHandle<Result<()>>>,
 }
 
 impl DeferredSync {
     pub fn start(ws: &Workspace) -> DeferredSync {
         DEFERRED.store(true, std::sync::atomic::Ordering::Relaxed);
         phone_index::defer(ws);
-        DeferredSync { ws: ws.clone() }
+        let (queue, jobs) = std::sync::mpsc::sync_channel::<Job>(4096);
+        let writer = std::thread::Builder::new()
+            .name("lead-writer".into())
+            .spawn(move || {
+                // Every queued file is tried; the first failure is the answer.
+                let mut first = Ok(());
+                for (path, bytes, mode) in jobs {
+                    if first.is_ok() {
+                        first = write_now(&path, &bytes, mode);
+                    }
+                }
+                first
+            })
+            .ok();
+        if writer.is_some() {
+            *lock_writer() = Some(QueuedWriter { under: ws.leads_dir(), queue });
+        }
+        DeferredSync { ws: ws.clone(), writer }
     }
 
-    /// Start flushing what was written since [`DeferredSync::start`] to disk; the flush
-    /// runs while the caller goes on (a commit reads the same files from memory), and
-    /// [`Flush::wait`] waits for it.
-    pub fn finish(self) -> Result<Flush> {
+    /// Wait until every queued file is written; the first write that failed, if any.
+    fn drain(&mut self) -> Result<()> {
+        lock_writer().take(); // closes the queue: the writer ends after the last file
+        match self.writer.take().map(JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+
+    /// Wait for the queued files (the first failed write is the error: nothing more is
+    /// done), then start flushing what was written since [`DeferredSync::start`] to disk;
+    /// the flush runs while the caller goes on (a commit reads the same files from
+    /// memory), and [`Flush::wait`] waits for it.
+    pub fn finish(mut self) -> Result<Flush> {
         DEFERRED.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.drain()?;
         phone_index::flush(&self.ws)?;
         let child = std::process::Command::new("sync")
             .arg("-f")
@@ -121,6 +186,10 @@ impl Drop for Flush {
 impl Drop for DeferredSync {
     fn drop(&mut self) {
         DEFERRED.store(false, std::sync::atomic::Ordering::Relaxed);
+        lock_writer().take();
+        if !std::thread::panicking() {
+            let _ = self.drain();
+        }
         phone_index::discard();
     }
 }

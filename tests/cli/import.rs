@@ -70,6 +70,9 @@ fn a_big_import_is_one_commit_in_one_pack_and_leaves_git_clean() {
     // The blobs went into a pack, not one loose object each.
     assert!(loose_objects(&env) < loose_before + 50, "{} loose objects", loose_objects(&env));
     env.git(&["fsck", "--strict", "--no-progress"]);
+    let valid = env.run("ana", &["validate"]);
+    assert!(valid.status.success(), "{}", stderr(&valid));
+    assert!(stderr(&valid).contains(&format!("and {} lead files", n + 1)), "{}", stderr(&valid));
 
     // Commands after it commit as before, and the imported leads are found by phone.
     let out = env.capture_output(&["--phone", &format!("+1312{:07}", 2_000_000 + 7)]);
@@ -179,6 +182,49 @@ fn a_killed_import_leaves_every_lead_whole_and_git_consistent() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains(&format!("open lead {id}")), "{}", stderr(&out));
     env.git(&["fsck", "--strict", "--no-progress"]);
+}
+
+#[test]
+fn a_lead_file_failing_to_write_imports_nothing_and_the_file_can_go_again() {
+    let env = TestEnv::with_git();
+    let open = env.capture_standard();
+    let head = env.git(&["rev-parse", "HEAD"]);
+    let n = 30;
+    let csv = rows(n, |_| None);
+    std::fs::write(env.root().join("in.csv"), &csv).unwrap();
+    // With a seed the ids are known: the check pass takes the first n, the writing pass
+    // the next n, as a dry run of the rows twice over shows.
+    let twice = format!("{csv}{}", csv.strip_prefix(HEADER).unwrap());
+    std::fs::write(env.root().join("twice.csv"), twice).unwrap();
+    let seeded = |args: &[&str]| env.as_("ana", args).env("HANDOFF_SEED", "7").output().unwrap();
+    let dry = seeded(&["import", "twice.csv", "--dry-run", "--json"]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let target = ids(&json(&dry))[n + n / 2].clone();
+    // A directory where that lead's temp file goes: its write fails, late in the file.
+    let lead = env.root().join(lead_rel(&target));
+    let blocker = lead.with_file_name(format!(".{target}.yaml.tmp"));
+    std::fs::create_dir_all(&blocker).unwrap();
+
+    let out = seeded(&["import", "in.csv"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("import failed while writing, nothing was imported"), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&target), "{}", stderr(&out));
+    // The rows written before and after it are gone again; nothing was committed.
+    assert_eq!(env.lead_files(), vec![env.lead_path(&open)]);
+    assert_eq!(env.git(&["rev-parse", "HEAD"]), head);
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? in.csv\n?? twice.csv\n");
+    env.cmd(&["validate"]).assert().success();
+
+    // Fixed, the same file imports whole.
+    std::fs::remove_dir(&blocker).unwrap();
+    let out = env.run("ana", &["import", "in.csv", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(ids(&json(&out)).len(), n);
+    assert_eq!(env.lead_files().len(), n + 1);
+    assert_eq!(env.git(&["status", "--porcelain"]), "?? in.csv\n?? twice.csv\n");
+    let committed = env.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(committed.lines().count(), n);
+    env.cmd(&["validate"]).assert().success();
 }
 
 #[test]
