@@ -60,7 +60,7 @@ pub fn run(_global: &Options, args: InitArgs) -> Result<()> {
         .with_context(|| format!("cannot create {}", dir.join(LEADS_DIR).display()))?;
     write_atomic(&rules_path, default_rules(&tz_name).as_bytes())?;
     write_atomic(&dir.join(LEADS_DIR).join(".gitkeep"), b"")?;
-    write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\nleads/.*.tmp\n").as_bytes())?;
+    write_atomic(&dir.join(".gitignore"), format!("{STATE_DIR}/\nleads/**/.*.tmp\n").as_bytes())?;
     write_atomic(&dir.join(".gitattributes"), git::ATTRIBUTES.as_bytes())?;
     if args.shared {
         share(&dir)?;

@@ -15,6 +15,18 @@ fn init_writes_rules_that_validate() {
     env.cmd(&["validate"]).assert().success();
 }
 
+/// A write killed between its temp file and the rename leaves `.ID.yaml.tmp` beside the
+/// leads, in a month directory; git never shows it as a change to commit.
+#[test]
+fn a_temp_file_left_by_a_killed_write_is_ignored_by_git_at_any_depth() {
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    let month = env.root().join(crate::lead_rel(&id)).parent().unwrap().to_path_buf();
+    std::fs::write(month.join(format!(".{id}.yaml.tmp")), "half").unwrap();
+    std::fs::write(env.root().join("leads").join(".stray.yaml.tmp"), "half").unwrap();
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+}
+
 #[test]
 fn init_refuses_an_existing_workspace_and_a_bad_zone() {
     let env = TestEnv::new();
