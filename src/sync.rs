@@ -587,7 +587,7 @@ pub fn health_report(
         s.uncommitted = g::dirty(&repo.top, &repo.leads).unwrap_or_default();
         if !s.uncommitted.is_empty() {
             attention.push(format!(
-                "uncommitted lead files: {}; the next command or `handoff sync` commits them as hand edits",
+                "uncommitted lead files: {}; `handoff sync` commits them as hand edits (a command commits only the lead it changes)",
                 s.uncommitted.join(", ")
             ));
         }
