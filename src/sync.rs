@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Stamp;
 use crate::error::workspace;
 use crate::git::{self as g, Identity, LockCheck, Merged, RemoteError};
+use crate::lead::LeadId;
 use crate::store::{
-    MAX_LEAD_BYTES, ScanError, Want, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode,
+    LEADS_DIR, MAX_LEAD_BYTES, ScanError, Want, Workspace, parse_lead, read_limited, serialize_lead, write_atomic_mode,
 };
 
 /// How often a push that lost the race to another machine is retried (fetch, merge, push).
@@ -135,6 +136,12 @@ pub fn commit_hand_edits_before(
         if committed == Some(g::blob_id(original)) {
             continue;
         }
+        // Not in HEAD here: perhaps moved by hand from the other layout, whose path
+        // leaves with it (else HEAD would hold the lead twice).
+        let mut paths = vec![rel.clone()];
+        if committed.is_none() {
+            paths.extend(moved_from(top, &rel)?);
+        }
         let by = by();
         let ours = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mode = std::fs::metadata(path).map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777);
@@ -142,12 +149,8 @@ pub fn commit_hand_edits_before(
         write_atomic_mode(path, original, mode)?;
         let id = Path::new(&rel).file_stem().and_then(|s| s.to_str()).unwrap_or("lead").to_owned();
         let author = g::Author { name: &by.name, email: &by.email, at: None };
-        let committed = g::commit(
-            top,
-            std::slice::from_ref(&rel),
-            &author,
-            &format!("hand edit {id}: found uncommitted before {actor}'s change"),
-        );
+        let committed =
+            g::commit(top, &paths, &author, &format!("hand edit {id}: found uncommitted before {actor}'s change"));
         write_atomic_mode(path, &ours, mode)?;
         committed?;
         done.push(rel);
@@ -195,16 +198,40 @@ pub fn commit_hand_edits(repo: &Repo, by: &Identity, before: &str) -> Result<Vec
         if parse_lead(&text).is_err() {
             continue;
         }
+        let mut paths = vec![path.clone()];
+        paths.extend(moved_from(&repo.top, &path)?);
         let author = crate::git::Author { name: &by.name, email: &by.email, at: None };
-        crate::git::commit(
-            &repo.top,
-            std::slice::from_ref(&path),
-            &author,
-            &format!("hand edit {id}: found uncommitted before {before}"),
-        )?;
+        crate::git::commit(&repo.top, &paths, &author, &format!("hand edit {id}: found uncommitted before {before}"))?;
         done.push(path);
     }
     Ok(done)
+}
+
+/// The path a lead file at `rel` (relative to the work tree `top`) was moved from by hand:
+/// the same lead's path in the other layout (`leads/YYYY/MM/<id>.yaml` or `leads/<id>.yaml`)
+/// when HEAD holds it and it is gone from disk. Committed with the new path, the move
+/// leaves one file per lead in HEAD, never two copies (every clone would then find the id
+/// twice and refuse it).
+fn moved_from(top: &Path, rel: &str) -> Result<Option<String>> {
+    let path = Path::new(rel);
+    let Some(id) = path.file_stem().and_then(|s| s.to_str()).filter(|s| LeadId::is_valid(s)) else {
+        return Ok(None);
+    };
+    let Some(dir) = path.parent() else { return Ok(None) };
+    let twin = if dir.file_name().is_some_and(|d| d == LEADS_DIR) {
+        dir.join(&id[..4]).join(&id[4..6]).join(format!("{id}.yaml"))
+    } else {
+        match dir.parent().and_then(Path::parent) {
+            Some(leads) if leads.file_name().is_some_and(|d| d == LEADS_DIR) => leads.join(format!("{id}.yaml")),
+            _ => return Ok(None),
+        }
+    };
+    let twin = twin.to_string_lossy().into_owned();
+    if top.join(&twin).symlink_metadata().is_ok() {
+        return Ok(None);
+    }
+    let committed = g::head_blob_ids(top, std::slice::from_ref(&twin))?;
+    Ok(committed.into_iter().next().flatten().map(|_| twin))
 }
 
 /// Merge each unmerged lead file with the lead merge (from the index's base, ours and
@@ -560,7 +587,7 @@ pub fn health_report(
         s.uncommitted = g::dirty(&repo.top, &repo.leads).unwrap_or_default();
         if !s.uncommitted.is_empty() {
             attention.push(format!(
-                "uncommitted lead files: {}; the next command or `handoff sync` commits them as hand edits",
+                "uncommitted lead files: {}; `handoff sync` commits them as hand edits (a command commits only the lead it changes)",
                 s.uncommitted.join(", ")
             ));
         }

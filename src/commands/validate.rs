@@ -94,6 +94,8 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
     }
     let mut found = Vec::new();
     let files = ctx.ws.lead_files()?;
+    // Each lead's first file: a second file of one id makes every command refuse the id.
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for lead_file in &files {
         let path = &lead_file.path;
         let file = ctx.ws.relative(path);
@@ -124,6 +126,18 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
                 line: locate(&text, &[Seg::Key("id")]),
                 message: format!("the file holds lead `{}` but is named for `{stem}`", lead.id),
             });
+        }
+        if let Some(first) = seen.get(lead.id.as_str()) {
+            found.push(Found {
+                file: file.clone(),
+                line: None,
+                message: format!(
+                    "lead {} is in two files, {first} and this one; keep one (commands refuse the id meanwhile)",
+                    lead.id
+                ),
+            });
+        } else {
+            seen.insert(lead.id.to_string(), file.clone());
         }
         let month = crate::store::shard_of(&lead.id);
         let dir = path.parent().unwrap_or(path);

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::sync::{PLAIN_PATH, Team};
-use crate::{TestEnv, stderr};
+use crate::{TestEnv, lead_rel, stderr};
 
 fn subjects(env: &TestEnv) -> Vec<String> {
     env.git(&["log", "--reverse", "--format=%s"]).lines().map(str::to_owned).collect()
@@ -224,4 +224,58 @@ fn report_list_and_show_agree_on_the_owner_after_a_contradictory_merge() {
     assert_eq!(show["owner"], row["owner"]);
     assert_eq!(owners, [show["owner"].as_str().unwrap()], "report: {report}");
     assert_eq!(show["status"], row["status"]);
+}
+
+/// The lead files HEAD holds for `id`, at any path.
+fn committed_paths(env_git: impl Fn(&[&str]) -> String, id: &str) -> Vec<String> {
+    env_git(&["ls-tree", "-r", "--name-only", "HEAD", "leads"])
+        .lines()
+        .filter(|p| p.ends_with(&format!("/{id}.yaml")))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn a_lead_moved_by_hand_is_committed_as_a_move_never_as_a_second_copy() {
+    // A lead file moved by hand between the month layout and the flat one (an old copy put
+    // back, `handoff validate`'s "move the file there" followed the other way): the next
+    // command on it commits the move, so HEAD holds the lead once and a clone can use it.
+    let env = TestEnv::with_git();
+    let id = env.capture_standard();
+    let sharded = env.lead_path(&id);
+    let flat = env.root().join("leads").join(format!("{id}.yaml"));
+    std::fs::rename(&sharded, &flat).unwrap();
+    env.ok("dev", &["note", &id, "dev's note"]);
+    assert_eq!(committed_paths(|a| env.git(a), &id), vec![format!("leads/{id}.yaml")]);
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "the move is committed whole");
+    let log = subjects(&env);
+    assert!(log[log.len() - 2].starts_with(&format!("hand edit {id}")), "{log:?}");
+
+    // And back again (validate's advice for a file outside its capture month).
+    std::fs::rename(&flat, &sharded).unwrap();
+    env.ok("dev", &["note", &id, "moved back"]);
+    assert_eq!(committed_paths(|a| env.git(a), &id), vec![lead_rel(&id)]);
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+
+    // A clone sees one lead and can act on it.
+    let clone = tempfile::tempdir().unwrap();
+    crate::git_in(env.root(), &["clone", "-q", ".", clone.path().to_str().unwrap()]);
+    let mut list = env.cmd(&["--root", clone.path().to_str().unwrap(), "list", "--json"]);
+    let listed: Value = serde_json::from_slice(&list.output().unwrap().stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[test]
+fn sync_commits_a_lead_moved_by_hand_as_a_move() {
+    let team = Team::new();
+    let office = team.founder("office");
+    let id = office.capture("ana", "07:00", &[]);
+    std::fs::rename(office.dir.join(lead_rel(&id)), office.dir.join("leads").join(format!("{id}.yaml"))).unwrap();
+    office.ok("olive", "07:01", &["sync"]);
+    assert_eq!(committed_paths(|a| office.git(a), &id), vec![format!("leads/{id}.yaml")]);
+    assert_eq!(office.git(&["status", "--porcelain"]), "");
+    let laptop = team.join("laptop", true);
+    let listed: Value = laptop.json("ana", "07:02", &["list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    laptop.ok("dev", "07:03", &["note", &id, "one lead, one file"]);
 }

@@ -709,3 +709,26 @@ fn the_server_recipe_runs_the_cycle_under_crons_path() {
     assert!(service.contains("Environment=HANDOFF=/") && service.contains("ExecStart=/usr/local/bin/handoff-cycle "));
     assert!(read("handoff-cycle.timer").contains("OnUnitActiveSec=2min"));
 }
+
+#[test]
+fn status_says_truly_who_commits_a_lead_file_left_uncommitted() {
+    // A capture killed between its write and its commit leaves a lead file git does not
+    // know. Another command commits only its own lead, so status must not promise that
+    // "the next command" commits the stray file: `handoff sync` does.
+    let team = Team::new();
+    let office = team.founder("office");
+    let stray = office.capture("ana", "07:00", &[]);
+    let rel = crate::lead_rel(&stray);
+    office.git(&["rm", "-q", "--cached", &rel]);
+    office.git(&["commit", "-q", "-m", "a killed capture's commit never happened"]);
+    office.capture("ana", "07:01", &[]);
+    assert!(office.git(&["status", "--porcelain"]).contains(&rel), "the next command committed it after all");
+    let out = office.cmd(None, "07:02", &["status", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let said = v["attention"].to_string();
+    assert!(said.contains(&rel) && said.contains("handoff sync"), "{said}");
+    assert!(!said.contains("the next command or"), "status promises what the next command does not do: {said}");
+    office.ok("olive", "07:03", &["sync"]);
+    assert_eq!(office.git(&["status", "--porcelain"]), "");
+}

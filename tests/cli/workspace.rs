@@ -162,3 +162,18 @@ fn unknown_actor_is_refused() {
     assert!(crate::stderr(&out).contains("zed"));
     assert!(env.lead_files().is_empty());
 }
+
+#[test]
+fn a_lead_in_two_files_is_a_validation_problem_naming_both() {
+    // A copy of a lead in the flat layout beside its month file (an old backup put back):
+    // every command then refuses the id as ambiguous, so validate must say why.
+    let env = TestEnv::new();
+    let id = env.capture_standard();
+    let flat = format!("leads/{id}.yaml");
+    std::fs::copy(env.lead_path(&id), env.root().join(&flat)).unwrap();
+    let out = env.cmd(&["validate"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let row = stdout.lines().find(|l| l.contains(&id) && l.contains("two files")).unwrap_or_default();
+    assert!(row.contains(&flat) && row.contains(&crate::lead_rel(&id)), "{stdout}");
+}
