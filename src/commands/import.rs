@@ -61,6 +61,8 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
     };
     // One flush for the whole file, not two per row (100k rows: minutes of fsyncs).
     let mut bulk = (!args.dry_run).then(|| crate::store::DeferredSync::start(&ctx.ws));
+    // Good rows not imported because another row was refused (all or nothing).
+    let mut held_back = 0;
     let outcome = {
         let mut tx = ctx.transaction(&by)?;
         // All or nothing (the default) checks every row first, writing nothing, then
@@ -73,6 +75,7 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
                 outcome = import::import(ctx, &mut tx, &text, &by, &columns, args.partial, false)?;
                 second_pass = true;
             } else {
+                held_back = outcome.imported.len();
                 outcome.imported.clear(); // nothing was, and no id of a check run exists
             }
         }
@@ -140,9 +143,11 @@ pub fn run(ctx: &Ctx, args: ImportArgs) -> Result<()> {
             i.same_phone.join(", ")
         );
     }
-    let written = !outcome.dry_run;
-    let verb = if written { "imported" } else { "would import" };
-    eprintln!("{verb} {} row(s), refused {}", outcome.imported.len(), outcome.refused.len());
+    let verb = if args.dry_run { "would import" } else { "imported" };
+    match held_back {
+        0 => eprintln!("{verb} {} row(s), refused {}", outcome.imported.len(), outcome.refused.len()),
+        good => eprintln!("imported 0 row(s): {good} good, refused {}", outcome.refused.len()),
+    }
     for r in &outcome.refused {
         eprintln!("  row {}: {}", r.row, r.reason);
     }

@@ -262,6 +262,7 @@ fn csv_import_takes_good_rows_and_names_bad_ones() {
     let strict = env.run("ana", &["import", "in.csv", "--strict", "--json"]);
     assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
     assert!(stderr(&strict).contains("nothing was imported"), "{}", stderr(&strict));
+    assert!(stderr(&strict).contains("imported 0 row(s): 5 good, refused 3"), "{}", stderr(&strict));
     assert_eq!(env.lead_files().len(), 0);
     // By default the good rows are saved (exit 0) and the bad ones named.
     let out = env.run("ana", &["import", "in.csv", "--skip-bad", "--json"]);
