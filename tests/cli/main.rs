@@ -111,34 +111,9 @@ impl TestEnv {
         self.capture(&[])
     }
 
-    /// `capture` argv with the standard complete fields; `extra` flags replace a default
-    /// of the same name or are added.
+    /// `capture` argv with the standard complete fields (see [`capture_argv`]).
     pub fn capture_args<'a>(&self, extra: &[&'a str]) -> Vec<&'a str> {
-        let mut args: Vec<(&str, Option<&str>)> = vec![
-            ("--name", Some("Maria Lopez")),
-            ("--phone", Some("(312) 555-0142")),
-            ("--address", Some("12 Elm St, Springfield")),
-            ("--service", Some("repair")),
-            ("--urgency", Some("standard")),
-            ("--source", Some("phone")),
-            ("--notes", Some("Kitchen sink drains slowly")),
-        ];
-        let mut i = 0;
-        while i < extra.len() {
-            let flag = extra[i];
-            let value = extra.get(i + 1).filter(|v| !v.starts_with("--")).copied();
-            i += if value.is_some() { 2 } else { 1 };
-            match args.iter_mut().find(|(f, _)| *f == flag) {
-                Some(slot) => slot.1 = value,
-                None => args.push((flag, value)),
-            }
-        }
-        let mut argv = vec!["capture"];
-        for (flag, value) in &args {
-            argv.push(flag);
-            argv.extend(value);
-        }
-        argv
+        capture_argv(extra)
     }
 
     /// Capture as ana (see `capture_args`), whatever the outcome.
@@ -209,6 +184,36 @@ impl TestEnv {
     pub fn git(&self, args: &[&str]) -> String {
         git_in(self.root(), args)
     }
+}
+
+/// `capture` argv with the standard complete fields; `extra` flags replace a default
+/// of the same name or are added.
+pub fn capture_argv<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<(&str, Option<&str>)> = vec![
+        ("--name", Some("Maria Lopez")),
+        ("--phone", Some("(312) 555-0142")),
+        ("--address", Some("12 Elm St, Springfield")),
+        ("--service", Some("repair")),
+        ("--urgency", Some("standard")),
+        ("--source", Some("phone")),
+        ("--notes", Some("Kitchen sink drains slowly")),
+    ];
+    let mut i = 0;
+    while i < extra.len() {
+        let flag = extra[i];
+        let value = extra.get(i + 1).filter(|v| !v.starts_with("--")).copied();
+        i += if value.is_some() { 2 } else { 1 };
+        match args.iter_mut().find(|(f, _)| *f == flag) {
+            Some(slot) => slot.1 = value,
+            None => args.push((flag, value)),
+        }
+    }
+    let mut argv = vec!["capture"];
+    for (flag, value) in &args {
+        argv.push(flag);
+        argv.extend(value);
+    }
+    argv
 }
 
 /// `leads/YYYY/MM/<id>.yaml`: where a lead's file lives, relative to the workspace root.
