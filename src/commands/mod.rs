@@ -176,7 +176,12 @@ pub fn run(global: &Options, command: Command, cli: fn() -> clap::Command) -> Re
 /// with exit 3 so a script (or cron) notices that the output above leaves them out.
 pub fn skipped(errors: &[ScanError]) -> Result<()> {
     for e in errors {
-        eprintln!("error: {}: {}", e.file, e.message);
+        // A parse error already starts `file:line:`; the file is named once.
+        if e.message.starts_with(&e.file) {
+            eprintln!("error: {}", e.message);
+        } else {
+            eprintln!("error: {}: {}", e.file, e.message);
+        }
     }
     if errors.is_empty() {
         return Ok(());

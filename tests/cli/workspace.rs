@@ -77,6 +77,13 @@ fn unknown_key_in_a_hand_edited_lead_is_named_with_file_and_line() {
     assert!(stdout.contains(&crate::lead_rel(&id)), "{stdout}");
     assert!(stdout.contains("colour"), "{stdout}");
     assert!(stdout.contains(&format!(" {line} ")), "line {line} in {stdout}");
+    // A scan names the file once, with the line, as `path:line: problem`.
+    let out = env.cmd(&["list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = crate::stderr(&out);
+    let named = err.lines().find(|l| l.contains("colour")).expect("the bad file is named");
+    assert_eq!(named.matches(&crate::lead_rel(&id)).count(), 1, "{named}");
+    assert!(named.starts_with(&format!("error: {}:{line}: ", crate::lead_rel(&id))), "{named}");
 }
 
 #[test]
