@@ -187,6 +187,14 @@ impl Workspace {
             }
         }
         drop(old);
+        // A racily clean entry read again and found unchanged is settled by writing the
+        // index again once its file is older than the racy window (as `git status` does):
+        // else every later scan reads it again, until some other file changes. The clock is
+        // the machine's, as file times are (never `--now`).
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+        let settled_before = now_ns.saturating_sub(RACY_NS);
         let fresh = super::scan::par_map_owned(stale, |(at, previous), buf| {
             // The stat taken before reading is the one recorded: a change made while the
             // file is read then shows as a changed stat next time.
@@ -196,7 +204,9 @@ impl Workspace {
                 Err(e) => Known::Bad(format!("{e:#}")),
             };
             let stat = file.stat;
-            let changed = previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none());
+            let settled = stat.is_some_and(|s| s.mtime_ns < settled_before);
+            let changed =
+                previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none() || settled);
             (at, known, changed)
         });
         let mut changed = old_len != out.len();

@@ -272,3 +272,30 @@ fn escalate_check_and_list_read_unchanged_leads_from_the_index_exactly_as_from_t
     }
     assert!(std::fs::read_to_string(env.lead_path(&hot)).unwrap().contains("escalated"));
 }
+
+/// A file changed within 2 s of the index's write is racily clean: the next scan reads it
+/// again. Once that read finds it unchanged and the 2 s are past, the index is written
+/// again, so later scans trust the entry (as `git status` does); else the file was read
+/// by every scan until some other lead changed.
+#[test]
+fn a_racily_clean_entry_is_settled_by_rewriting_the_index() {
+    let env = TestEnv::new();
+    let id = env.capture(&["--to", "dev", "--next-action", "Call", "--due", "+1h"]);
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(env.lead_path(&id)).unwrap().set_modified(hour_ago).unwrap();
+    let list = || {
+        let v: serde_json::Value = serde_json::from_str(&env.ok("ana", &["list", "--json"])).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    };
+    list();
+    // The index as if written one second after the file's last change: racy.
+    let index = env.root().join(".handoff/index");
+    let written = hour_ago + std::time::Duration::from_secs(1);
+    std::fs::File::options().write(true).open(&index).unwrap().set_modified(written).unwrap();
+    list();
+    let now = std::fs::metadata(&index).unwrap().modified().unwrap();
+    assert!(
+        now > written + std::time::Duration::from_secs(60),
+        "the racy entry was checked but the index not rewritten"
+    );
+}
