@@ -32,39 +32,65 @@ impl Workspace {
         if !dir.is_dir() {
             return Ok(files);
         }
+        // Anything in `leads/` that is not the layout (a year `YYYY/`, a month `YYYY/MM/`, a
+        // lead file in one) is never passed over silently: a lead file found elsewhere is
+        // listed, and every scan names it (it belongs in its capture month); a link where a
+        // year or month should be is listed as a link, which no scan follows.
         let mut shards = Vec::new();
-        list_yaml(&dir, &mut files, stat, |name, is_dir| {
-            if is_dir && name.len() == 4 && name.bytes().all(|b| b.is_ascii_digit()) {
-                shards.push(dir.join(name));
-            }
+        let mut strays = Vec::new();
+        let mut links = Vec::new();
+        list_yaml(&dir, &mut files, stat, |name, kind| match Place::of(name, kind, 4) {
+            Place::Shard => shards.push(dir.join(name)),
+            Place::Stray => strays.push(dir.join(name)),
+            Place::Link => links.push(LeadFile::link(dir.join(name))),
+            Place::Other => {}
         })?;
         shards.sort();
         let mut months = Vec::new();
         for year in shards {
             let mut these = Vec::new();
-            list_yaml(&year, &mut Vec::new(), false, |name, is_dir| {
-                if is_dir && name.len() == 2 && name.bytes().all(|b| b.is_ascii_digit()) {
-                    these.push(year.join(name));
-                }
+            list_yaml(&year, &mut files, stat, |name, kind| match Place::of(name, kind, 2) {
+                Place::Shard => these.push(year.join(name)),
+                Place::Stray => strays.push(year.join(name)),
+                Place::Link => links.push(LeadFile::link(year.join(name))),
+                Place::Other => {}
             })?;
             these.sort();
             months.extend(these);
         }
+        files.append(&mut links);
         // The month directories on all cores (one a thread: a dozen items, each thousands
         // of stats), each sorted on its thread.
         let listed = par_chunks(months, 1, |month, _| {
             let mut found = Vec::new();
-            list_yaml(&month, &mut found, stat, |_, _| {}).map(|()| {
+            let mut inside = Vec::new();
+            list_yaml(&month, &mut found, stat, |name, kind| {
+                if let Place::Stray = Place::of(name, kind, 0) {
+                    inside.push(month.join(name));
+                }
+            })
+            .map(|()| {
                 found.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-                found
+                (found, inside)
             })
         });
         files.sort_unstable_by(|a, b| a.name().cmp(b.name()));
         let mut flat = files;
-        let mut files =
-            Vec::with_capacity(flat.len() + listed.iter().map(|l| l.as_ref().map_or(0, Vec::len)).sum::<usize>());
+        let mut files = Vec::with_capacity(
+            flat.len() + listed.iter().map(|l| l.as_ref().map_or(0, |(f, _)| f.len())).sum::<usize>(),
+        );
         for month in listed {
-            files.extend(month?);
+            let (found, inside) = month?;
+            files.extend(found);
+            strays.extend(inside);
+        }
+        // Directories outside the layout, walked for lead files (links never followed).
+        while let Some(stray) = strays.pop() {
+            list_yaml(&stray, &mut flat, stat, |name, kind| {
+                if kind.is_some_and(|k| k.is_dir()) && !name.starts_with('.') {
+                    strays.push(stray.join(name));
+                }
+            })?;
         }
         // Months in order hold ids in order, as ids start with their capture date; files in
         // the flat layout or in the wrong month need the full sort.
@@ -287,7 +313,12 @@ fn par_chunks<I: Send, T: Send>(items: Vec<I>, min_chunk: usize, f: impl Fn(I, &
 /// Push the `.yaml` files of `dir` (no dot files) onto `files`, with their stat when
 /// `stat` asks; tell `sub` of every other entry's name and whether it is a real directory
 /// (links are never followed).
-fn list_yaml(dir: &Path, files: &mut Vec<LeadFile>, stat: bool, mut sub: impl FnMut(&str, bool)) -> Result<()> {
+fn list_yaml(
+    dir: &Path,
+    files: &mut Vec<LeadFile>,
+    stat: bool,
+    mut sub: impl FnMut(&str, Option<fs::FileType>),
+) -> Result<()> {
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let name = entry.file_name();
@@ -302,10 +333,35 @@ fn list_yaml(dir: &Path, files: &mut Vec<LeadFile>, stat: bool, mut sub: impl Fn
             let stat = if stat { entry.metadata().ok().map(|m| super::index::Stat::of(&m)) } else { None };
             files.push(LeadFile { path, symlink, name_at, stat });
         } else {
-            sub(&name, kind.is_some_and(|t| t.is_dir()));
+            sub(&name, kind);
         }
     }
     Ok(())
+}
+
+/// What an entry of `leads/` or of a year directory is, other than a lead file.
+enum Place {
+    /// A year (`YYYY`) or month (`MM`) directory of the layout.
+    Shard,
+    /// A directory outside the layout: walked for lead files.
+    Stray,
+    /// A link named as a year or month: listed as a link (never followed).
+    Link,
+    /// Anything else (`.gitkeep`, a dot directory, a stray non-lead file).
+    Other,
+}
+
+impl Place {
+    /// Classify `name` where a shard's name has `digits` digits (0: no shards here).
+    fn of(name: &str, kind: Option<fs::FileType>, digits: usize) -> Place {
+        let shard_name = digits > 0 && name.len() == digits && name.bytes().all(|b| b.is_ascii_digit());
+        match kind {
+            Some(k) if k.is_dir() && shard_name => Place::Shard,
+            Some(k) if k.is_dir() && !name.starts_with('.') => Place::Stray,
+            Some(k) if k.is_symlink() && shard_name => Place::Link,
+            _ => Place::Other,
+        }
+    }
 }
 
 /// Index order: file name (the id, so capture date), then the whole path.
@@ -326,6 +382,12 @@ pub struct LeadFile {
 }
 
 impl LeadFile {
+    /// A link where a year or month directory should be: every read of it is refused.
+    fn link(path: PathBuf) -> LeadFile {
+        let name_at = path.as_os_str().len() - path.file_name().map_or(0, |n| n.len());
+        LeadFile { path, symlink: true, name_at, stat: None }
+    }
+
     /// The file name's bytes (the id and `.yaml`).
     pub fn name(&self) -> &[u8] {
         use std::os::unix::ffi::OsStrExt;

@@ -120,6 +120,37 @@ fn a_file_in_the_wrong_month_is_named_by_validate() {
     assert!(text.contains("leads/2026/11/"), "{text}");
 }
 
+/// A lead file outside the layout (a year directory, a month spelled `1`, a folder inside
+/// a month) and a link where a month should be are never passed over silently: every scan
+/// and `validate` name each of them, and nothing is read through the link.
+#[test]
+fn lead_files_outside_the_layout_are_named_by_every_scan_never_skipped() {
+    let env = TestEnv::new();
+    let ids: Vec<String> = (0..4).map(|i| env.capture(&["--phone", &format!("31255501{i:02}")])).collect();
+    let leads = env.root().join("leads");
+    let places = ["2026/bad-month", "2026", "2026/11/old", "2026/1"];
+    for (id, place) in ids.iter().zip(places) {
+        std::fs::create_dir_all(leads.join(place)).unwrap();
+        std::fs::rename(env.lead_path(id), leads.join(place).join(format!("{id}.yaml"))).unwrap();
+    }
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), leads.join("2026/12")).unwrap();
+    let named = |out: &std::process::Output, text: &str| {
+        for (id, place) in ids.iter().zip(places) {
+            let rel = format!("leads/{place}/{id}.yaml");
+            assert!(text.contains(&rel), "{rel} not named: {text}");
+        }
+        assert!(text.contains("leads/2026/12"), "the link not named: {text}");
+        assert_eq!(out.status.code(), Some(3), "{text}");
+    };
+    for args in [&["list", "--all"][..], &["escalate-check", "--dry-run"], &["report"]] {
+        let out = env.cmd(args).output().unwrap();
+        named(&out, &crate::stderr(&out));
+    }
+    let out = env.cmd(&["validate"]).output().unwrap();
+    named(&out, &format!("{}{}", String::from_utf8_lossy(&out.stdout), crate::stderr(&out)));
+}
+
 #[test]
 fn the_scan_index_sees_hand_edits_deletions_and_survives_damage() {
     let env = TestEnv::new();
