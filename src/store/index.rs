@@ -174,8 +174,12 @@ impl Workspace {
             while old.next_if(|e| order_key(&e.name) < key).is_some() {}
             let previous = old.next_if(|e| e.name == *name);
             match previous {
+                // A file that could not be read is read again every time: the reason may
+                // have passed (a full file table, a read error) with its stat unchanged.
                 Some(prev)
-                    if Some(prev.stat) == file.stat && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns =>
+                    if Some(prev.stat) == file.stat
+                        && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns
+                        && matches!(prev.known, Known::Lead(_)) =>
                 {
                     let trusted = matches!(&prev.known, Known::Lead(s) if s.canonical);
                     out.push((file, prev.known, trusted));
@@ -205,8 +209,10 @@ impl Workspace {
             };
             let stat = file.stat;
             let settled = stat.is_some_and(|s| s.mtime_ns < settled_before);
-            let changed =
-                previous.is_none_or(|p| Some(p.stat) != stat || p.known != known || stat.is_none() || settled);
+            let was_racy = |p: &Entry| p.stat.mtime_ns.saturating_add(RACY_NS) >= written_ns;
+            let changed = previous.is_none_or(|p| {
+                Some(p.stat) != stat || p.known != known || stat.is_none() || (settled && was_racy(&p))
+            });
             (at, known, changed)
         });
         let mut changed = old_len != out.len();
@@ -560,6 +566,35 @@ mod tests {
             },
             Entry { name: "notes.yaml".to_owned(), stat, known: Known::Bad("leads/notes.yaml: not a lead".to_owned()) },
         ]
+    }
+
+    #[test]
+    fn a_file_that_could_not_be_read_is_read_again_though_its_stat_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.yaml"), "").unwrap();
+        let ws = Workspace::discover(Some(dir.path()), dir.path()).unwrap();
+        let lead: Lead = serde_norway::from_str(
+            "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  event: captured\n",
+        )
+        .unwrap();
+        let path = ws.create(&lead).unwrap();
+        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        // The index remembers a read that failed for a passing reason, with today's stat.
+        let stat = Stat::of(&std::fs::symlink_metadata(&path).unwrap());
+        let failed = Known::Bad("cannot read leads/2026/11/20261124-abcdefghj.yaml: too many open files".to_owned());
+        ws.save_index([("2026/11/20261124-abcdefghj.yaml", stat, &failed)].into_iter()).unwrap();
+        let files = ws.indexed_files().unwrap();
+        assert_eq!(files.len(), 1);
+        assert!(matches!(&files[0].1, Known::Lead(s) if s.status == Status::Intake), "{:?}", files[0].1);
+        // A file that stays bad is read again, but the index is not rewritten for it.
+        std::fs::write(&path, "id: [unclosed\n").unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        let index_ino = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(ws.index_path()).unwrap());
+        assert!(matches!(ws.indexed_files().unwrap()[0].1, Known::Bad(_)));
+        let written = index_ino();
+        assert!(matches!(ws.indexed_files().unwrap()[0].1, Known::Bad(_)));
+        assert_eq!(index_ino(), written, "the index was rewritten for a file that did not change");
     }
 
     #[test]
