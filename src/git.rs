@@ -299,9 +299,12 @@ fn output_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<Vec<
     let input = input.to_vec();
     let feeder = std::thread::spawn(move || stdin.write_all(&input));
     let out = child.wait_with_output().with_context(|| format!("cannot run {what}"))?;
-    let _ = feeder.join();
+    let fed = feeder.join();
     if !out.status.success() {
         bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    if !matches!(fed, Ok(Ok(()))) {
+        bail!("{what} stopped reading its input");
     }
     Ok(out.stdout)
 }

@@ -17,13 +17,12 @@
 //! is) answers `Ok(false)`, having changed nothing, and the caller commits the plain way.
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use super::Author;
+use super::{Author, output_with_input, run, stdout_of};
 
 /// From how many files a commit takes this path: below it, loose objects cost less than a
 /// pack and a few more git processes.
@@ -207,7 +206,7 @@ fn adler32(data: &[u8]) -> u32 {
 /// Store `pack` in the repository: `git index-pack --stdin` checks it and writes it with
 /// its index into the object directory.
 fn index_pack(top: &Path, pack: &[u8]) -> Result<()> {
-    run_with_input(git(top).args(["index-pack", "--stdin"]), pack, "git index-pack").map(drop)
+    output_with_input(git(top).args(["index-pack", "--stdin"]), pack, "git index-pack").map(drop)
 }
 
 /// The root tree of HEAD with `files` replaced by `blobs` (or removed), built in a
@@ -229,8 +228,8 @@ fn write_tree(top: &Path, git_dir: &Path, head: &str, files: &[String], blobs: &
         let (mode, oid) = blob.as_ref().map_or(("0", [0; 20]), |oid| ("100644", *oid));
         info.push_str(&format!("{mode} {}\t{rel}\n", hex(&oid)));
     }
-    run_with_input(&mut with_index(&["update-index", "--index-info"]), info.as_bytes(), "git update-index")?;
-    let tree = output_of(&mut with_index(&["write-tree"]), "git write-tree")?;
+    output_with_input(&mut with_index(&["update-index", "--index-info"]), info.as_bytes(), "git update-index")?;
+    let tree = stdout_of(&mut with_index(&["write-tree"]), "git write-tree")?;
     Ok(tree.trim().to_owned())
 }
 
@@ -256,8 +255,8 @@ fn commit_tree(top: &Path, tree: &str, parent: &str, author: &Author, message: &
     if let Some(at) = author.at {
         cmd.env("GIT_AUTHOR_DATE", at);
     }
-    let out = run_with_input(&mut cmd, message.as_bytes(), "git commit-tree")?;
-    Ok(out.trim().to_owned())
+    let out = output_with_input(&mut cmd, message.as_bytes(), "git commit-tree")?;
+    Ok(String::from_utf8_lossy(&out).trim().to_owned())
 }
 
 /// Bring the user's index in step with the new HEAD for `files`: each file is hashed again
@@ -272,47 +271,12 @@ fn sync_index(top: &Path, files: &[String]) -> Result<()> {
     }
     let mut cmd = git(top);
     cmd.args(["update-index", "--add", "--remove", "--info-only", "-z", "--stdin"]);
-    run_with_input(&mut cmd, &list, "git update-index").map(drop)
+    output_with_input(&mut cmd, &list, "git update-index").map(drop)
 }
 
 fn hex(oid: &Oid) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     oid.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 0xf)] as char]).collect()
-}
-
-fn run(cmd: &mut Command, what: &str) -> Result<()> {
-    output_of(cmd, what).map(drop)
-}
-
-fn output_of(cmd: &mut Command, what: &str) -> Result<String> {
-    let out = cmd.output().with_context(|| format!("cannot run {what}"))?;
-    if !out.status.success() {
-        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-/// Run `cmd` with `input` on its standard input (fed from another thread, so a full pipe
-/// both ways never waits forever); its standard output.
-fn run_with_input(cmd: &mut Command, input: &[u8], what: &str) -> Result<String> {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("cannot run {what}"))?;
-    let mut stdin = child.stdin.take().with_context(|| format!("cannot talk to {what}"))?;
-    let input = input.to_vec();
-    let feeder = std::thread::spawn(move || stdin.write_all(&input));
-    let out = child.wait_with_output().with_context(|| format!("cannot run {what}"))?;
-    let fed = feeder.join();
-    if !out.status.success() {
-        bail!("{what} failed: {}", String::from_utf8_lossy(&out.stderr).trim());
-    }
-    if !matches!(fed, Ok(Ok(()))) {
-        bail!("{what} stopped reading its input");
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 #[cfg(test)]
