@@ -570,16 +570,7 @@ mod tests {
 
     #[test]
     fn a_file_that_could_not_be_read_is_read_again_though_its_stat_holds() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rules.yaml"), "").unwrap();
-        let ws = Workspace::discover(Some(dir.path()), dir.path()).unwrap();
-        let lead: Lead = serde_norway::from_str(
-            "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  event: captured\n",
-        )
-        .unwrap();
-        let path = ws.create(&lead).unwrap();
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        let (_dir, ws, path) = crate::store::test_workspace_with_lead("");
         // The index remembers a read that failed for a passing reason, with today's stat.
         let stat = Stat::of(&std::fs::symlink_metadata(&path).unwrap());
         let failed = Known::Bad("cannot read leads/2026/11/20261124-abcdefghj.yaml: too many open files".to_owned());
@@ -589,7 +580,7 @@ mod tests {
         assert!(matches!(&files[0].1, Known::Lead(s) if s.status == Status::Intake), "{:?}", files[0].1);
         // A file that stays bad is read again, but the index is not rewritten for it.
         std::fs::write(&path, "id: [unclosed\n").unwrap();
-        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
+        crate::store::set_an_hour_ago(&path);
         let index_ino = || std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(ws.index_path()).unwrap());
         assert!(matches!(ws.indexed_files().unwrap()[0].1, Known::Bad(_)));
         let written = index_ino();

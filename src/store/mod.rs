@@ -371,3 +371,27 @@ impl Workspace {
         Ok(())
     }
 }
+
+/// For tests: a workspace holding one intake lead, `20261124-abcdefghj` (with `extra`
+/// record lines, e.g. `notes: …\n`), its file dated an hour ago so no scan finds it racily
+/// clean. The directory lives as long as the returned guard.
+#[cfg(test)]
+pub(crate) fn test_workspace_with_lead(extra: &str) -> (tempfile::TempDir, Workspace, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rules.yaml"), "").unwrap();
+    let ws = Workspace::discover(Some(dir.path()), dir.path()).unwrap();
+    let lead: Lead = serde_norway::from_str(&format!(
+        "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\n{extra}history:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  event: captured\n"
+    ))
+    .unwrap();
+    let path = ws.create(&lead).unwrap();
+    set_an_hour_ago(&path);
+    (dir, ws, path)
+}
+
+/// For tests: date `path`'s modification an hour back (outside the racy window).
+#[cfg(test)]
+pub(crate) fn set_an_hour_ago(path: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(path).unwrap().set_modified(hour_ago).unwrap();
+}

@@ -36,28 +36,13 @@ impl Workspace {
         // lead file in one) is never passed over silently: a lead file found elsewhere is
         // listed, and every scan names it (it belongs in its capture month); a link where a
         // year or month should be is listed as a link, which no scan follows.
-        let mut shards = Vec::new();
-        let mut strays = Vec::new();
-        let mut links = Vec::new();
-        list_yaml(&dir, &mut files, stat, |name, kind| match Place::of(name, kind, 4) {
-            Place::Shard => shards.push(dir.join(name)),
-            Place::Stray => strays.push(dir.join(name)),
-            Place::Link => links.push(LeadFile::link(dir.join(name))),
-            Place::Other => {}
-        })?;
-        shards.sort();
+        let mut outside = Outside::default();
+        let years = list_level(&dir, 4, &mut files, stat, &mut outside)?;
         let mut months = Vec::new();
-        for year in shards {
-            let mut these = Vec::new();
-            list_yaml(&year, &mut files, stat, |name, kind| match Place::of(name, kind, 2) {
-                Place::Shard => these.push(year.join(name)),
-                Place::Stray => strays.push(year.join(name)),
-                Place::Link => links.push(LeadFile::link(year.join(name))),
-                Place::Other => {}
-            })?;
-            these.sort();
-            months.extend(these);
+        for year in years {
+            months.extend(list_level(&year, 2, &mut files, stat, &mut outside)?);
         }
+        let Outside { mut strays, mut links } = outside;
         files.append(&mut links);
         // The month directories on all cores (one a thread: a dozen items, each thousands
         // of stats), each sorted on its thread.
@@ -339,6 +324,34 @@ fn list_yaml(
     Ok(())
 }
 
+/// What a listing found outside the layout: directories to walk for lead files, and links
+/// where a year or month should be.
+#[derive(Default)]
+struct Outside {
+    strays: Vec<PathBuf>,
+    links: Vec<LeadFile>,
+}
+
+/// List `leads/` (`digits` 4) or a year directory (2): its lead files onto `files`, what lies
+/// outside the layout into `outside`; its shard directories (years or months), sorted.
+fn list_level(
+    dir: &Path,
+    digits: usize,
+    files: &mut Vec<LeadFile>,
+    stat: bool,
+    outside: &mut Outside,
+) -> Result<Vec<PathBuf>> {
+    let mut shards = Vec::new();
+    list_yaml(dir, files, stat, |name, kind| match Place::of(name, kind, digits) {
+        Place::Shard => shards.push(dir.join(name)),
+        Place::Stray => outside.strays.push(dir.join(name)),
+        Place::Link => outside.links.push(LeadFile::link(dir.join(name))),
+        Place::Other => {}
+    })?;
+    shards.sort();
+    Ok(shards)
+}
+
 /// What an entry of `leads/` or of a year directory is, other than a lead file.
 enum Place {
     /// A year (`YYYY`) or month (`MM`) directory of the layout.
@@ -590,17 +603,8 @@ mod tests {
 
     #[test]
     fn an_unchanged_open_lead_comes_from_the_index_brief() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("rules.yaml"), "").unwrap();
-        let ws = Workspace::discover(Some(dir.path()), dir.path()).unwrap();
+        let (_dir, ws, path) = crate::store::test_workspace_with_lead("notes: kept in the file\n");
         let rules = crate::rules::Rules::parse(&crate::rules::default_rules("America/Chicago")).unwrap();
-        let lead: Lead = serde_norway::from_str(
-            "id: 20261124-abcdefghj\nstatus: intake\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nnotes: kept in the file\nhistory:\n- at: 2026-11-24T07:00:00-06:00\n  by: ana\n  event: captured\n",
-        )
-        .unwrap();
-        let path = ws.create(&lead).unwrap();
-        let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
         let notes = |brief: bool| {
             let scan = |l: Lead| Some(l.notes);
             let (found, errors) = if brief {
