@@ -22,14 +22,12 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
+use super::objects::{Kind, Oid, adler32, hex, object_id};
 use super::{Author, output_with_input, run, stdout_of};
 
 /// From how many files a commit takes this path: below it, loose objects cost less than a
 /// pack and a few more git processes.
 pub const MANY: usize = 1000;
-
-/// A git object name (SHA-1).
-type Oid = [u8; 20];
 
 fn git(top: &Path) -> Command {
     let mut cmd = Command::new("git");
@@ -148,10 +146,7 @@ fn pack_part(top: &Path, files: &[String]) -> Result<PackPart> {
             }
             Err(e) => return Err(e).with_context(|| format!("cannot read {rel}")),
         };
-        let mut hash = sha1_smol::Sha1::new();
-        hash.update(format!("blob {}\0", bytes.len()).as_bytes());
-        hash.update(&bytes);
-        part.blobs.push(Some(hash.digest().bytes()));
+        part.blobs.push(Some(object_id(Kind::Blob, &bytes)));
         // The object's header: type 3 (blob) and its size, four bits then seven a byte.
         let mut size = bytes.len();
         let mut byte = (3 << 4) | (size & 0x0f) as u8;
@@ -184,23 +179,7 @@ fn zlib_stored(data: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&(!len).to_le_bytes());
         out.extend_from_slice(block);
     }
-    out.extend_from_slice(&adler32(data).to_be_bytes());
-}
-
-/// zlib's checksum.
-fn adler32(data: &[u8]) -> u32 {
-    const MOD: u32 = 65521;
-    let (mut a, mut b) = (1u32, 0u32);
-    // 5552 bytes is the most that cannot overflow `b` before the modulo.
-    for chunk in data.chunks(5552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= MOD;
-        b %= MOD;
-    }
-    (b << 16) | a
+    out.extend_from_slice(&adler32(&[data]).to_be_bytes());
 }
 
 /// Store `pack` in the repository: `git index-pack --stdin` checks it and writes it with
@@ -272,11 +251,6 @@ fn sync_index(top: &Path, files: &[String]) -> Result<()> {
     let mut cmd = git(top);
     cmd.args(["update-index", "--add", "--remove", "--info-only", "-z", "--stdin"]);
     output_with_input(&mut cmd, &list, "git update-index").map(drop)
-}
-
-fn hex(oid: &Oid) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    oid.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 0xf)] as char]).collect()
 }
 
 #[cfg(test)]

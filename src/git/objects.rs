@@ -256,7 +256,7 @@ fn raw_deflate(parts: &[&[u8]], last: bool) -> Result<Vec<u8>> {
 }
 
 /// zlib's Adler-32 checksum of `parts`, one after the other.
-fn adler32(parts: &[&[u8]]) -> u32 {
+pub fn adler32(parts: &[&[u8]]) -> u32 {
     const MOD: u32 = 65521;
     let (mut a, mut b) = (1u32, 0u32);
     for part in parts {
