@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::error::workspace;
-use crate::escalation::{self, Due};
+use crate::escalation;
 use crate::lead::{Event, EventKind, LeadId, SYSTEM, Status};
 use crate::output::{Table, Tone, emit};
 use crate::store::{ScanError, Want};
@@ -30,18 +30,20 @@ pub struct EscalateCheckArgs {
 }
 
 #[derive(Debug, Serialize)]
-struct Escalation {
+struct Escalation<'r> {
     id: LeadId,
-    /// The customer's name, for the table people read (kept out of the JSON payload).
+    /// The customer's name, for the table people read (kept out of the JSON payload, and
+    /// not kept at all for JSON or YAML output).
     #[serde(skip)]
     customer: Option<String>,
-    rule: String,
+    /// The rule's name (borrowed from rules.yaml's, as every lead due shares it).
+    rule: std::borrow::Cow<'r, str>,
     escalate_to: String,
     reason: String,
     overdue_minutes: i64,
     new: bool,
     /// When the rule's window ran out.
-    deadline: String,
+    deadline: crate::clock::Stamp,
     /// The step of a climbing rule (1 for its first).
     level: u32,
     /// `notify`, or `reassign` when the step re-routes the lead to `escalate_to`.
@@ -51,7 +53,7 @@ struct Escalation {
 #[derive(Serialize)]
 struct Output<'a> {
     now: String,
-    escalations: &'a [Escalation],
+    escalations: &'a [Escalation<'a>],
     errors: &'a [ScanError],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notify_errors: Vec<String>,
@@ -68,30 +70,39 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
         };
         escalation::may_be_due(&ctx.rules, &starts, &ctx.now)
     };
+    // Each lead's escalations are made on the scan's threads, so only they stay in memory.
+    let for_people = !matches!(ctx.format, crate::output::Format::Json | crate::output::Format::Yaml);
+    let rule_name = |name: String| match ctx.rules.escalation.iter().find(|r| r.name == name) {
+        Some(rule) => std::borrow::Cow::Borrowed(rule.name.as_str()),
+        None => std::borrow::Cow::Owned(name),
+    };
     let (found, errors) = ctx.scan_brief(Want::Open, may_be_due, |lead| {
         let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
-        (!due.is_empty()).then_some((lead.id, lead.full_name, due))
+        (!due.is_empty()).then(|| {
+            due.into_iter()
+                .map(|d| Escalation {
+                    id: lead.id.clone(),
+                    customer: if for_people { lead.full_name.clone() } else { None },
+                    rule: rule_name(d.rule),
+                    escalate_to: d.escalate_to,
+                    reason: d.reason,
+                    overdue_minutes: d.overdue_minutes,
+                    // Not recorded yet: new, once this run records it.
+                    new: !d.fired,
+                    level: d.level,
+                    action: if d.reassign { "reassign" } else { "notify" },
+                    deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone())),
+                })
+                .collect::<Vec<_>>()
+        })
     })?;
-    let mut escalations = Vec::new();
-    let pending: Vec<(&LeadId, &Due)> =
-        found.iter().flat_map(|(id, _, due)| due.iter().filter(|d| !d.fired).map(move |d| (id, d))).collect();
-    let recorded = if args.dry_run || pending.is_empty() { Vec::new() } else { record(ctx, &pending)? };
-    for (id, customer, dues) in &found {
-        for d in dues {
-            let new = if args.dry_run { !d.fired } else { recorded.contains(&(id.clone(), d.rule.clone())) };
-            escalations.push(Escalation {
-                id: id.clone(),
-                customer: customer.clone(),
-                rule: d.rule.clone(),
-                escalate_to: d.escalate_to.clone(),
-                reason: d.reason.clone(),
-                overdue_minutes: d.overdue_minutes,
-                new,
-                level: d.level,
-                action: if d.reassign { "reassign" } else { "notify" },
-                deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone()))
-                    .to_string(),
-            });
+    let mut escalations: Vec<Escalation> = found.into_iter().flatten().collect();
+    if !args.dry_run {
+        let pending: Vec<(&LeadId, &str)> =
+            escalations.iter().filter(|e| e.new).map(|e| (&e.id, e.rule.as_ref())).collect();
+        let recorded = if pending.is_empty() { HashSet::new() } else { record(ctx, &pending)? };
+        for e in &mut escalations {
+            e.new = e.new && recorded.contains(&(e.id.clone(), e.rule.to_string()));
         }
     }
     escalations.sort_by(|a, b| b.new.cmp(&a.new).then(b.overdue_minutes.cmp(&a.overdue_minutes)));
@@ -100,7 +111,7 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
         // Deliveries that failed on an earlier run go first, if the escalation still stands
         // (the lead is still open and the rule still due); what fails now is queued for the
         // next run, so a mail server that is down delays a notification, never loses it.
-        let standing: HashSet<(&str, &str)> = escalations.iter().map(|e| (e.id.as_str(), e.rule.as_str())).collect();
+        let standing: HashSet<(&str, &str)> = escalations.iter().map(|e| (e.id.as_str(), e.rule.as_ref())).collect();
         let still_standing = |text: &str| {
             Payload::from_json(text.to_owned()).is_some_and(|p| standing.contains(&(p.id.as_str(), p.rule.as_str())))
         };
@@ -155,11 +166,13 @@ fn json(e: &Escalation) -> String {
     serde_json::to_string(e).unwrap_or_default()
 }
 
-/// Record the pending escalations under the workspace lock, re-reading each lead so that
-/// overlapping runs never record one twice. Returns the (lead, rule) pairs recorded.
-fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)>> {
+/// Record the pending escalations (lead, rule; in file order) under the workspace lock,
+/// re-reading each lead so that overlapping runs never record one twice. Returns the
+/// (lead, rule) pairs recorded.
+fn record(ctx: &Ctx, pending: &[(&LeadId, &str)]) -> Result<HashSet<(LeadId, String)>> {
     let mut tx = ctx.transaction(SYSTEM)?;
     let mut recorded = Vec::new();
+    let wanted: HashSet<(&LeadId, &str)> = pending.iter().copied().collect();
     let mut ids: Vec<&LeadId> = pending.iter().map(|(id, _)| *id).collect();
     ids.dedup();
     for id in ids {
@@ -168,7 +181,7 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
         let mut changed = false;
         let mut rerouted = false;
         for d in fresh.iter().filter(|d| !d.fired) {
-            if !pending.iter().any(|(pid, p)| *pid == id && p.rule == d.rule) {
+            if !wanted.contains(&(id, d.rule.as_str())) {
                 continue;
             }
             lead.history.push(Event {
@@ -208,7 +221,7 @@ fn record(ctx: &Ctx, pending: &[(&LeadId, &Due)]) -> Result<Vec<(LeadId, String)
         };
         tx.finish(&message)?;
     }
-    Ok(recorded)
+    Ok(recorded.into_iter().collect())
 }
 
 /// One notification: the escalation's JSON, and the fields `--notify` gets as variables.
@@ -260,7 +273,7 @@ fn table(ctx: &Ctx, escalations: &[Escalation], short: Option<&crate::short_id::
                 ctx.rules
                     .staff(&e.escalate_to)
                     .map_or_else(|| e.escalate_to.clone(), |s| format!("{} ({})", s.name, s.id)),
-                e.rule.clone(),
+                e.rule.to_string(),
                 format!("{} min", e.overdue_minutes),
                 e.reason.clone(),
             ],

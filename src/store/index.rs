@@ -11,16 +11,20 @@
 //! stat holds.
 //!
 //! `.handoff/index` is local state, never committed: a compact binary file (fixed-width
-//! numbers, length-prefixed text, a checksum at the end) written atomically after a scan
-//! that found changes. A missing, foreign or corrupt index is rebuilt from the files; an
-//! unwritable one only costs speed. Entries whose file changed within [`RACY_NS`] of the
+//! numbers, length-prefixed text) in blocks of about 256 KB, each with its own checksum,
+//! written atomically after a scan that found changes. A scan streams it a block at a time
+//! beside the listing, so memory never holds every lead's summary. A missing, foreign or
+//! corrupt index (or block) is rebuilt from the files; an unwritable one only costs speed. Entries whose file changed within [`RACY_NS`] of the
 //! index's own write are re-read (git's "racily clean" rule: a second edit in the same
 //! clock tick keeps size and times).
 
 use std::fs::{self, File, Metadata};
-use std::io::{Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+#[cfg(test)]
+use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 
@@ -30,7 +34,7 @@ use crate::lead::{EventKind, Lead, Status};
 use crate::phone;
 
 const FILE: &str = "index";
-const MAGIC: &[u8; 8] = b"HOIDX02\n";
+const MAGIC: &[u8; 8] = b"HOIDX03\n";
 /// A file changed this close to the index's write may have changed again unseen.
 const RACY_NS: i64 = 2_000_000_000;
 /// Stands for "none" in the time fields.
@@ -128,17 +132,15 @@ pub struct Entry {
 
 /// A listed file's path under `leads/` (`2026/11/<id>.yaml`), the index's name for it:
 /// a byte prefix cut, not `Path::starts_with`'s walk over components (5 % of a scan).
-fn relative_name<'f>(file: &'f LeadFile, leads_prefix: &[u8]) -> std::borrow::Cow<'f, str> {
+fn relative_name<'f>(file: &'f LeadFile, leads_prefix: &[u8]) -> &'f [u8] {
     use std::os::unix::ffi::OsStrExt;
-    match file.path.as_os_str().as_bytes().strip_prefix(leads_prefix) {
-        Some(rest) => String::from_utf8_lossy(rest),
-        None => std::borrow::Cow::Owned(file.path.display().to_string()),
-    }
+    let path = file.path.as_os_str().as_bytes();
+    path.strip_prefix(leads_prefix).unwrap_or(path)
 }
 
 /// Index order: file name (the id, so capture date), then the path.
-fn order_key(name: &str) -> (&str, &str) {
-    (name.rsplit('/').next().unwrap_or(name), name)
+fn order_key(name: &[u8]) -> (&[u8], &[u8]) {
+    (name.rsplit(|b| *b == b'/').next().unwrap_or(name), name)
 }
 
 impl Workspace {
@@ -150,47 +152,29 @@ impl Workspace {
     /// re-read the changed and new ones, forget the deleted ones, save if anything changed.
     /// In file name order, like [`Workspace::lead_files`].
     pub fn indexed_files(&self) -> Result<Vec<(LeadFile, Known)>> {
-        Ok(self.indexed_files_marked()?.into_iter().map(|(f, k, _)| (f, k)).collect())
+        self.scan_indexed(|file, known, _, _| Some((file.clone(), known.clone())))
     }
 
-    /// [`Workspace::indexed_files`], each file also marked `trusted` when its stat is the
-    /// one the index recorded and it was then the writer's own bytes (see
-    /// [`Summary::canonical`]): a scan may parse it without the byte-for-byte check.
-    pub fn indexed_files_marked(&self) -> Result<Vec<(LeadFile, Known, bool)>> {
+    /// Every lead file, checked against the index as [`Workspace::indexed_files`] does, handed
+    /// to `visit` with what it holds and whether it is `trusted` (its stat is the one the
+    /// index recorded, and it was then the writer's own bytes, see [`Summary::canonical`]: a
+    /// scan may parse it without the byte-for-byte check). What `visit` returns is kept, in
+    /// file name order.
+    ///
+    /// The index is streamed, never held whole: it is read a block at a time (each block
+    /// checked on its own) and paired with the listing as it comes in; a thousand files at a
+    /// time go to the worker threads, which read the changed or new ones and run `visit`.
+    /// So memory holds the listing, what `visit` keeps, and a few blocks, not every lead's
+    /// summary. When anything changed, the new index is written in a second pass over the
+    /// old one, taking the entries that changed from this scan.
+    pub fn scan_indexed<T: Send>(
+        &self,
+        visit: impl Fn(&LeadFile, &Known, bool, &mut Vec<u8>) -> Option<T> + Sync,
+    ) -> Result<Vec<T>> {
         let files = self.lead_files_stat()?;
         self.remember_listing(&files);
-        let (old, written_ns) = self.load_index();
-        let old_len = old.len();
         let prefix = self.leads_prefix();
-        // Pair each file with its old entry (both lists are in index order). An entry whose
-        // stat still holds is moved in as it is, here, without a copy; only the files
-        // changed or new since are read again, on all cores.
-        let mut out: Vec<(LeadFile, Known, bool)> = Vec::with_capacity(files.len());
-        let mut stale: Vec<(usize, Option<Entry>)> = Vec::new();
-        let mut old = old.into_iter().peekable();
-        for file in files {
-            let name = relative_name(&file, &prefix);
-            let key = order_key(&name);
-            while old.next_if(|e| order_key(&e.name) < key).is_some() {}
-            let previous = old.next_if(|e| e.name == *name);
-            match previous {
-                // A file that could not be read is read again every time: the reason may
-                // have passed (a full file table, a read error) with its stat unchanged.
-                Some(prev)
-                    if Some(prev.stat) == file.stat
-                        && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns
-                        && matches!(prev.known, Known::Lead(_)) =>
-                {
-                    let trusted = matches!(&prev.known, Known::Lead(s) if s.canonical);
-                    out.push((file, prev.known, trusted));
-                }
-                other => {
-                    stale.push((out.len(), other));
-                    out.push((file, Known::Bad(String::new()), false));
-                }
-            }
-        }
-        drop(old);
+        let (old, written_ns) = self.open_index();
         // A racily clean entry read again and found unchanged is settled by writing the
         // index again once its file is older than the racy window (as `git status` does):
         // else every later scan reads it again, until some other file changes. The clock is
@@ -199,35 +183,112 @@ impl Workspace {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
         let settled_before = now_ns.saturating_sub(RACY_NS);
-        let fresh = super::scan::par_map_owned(stale, |(at, previous), buf| {
-            // The stat taken before reading is the one recorded: a change made while the
-            // file is read then shows as a changed stat next time.
-            let file = &out[at].0;
-            let known = match read_into(file, buf).and_then(|text| self.parse_file_kind(&file.path, text, false)) {
-                Ok((lead, canonical)) => Known::Lead(Summary { canonical, ..Summary::of(&lead) }),
-                Err(e) => Known::Bad(format!("{e:#}")),
-            };
-            let stat = file.stat;
-            let settled = stat.is_some_and(|s| s.mtime_ns < settled_before);
-            let was_racy = |p: &Entry| p.stat.mtime_ns.saturating_add(RACY_NS) >= written_ns;
-            let changed = previous.is_none_or(|p| {
-                Some(p.stat) != stat || p.known != known || stat.is_none() || (settled && was_racy(&p))
-            });
-            (at, known, changed)
-        });
-        let mut changed = old_len != out.len();
-        for (at, known, was_changed) in fresh {
-            changed |= was_changed;
-            out[at].1 = known;
+        let holds = |prev: &Raw, file: &LeadFile| {
+            Some(prev.stat) == file.stat && prev.stat.mtime_ns.saturating_add(RACY_NS) < written_ns
+        };
+        let mut forgotten = false;
+        let chunks = super::scan::par_pipeline(
+            |send| {
+                let mut old = old.peekable();
+                let mut chunk = Vec::with_capacity(CHUNK);
+                for (at, file) in files.iter().enumerate() {
+                    let name = relative_name(file, &prefix);
+                    let key = order_key(name);
+                    while old.next_if(|e| order_key(e.name()) < key).is_some() {
+                        forgotten = true;
+                    }
+                    chunk.push((at, old.next_if(|e| e.name() == name)));
+                    if chunk.len() == CHUNK {
+                        send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
+                    }
+                }
+                forgotten |= old.next().is_some();
+                if !chunk.is_empty() {
+                    send(chunk);
+                }
+            },
+            |chunk: Vec<(usize, Option<Raw>)>, buf| {
+                let mut kept = Vec::new();
+                let mut changes = Vec::new();
+                for (at, previous) in chunk {
+                    let file = &files[at];
+                    // A file that could not be read is read again every time: the reason may
+                    // have passed (a full file table, a read error) with its stat unchanged.
+                    let unchanged = previous
+                        .as_ref()
+                        .filter(|p| holds(p, file))
+                        .and_then(Raw::known)
+                        .filter(|k| matches!(k, Known::Lead(_)));
+                    let (known, trusted) = match unchanged {
+                        Some(known) => {
+                            let trusted = matches!(&known, Known::Lead(s) if s.canonical);
+                            (known, trusted)
+                        }
+                        None => {
+                            // The stat taken before reading is the one recorded: a change
+                            // made while the file is read shows as a changed stat next time.
+                            let known = match read_into(file, buf)
+                                .and_then(|text| self.parse_file_kind(&file.path, text, false))
+                            {
+                                Ok((lead, canonical)) => Known::Lead(Summary { canonical, ..Summary::of(&lead) }),
+                                Err(e) => Known::Bad(format!("{e:#}")),
+                            };
+                            let stat = file.stat;
+                            let settled = stat.is_some_and(|s| s.mtime_ns < settled_before);
+                            let changed = previous.is_none_or(|p| {
+                                let was_racy = p.stat.mtime_ns.saturating_add(RACY_NS) >= written_ns;
+                                Some(p.stat) != stat
+                                    || p.known().as_ref() != Some(&known)
+                                    || stat.is_none()
+                                    || (settled && was_racy)
+                            });
+                            if changed {
+                                changes.push((at, known.clone()));
+                            }
+                            (known, false)
+                        }
+                    };
+                    kept.extend(visit(file, &known, trusted, buf));
+                }
+                (kept, changes)
+            },
+        );
+        let mut kept = Vec::new();
+        let mut changes = Vec::new();
+        for (mut k, mut c) in chunks {
+            kept.append(&mut k);
+            changes.append(&mut c);
         }
-        if changed {
-            let names: Vec<_> = out.iter().map(|(f, _, _)| relative_name(f, &prefix)).collect();
-            let entries =
-                names.iter().zip(&out).filter_map(|(name, (file, known, _))| Some((name.as_ref(), file.stat?, known)));
+        if forgotten || !changes.is_empty() {
             // A cache: if it cannot be written, the next scan reads the files again.
-            let _ = self.save_index(entries);
+            let _ = self.rewrite_index(&files, &prefix, changes);
         }
-        Ok(out)
+        Ok(kept)
+    }
+
+    /// Write the index for `files` (the listing, in index order): each file's entry from
+    /// `changes` (by its place in `files`) when this scan changed it, else the old index's
+    /// entry if its stat still holds. A file in neither (the old index changed under us)
+    /// is left out, so the next scan reads it.
+    fn rewrite_index(&self, files: &[LeadFile], prefix: &[u8], changes: Vec<(usize, Known)>) -> Result<()> {
+        let (old, _) = self.open_index();
+        let mut old = old.peekable();
+        let mut changes = changes.into_iter().peekable();
+        self.save_index(|out| {
+            for (at, file) in files.iter().enumerate() {
+                let Some(stat) = file.stat else { continue };
+                let name = relative_name(file, prefix);
+                let key = order_key(name);
+                while old.next_if(|e| order_key(e.name()) < key).is_some() {}
+                let previous = old.next_if(|e| e.name() == name);
+                if let Some((_, known)) = changes.next_if(|(c, _)| *c == at) {
+                    out.push(name, stat, &known)?;
+                } else if let Some(prev) = previous.filter(|p| p.stat == stat) {
+                    out.push_raw(&prev)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     /// `leads/` as listed paths start with it, separator included.
@@ -236,22 +297,18 @@ impl Workspace {
         [self.leads_dir().as_os_str().as_bytes(), b"/"].concat()
     }
 
-    /// The saved entries and when they were written (ns); empty when missing or corrupt.
-    fn load_index(&self) -> (Vec<Entry>, i64) {
-        let path = self.index_path();
-        let Ok(file) = File::open(&path) else { return (Vec::new(), 0) };
-        let Ok(meta) = file.metadata() else { return (Vec::new(), 0) };
-        // Read through a window, never the whole file at once: at 100k open leads the
-        // index is tens of MB, and the entries are all a scan needs to hold.
-        match decode_from(Source::File(file), meta.len()) {
-            Some(entries) => (entries, Stat::of(&meta).mtime_ns),
-            None => (Vec::new(), 0),
-        }
+    /// The saved entries, read a block at a time, and when they were written (ns); no
+    /// entries when the index is missing or not of this version.
+    fn open_index(&self) -> (Entries<BufReader<File>>, i64) {
+        let empty = || (Entries::empty(), 0);
+        let Ok(file) = File::open(self.index_path()) else { return empty() };
+        let Ok(meta) = file.metadata() else { return empty() };
+        (Entries::new(BufReader::with_capacity(1 << 16, file)), Stat::of(&meta).mtime_ns)
     }
 
-    fn save_index<'a>(&self, entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Result<()> {
+    /// Write a new index: `fill` pushes the entries, in index order.
+    fn save_index(&self, fill: impl FnOnce(&mut Encoder<&mut File>) -> std::io::Result<()>) -> Result<()> {
         fs::create_dir_all(self.state_dir())?;
-        let bytes = encode(entries);
         // Scans run without the lock: each writes its own temp file; the last rename wins,
         // and every version is whole.
         let tmp = self.state_dir().join(format!(".{FILE}.{}.tmp", std::process::id()));
@@ -262,7 +319,11 @@ impl Workspace {
             .truncate(true)
             .mode(super::LEAD_FILE_MODE)
             .open(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
+            .and_then(|mut f| {
+                let mut out = Encoder::new(&mut f)?;
+                fill(&mut out)?;
+                out.finish()
+            })
             .and_then(|()| fs::rename(&tmp, self.index_path()));
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
@@ -271,48 +332,113 @@ impl Workspace {
     }
 }
 
-fn encode<'a>(entries: impl Iterator<Item = (&'a str, Stat, &'a Known)>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1 << 20);
-    out.extend_from_slice(MAGIC);
-    let count_at = out.len();
-    out.extend_from_slice(&0u64.to_le_bytes());
-    let mut count: u64 = 0;
-    for (name, stat, known) in entries {
-        count += 1;
-        put_text(&mut out, name);
-        for n in [stat.size as i64, stat.mtime_ns, stat.ctime_ns, stat.ino as i64] {
-            out.extend_from_slice(&n.to_le_bytes());
+/// How many listed files go to a worker at a time.
+const CHUNK: usize = 512;
+/// An index block is written once its entries pass this many bytes.
+const BLOCK_BYTES: usize = 256 * 1024;
+
+/// Writes an index: the magic, then blocks of entries, each `count (u32) | length (u32) |
+/// entries | checksum (u64)` of its own, then an end block (count 0) holding the number of
+/// entries. Each block is checked on its own when read, so an index is used as it streams
+/// in: a damaged or missing block ends it there, and the files after are read again.
+struct Encoder<W: Write> {
+    out: W,
+    block: Vec<u8>,
+    in_block: u32,
+    total: u64,
+}
+
+impl<W: Write> Encoder<W> {
+    fn new(mut out: W) -> std::io::Result<Encoder<W>> {
+        out.write_all(MAGIC)?;
+        Ok(Encoder { out, block: Vec::with_capacity(BLOCK_BYTES + 4096), in_block: 0, total: 0 })
+    }
+
+    fn push(&mut self, name: &[u8], stat: Stat, known: &Known) -> std::io::Result<()> {
+        if self.block.is_empty() {
+            self.block.extend_from_slice(&[0; 8]);
         }
-        match known {
-            Known::Bad(message) => {
-                out.push(0);
-                put_text(&mut out, message);
+        encode_entry(&mut self.block, name, stat, known);
+        self.in_block += 1;
+        self.total += 1;
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
+    /// An entry of an old index, copied as it is.
+    fn push_raw(&mut self, raw: &Raw) -> std::io::Result<()> {
+        if self.block.is_empty() {
+            self.block.extend_from_slice(&[0; 8]);
+        }
+        self.block.extend_from_slice(raw.bytes());
+        self.in_block += 1;
+        self.total += 1;
+        if self.block.len() >= BLOCK_BYTES {
+            self.flush_block()?;
+        }
+        Ok(())
+    }
+
+    fn flush_block(&mut self) -> std::io::Result<()> {
+        if self.in_block == 0 {
+            return Ok(());
+        }
+        let len = u32::try_from(self.block.len() - 8).map_err(std::io::Error::other)?;
+        self.block[..4].copy_from_slice(&self.in_block.to_le_bytes());
+        self.block[4..8].copy_from_slice(&len.to_le_bytes());
+        let sum = checksum(&self.block);
+        self.block.extend_from_slice(&sum.to_le_bytes());
+        self.out.write_all(&self.block)?;
+        self.block.clear();
+        self.in_block = 0;
+        Ok(())
+    }
+
+    fn finish(mut self) -> std::io::Result<()> {
+        self.flush_block()?;
+        let mut end = Vec::with_capacity(24);
+        end.extend_from_slice(&0u32.to_le_bytes());
+        end.extend_from_slice(&8u32.to_le_bytes());
+        end.extend_from_slice(&self.total.to_le_bytes());
+        let sum = checksum(&end);
+        end.extend_from_slice(&sum.to_le_bytes());
+        self.out.write_all(&end)?;
+        self.out.flush()
+    }
+}
+
+fn encode_entry(out: &mut Vec<u8>, name: &[u8], stat: Stat, known: &Known) {
+    put_bytes(out, name);
+    for n in [stat.size as i64, stat.mtime_ns, stat.ctime_ns, stat.ino as i64] {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    match known {
+        Known::Bad(message) => {
+            out.push(0);
+            put_text(out, message);
+        }
+        Known::Lead(s) => {
+            out.push(1 + Status::ALL.iter().position(|st| *st == s.status).unwrap_or(0) as u8);
+            out.push(u8::from(s.canonical));
+            for n in [
+                s.created_at,
+                s.last_event_at,
+                s.next_action_due.unwrap_or(NONE),
+                s.capture_clock,
+                s.assignment_clock.unwrap_or(NONE),
+                s.movement_clock,
+                i64::from(s.escalations),
+            ] {
+                out.extend_from_slice(&n.to_le_bytes());
             }
-            Known::Lead(s) => {
-                out.push(1 + Status::ALL.iter().position(|st| *st == s.status).unwrap_or(0) as u8);
-                out.push(u8::from(s.canonical));
-                for n in [
-                    s.created_at,
-                    s.last_event_at,
-                    s.next_action_due.unwrap_or(NONE),
-                    s.capture_clock,
-                    s.assignment_clock.unwrap_or(NONE),
-                    s.movement_clock,
-                    i64::from(s.escalations),
-                ] {
-                    out.extend_from_slice(&n.to_le_bytes());
-                }
-                for text in [s.owner.as_deref(), s.urgency.as_deref(), s.phone.as_deref()] {
-                    put_opt(&mut out, text.map(str::as_bytes));
-                }
-                put_opt(&mut out, s.brief.as_deref());
+            for text in [s.owner.as_deref(), s.urgency.as_deref(), s.phone.as_deref()] {
+                put_opt(out, text.map(str::as_bytes));
             }
+            put_opt(out, s.brief.as_deref());
         }
     }
-    out[count_at..count_at + 8].copy_from_slice(&count.to_le_bytes());
-    let sum = checksum(&out);
-    out.extend_from_slice(&sum.to_le_bytes());
-    out
 }
 
 fn put_opt(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
@@ -326,128 +452,212 @@ fn put_opt(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
-    let bytes = &text.as_bytes()[..text.len().min(u32::MAX as usize - 1)];
+    put_bytes(out, text.as_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    let bytes = &bytes[..bytes.len().min(u32::MAX as usize - 1)];
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(bytes);
 }
 
-#[cfg(test)]
-fn decode(bytes: &[u8]) -> Option<Vec<Entry>> {
-    decode_from(Source::Bytes(bytes.to_vec()), bytes.len() as u64)
-}
-
-/// The entries of an index of `len` bytes read from `source`; `None` when it is not a
-/// whole, undamaged index of this version.
-fn decode_from(source: Source, len: u64) -> Option<Vec<Entry>> {
-    let body_len = len.checked_sub(8)?;
-    let mut r = Reader { source, buf: Vec::new(), at: 0, end: 0, fed: 0, body_len, sum: Sum::new(body_len) };
-    if r.take(MAGIC.len())? != MAGIC {
-        return None;
-    }
-    let count = usize::try_from(r.i64()?).ok()?;
-    let mut entries = Vec::with_capacity(count.min(usize::try_from(body_len / 40).ok()?));
-    for _ in 0..count {
-        let name = r.text()?;
-        let stat = Stat { size: r.i64()? as u64, mtime_ns: r.i64()?, ctime_ns: r.i64()?, ino: r.i64()? as u64 };
-        let tag = r.byte()?;
-        let known = if tag == 0 {
-            Known::Bad(r.text()?)
-        } else {
-            let status = *Status::ALL.get(usize::from(tag) - 1)?;
-            let canonical = match r.byte()? {
-                0 => false,
-                1 => true,
-                _ => return None,
-            };
-            let mut n = [0i64; 7];
-            for slot in &mut n {
-                *slot = r.i64()?;
-            }
-            let some = |v: i64| (v != NONE).then_some(v);
-            Known::Lead(Summary {
-                status,
-                created_at: n[0],
-                last_event_at: n[1],
-                next_action_due: some(n[2]),
-                capture_clock: n[3],
-                assignment_clock: some(n[4]),
-                movement_clock: n[5],
-                escalations: u32::try_from(n[6]).ok()?,
-                canonical,
-                owner: r.opt_text()?,
-                urgency: r.opt_text()?,
-                phone: r.opt_text()?,
-                brief: r.opt_bytes()?,
-            })
-        };
-        entries.push(Entry { name, stat, known });
-    }
-    // The body ends here, and the checksum of all of it follows.
-    if r.fed_through() != body_len {
-        return None;
-    }
-    let sum = r.sum.finish();
-    let trailer = r.take(8)?;
-    (trailer == sum.to_le_bytes() && r.take(1).is_none()).then_some(entries)
-}
-
-enum Source {
-    File(File),
-    #[cfg(test)]
-    Bytes(Vec<u8>),
-}
-
-/// Reads an index through a window, checksumming the body as it comes in.
-struct Reader {
-    source: Source,
-    buf: Vec<u8>,
-    at: usize,
+/// One entry of a saved index, as read: its bytes in their block, not decoded yet (the
+/// name and stat are, for pairing with the listing). [`Raw::known`] decodes the rest, on
+/// the worker thread that needs it; closed leads a scan skips are never decoded.
+pub struct Raw {
+    block: Arc<Vec<u8>>,
+    start: usize,
+    name_end: usize,
     end: usize,
-    /// Bytes of the file taken into the window so far.
-    fed: u64,
-    body_len: u64,
-    sum: Sum,
+    stat: Stat,
 }
 
-impl Reader {
-    const WINDOW: usize = 1 << 20;
-
-    /// Bytes of the body consumed so far.
-    fn fed_through(&self) -> u64 {
-        self.fed - (self.end - self.at) as u64
+impl Raw {
+    /// The path under `leads/`, as bytes.
+    fn name(&self) -> &[u8] {
+        &self.block[self.start + 4..self.name_end]
     }
 
-    fn take(&mut self, n: usize) -> Option<&[u8]> {
-        if self.end - self.at < n {
-            self.buf.copy_within(self.at..self.end, 0);
-            self.end -= self.at;
-            self.at = 0;
-            let want = n.max(Self::WINDOW);
-            if self.buf.len() < want {
-                self.buf.resize(want, 0);
-            }
-            while self.end < n {
-                let got = match &mut self.source {
-                    Source::File(f) => f.read(&mut self.buf[self.end..]).ok()?,
-                    #[cfg(test)]
-                    Source::Bytes(b) => {
-                        let start = usize::try_from(self.fed).ok()?;
-                        let k = b.len().saturating_sub(start).min(self.buf.len() - self.end);
-                        self.buf[self.end..self.end + k].copy_from_slice(&b[start..start + k]);
-                        k
-                    }
-                };
-                if got == 0 {
-                    return None;
-                }
-                // The body goes into the checksum; the trailer does not.
-                let body_left = usize::try_from(self.body_len.saturating_sub(self.fed)).unwrap_or(usize::MAX);
-                self.sum.feed(&self.buf[self.end..self.end + got.min(body_left)]);
-                self.fed += got as u64;
-                self.end += got;
+    /// What the file held; `None` if the entry does not decode (the file is read again).
+    fn known(&self) -> Option<Known> {
+        let mut r = Cursor { bytes: &self.block[..self.end], at: self.name_end + 32 };
+        r.known().filter(|_| r.at == self.end)
+    }
+
+    /// The entry's bytes, to copy into a new index as they are.
+    fn bytes(&self) -> &[u8] {
+        &self.block[self.start..self.end]
+    }
+
+    #[cfg(test)]
+    fn entry(&self) -> Option<Entry> {
+        Some(Entry { name: String::from_utf8(self.name().to_vec()).ok()?, stat: self.stat, known: self.known()? })
+    }
+}
+
+/// The entries of an index, read a block at a time as they are asked for. A block that is
+/// damaged, cut short or not of this version ends them (quietly: the index is a cache, and
+/// the files it no longer covers are read again).
+struct Entries<R: Read> {
+    source: Option<R>,
+    block: Arc<Vec<u8>>,
+    /// Where the next entry starts in `block`, and how many are left in it.
+    at: usize,
+    left: u32,
+    /// Entries yielded so far, checked against the end block's count.
+    seen: u64,
+    /// The end block was reached, and its count matched.
+    complete: bool,
+}
+
+impl<R: Read> Entries<R> {
+    fn new(mut source: R) -> Entries<R> {
+        let mut magic = [0u8; MAGIC.len()];
+        let ok = source.read_exact(&mut magic).is_ok() && &magic == MAGIC;
+        Entries { source: ok.then_some(source), ..Entries::empty() }
+    }
+
+    fn empty() -> Entries<R> {
+        Entries { source: None, block: Arc::new(Vec::new()), at: 0, left: 0, seen: 0, complete: false }
+    }
+
+    /// Read the next block (checked); false at the end or at damage (and from then on).
+    fn next_block(&mut self) -> bool {
+        let read = self.read_block();
+        if !read {
+            self.source = None;
+        }
+        read
+    }
+
+    fn read_block(&mut self) -> bool {
+        let Some(source) = self.source.as_mut() else { return false };
+        let mut head = [0u8; 8];
+        if source.read_exact(&mut head).is_err() {
+            return false;
+        }
+        let count = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+        let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+        // Never more than a block's worth at once, whatever a damaged length says.
+        if len > 64 * BLOCK_BYTES {
+            return false;
+        }
+        let mut block = Vec::with_capacity(8 + len + 8);
+        block.extend_from_slice(&head);
+        block.resize(8 + len + 8, 0);
+        if source.read_exact(&mut block[8..]).is_err() {
+            return false;
+        }
+        let (body, sum) = block.split_at(8 + len);
+        if checksum(body).to_le_bytes() != sum {
+            return false;
+        }
+        if count == 0 {
+            // The end: the number of entries written, then nothing more.
+            let total = body.get(8..16).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
+            self.complete = len == 8 && total == Some(self.seen) && matches!(source.read(&mut [0u8; 1]), Ok(0));
+            return false;
+        }
+        block.truncate(8 + len);
+        self.block = Arc::new(block);
+        self.at = 8;
+        self.left = count;
+        true
+    }
+
+    /// The next entry of the current block, its fields walked (not decoded) to its end.
+    fn next_raw(&mut self) -> Option<Raw> {
+        let mut r = Cursor { bytes: &self.block, at: self.at };
+        let start = r.at;
+        let name_len = r.u32()? as usize;
+        r.take(name_len)?;
+        let name_end = r.at;
+        let stat = Stat { size: r.i64()? as u64, mtime_ns: r.i64()?, ctime_ns: r.i64()?, ino: r.i64()? as u64 };
+        r.skip_known()?;
+        if self.left == 1 && r.at != self.block.len() {
+            return None;
+        }
+        let end = r.at;
+        self.at = end;
+        self.left -= 1;
+        Some(Raw { block: Arc::clone(&self.block), start, name_end, end, stat })
+    }
+}
+
+impl<R: Read> Iterator for Entries<R> {
+    type Item = Raw;
+
+    fn next(&mut self) -> Option<Raw> {
+        if self.left == 0 && !self.next_block() {
+            return None;
+        }
+        let raw = self.next_raw();
+        match raw {
+            Some(_) => self.seen += 1,
+            None => {
+                // A block whose entries do not walk: the index ends here.
+                self.source = None;
+                self.left = 0;
             }
         }
-        let out = &self.buf[self.at..self.at + n];
+        raw
+    }
+}
+
+/// Reads the fields of a block's entries.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn known(&mut self) -> Option<Known> {
+        let tag = self.byte()?;
+        if tag == 0 {
+            return Some(Known::Bad(self.text()?));
+        }
+        let status = *Status::ALL.get(usize::from(tag) - 1)?;
+        let canonical = match self.byte()? {
+            0 => false,
+            1 => true,
+            _ => return None,
+        };
+        let mut n = [0i64; 7];
+        for slot in &mut n {
+            *slot = self.i64()?;
+        }
+        let some = |v: i64| (v != NONE).then_some(v);
+        Some(Known::Lead(Summary {
+            status,
+            created_at: n[0],
+            last_event_at: n[1],
+            next_action_due: some(n[2]),
+            capture_clock: n[3],
+            assignment_clock: some(n[4]),
+            movement_clock: n[5],
+            escalations: u32::try_from(n[6]).ok()?,
+            canonical,
+            owner: self.opt_text()?,
+            urgency: self.opt_text()?,
+            phone: self.opt_text()?,
+            brief: self.opt_bytes()?.map(<[u8]>::to_vec),
+        }))
+    }
+
+    /// Walk past what [`Cursor::known`] reads, checking only the lengths.
+    fn skip_known(&mut self) -> Option<()> {
+        if self.byte()? == 0 {
+            return self.text_bytes().map(drop);
+        }
+        self.take(1 + 7 * 8)?;
+        for _ in 0..4 {
+            self.opt_bytes()?;
+        }
+        Some(())
+    }
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let out = self.bytes.get(self.at..self.at.checked_add(n)?)?;
         self.at += n;
         Some(out)
     }
@@ -460,61 +670,24 @@ impl Reader {
     fn u32(&mut self) -> Option<u32> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
     }
-    fn text(&mut self) -> Option<String> {
+    fn text_bytes(&mut self) -> Option<&'a [u8]> {
         let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec()).ok()
+        self.take(n)
     }
-    fn opt_bytes(&mut self) -> Option<Option<Vec<u8>>> {
-        let n = self.u32()?;
-        if n == u32::MAX {
-            return Some(None);
+    fn text(&mut self) -> Option<String> {
+        std::str::from_utf8(self.text_bytes()?).ok().map(str::to_owned)
+    }
+    fn opt_bytes(&mut self) -> Option<Option<&'a [u8]>> {
+        match self.u32()? {
+            u32::MAX => Some(None),
+            n => self.take(n as usize).map(Some),
         }
-        self.take(n as usize).map(|b| Some(b.to_vec()))
     }
     fn opt_text(&mut self) -> Option<Option<String>> {
-        let n = self.u32()?;
-        if n == u32::MAX {
-            return Some(None);
+        match self.opt_bytes()? {
+            None => Some(None),
+            Some(b) => std::str::from_utf8(b).ok().map(|s| Some(s.to_owned())),
         }
-        String::from_utf8(self.take(n as usize)?.to_vec()).ok().map(Some)
-    }
-}
-
-/// [`checksum`] computed as the bytes come in.
-struct Sum {
-    h: u64,
-    tail: [u8; 8],
-    tail_len: usize,
-}
-
-impl Sum {
-    fn new(len: u64) -> Sum {
-        Sum { h: BASIS ^ len, tail: [0; 8], tail_len: 0 }
-    }
-
-    fn feed(&mut self, mut bytes: &[u8]) {
-        if self.tail_len > 0 {
-            let k = (8 - self.tail_len).min(bytes.len());
-            self.tail[self.tail_len..self.tail_len + k].copy_from_slice(&bytes[..k]);
-            self.tail_len += k;
-            bytes = &bytes[k..];
-            if self.tail_len < 8 {
-                return;
-            }
-            self.h = mix_word(self.h, u64::from_le_bytes(self.tail));
-            self.tail_len = 0;
-        }
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.h = mix_word(self.h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
-        }
-        let rest = chunks.remainder();
-        self.tail[..rest.len()].copy_from_slice(rest);
-        self.tail_len = rest.len();
-    }
-
-    fn finish(&self) -> u64 {
-        self.tail[..self.tail_len].iter().fold(self.h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
     }
 }
 
@@ -528,9 +701,12 @@ fn mix_word(h: u64, w: u64) -> u64 {
 /// A fast 64-bit checksum (catches a torn or damaged file; not a defence against tampering,
 /// which the index need not resist: it only ever makes scans skip work).
 fn checksum(bytes: &[u8]) -> u64 {
-    let mut sum = Sum::new(bytes.len() as u64);
-    sum.feed(bytes);
-    sum.finish()
+    let mut h = BASIS ^ bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix_word(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+    }
+    chunks.remainder().iter().fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
 }
 
 #[cfg(test)]
@@ -538,7 +714,20 @@ mod tests {
     use super::*;
 
     fn encode_all(entries: &[Entry]) -> Vec<u8> {
-        encode(entries.iter().map(|e| (e.name.as_str(), e.stat, &e.known)))
+        let mut bytes = Vec::new();
+        let mut out = Encoder::new(&mut bytes).unwrap();
+        for e in entries {
+            out.push(e.name.as_bytes(), e.stat, &e.known).unwrap();
+        }
+        out.finish().unwrap();
+        bytes
+    }
+
+    /// The entries an index yields, and whether it was whole.
+    fn decode(bytes: &[u8]) -> (Vec<Entry>, bool) {
+        let mut entries = Entries::new(bytes);
+        let got: Vec<Entry> = entries.by_ref().map(|raw| raw.entry().unwrap()).collect();
+        (got, entries.complete)
     }
 
     fn sample() -> Vec<Entry> {
@@ -574,7 +763,7 @@ mod tests {
         // The index remembers a read that failed for a passing reason, with today's stat.
         let stat = Stat::of(&std::fs::symlink_metadata(&path).unwrap());
         let failed = Known::Bad("cannot read leads/2026/11/20261124-abcdefghj.yaml: too many open files".to_owned());
-        ws.save_index([("2026/11/20261124-abcdefghj.yaml", stat, &failed)].into_iter()).unwrap();
+        ws.save_index(|out| out.push(b"2026/11/20261124-abcdefghj.yaml", stat, &failed)).unwrap();
         let files = ws.indexed_files().unwrap();
         assert_eq!(files.len(), 1);
         assert!(matches!(&files[0].1, Known::Lead(s) if s.status == Status::Intake), "{:?}", files[0].1);
@@ -589,34 +778,105 @@ mod tests {
     }
 
     #[test]
-    fn entries_survive_the_round_trip() {
-        let entries = sample();
-        assert_eq!(decode(&encode_all(&entries)), Some(entries));
+    fn a_scan_of_many_chunks_and_blocks_sees_every_change_and_saves_an_index_that_reads_back() {
+        let (_dir, ws, first) = crate::store::test_workspace_with_lead("notes: a note long enough to fill blocks\n");
+        let text = std::fs::read_to_string(&first).unwrap();
+        let month = first.parent().unwrap().to_owned();
+        // Several worker chunks, several index blocks.
+        let n = 4 * CHUNK + 7;
+        let path_of = |i: usize| month.join(format!("20261124-{i:09}.yaml"));
+        for i in 0..n {
+            let path = path_of(i);
+            std::fs::write(&path, text.replace("20261124-abcdefghj", &format!("20261124-{i:09}"))).unwrap();
+            crate::store::set_an_hour_ago(&path);
+        }
+        let owners = |ws: &Workspace| -> Vec<(String, Option<String>)> {
+            ws.indexed_files()
+                .unwrap()
+                .into_iter()
+                .map(|(f, k)| match k {
+                    Known::Lead(s) => (f.path.file_name().unwrap().to_string_lossy().into_owned(), s.owner),
+                    Known::Bad(why) => panic!("{why}"),
+                })
+                .collect()
+        };
+        let all = owners(&ws);
+        assert_eq!(all.len(), n + 1);
+        let saved = std::fs::read(ws.index_path()).unwrap();
+        assert!(saved.len() > 2 * BLOCK_BYTES, "{} bytes: too few blocks to test", saved.len());
+        let (entries, whole) = decode(&saved);
+        assert!(whole);
+        assert_eq!(entries.len(), n + 1);
+        // Hand edits in the middle of the index: one lead owned, one deleted, one added.
+        let edited = path_of(CHUNK + 3);
+        let owned = std::fs::read_to_string(&edited).unwrap().replace("history:", "owner: dev\nhistory:");
+        std::fs::write(&edited, owned).unwrap();
+        crate::store::set_an_hour_ago(&edited);
+        std::fs::remove_file(path_of(2 * CHUNK)).unwrap();
+        let added = month.join("20261124-zzzzzzzzz.yaml");
+        std::fs::write(&added, text.replace("20261124-abcdefghj", "20261124-zzzzzzzzz")).unwrap();
+        crate::store::set_an_hour_ago(&added);
+        let after = owners(&ws);
+        assert_eq!(after.len(), n + 1);
+        let name = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(after.contains(&(name(&edited), Some("dev".to_owned()))), "the edit was not seen");
+        assert!(!after.iter().any(|(f, _)| *f == name(&path_of(2 * CHUNK))), "the deleted lead is still listed");
+        assert!(after.iter().any(|(f, _)| *f == name(&added)), "the new lead is missing");
+        // The index saved says the same, whole; and a third scan reads it unchanged.
+        let (entries, whole) = decode(&std::fs::read(ws.index_path()).unwrap());
+        assert!(whole);
+        let from_index: Vec<(String, Option<String>)> = entries
+            .into_iter()
+            .map(|e| match e.known {
+                Known::Lead(s) => (e.name.rsplit('/').next().unwrap().to_owned(), s.owner),
+                Known::Bad(why) => panic!("{why}"),
+            })
+            .collect();
+        assert_eq!(from_index, after);
+        let written = std::fs::metadata(ws.index_path()).unwrap().modified().unwrap();
+        assert_eq!(owners(&ws), after);
+        assert_eq!(std::fs::metadata(ws.index_path()).unwrap().modified().unwrap(), written, "rewritten unchanged");
     }
 
     #[test]
-    fn an_index_larger_than_the_read_window_reads_back_whole() {
+    fn entries_survive_the_round_trip() {
+        let entries = sample();
+        assert_eq!(decode(&encode_all(&entries)), (entries, true));
+    }
+
+    #[test]
+    fn an_index_of_many_blocks_reads_back_whole_and_a_damaged_block_ends_it_there() {
         let one = sample();
         let entries: Vec<Entry> = (0..30_000)
             .map(|i| Entry { name: format!("2026/11/20261124-{i:09}.yaml"), ..one[i % 2].clone() })
             .collect();
         let bytes = encode_all(&entries);
-        assert!(bytes.len() > 2 * Reader::WINDOW, "{}", bytes.len());
-        assert_eq!(checksum(&bytes[..bytes.len() - 8]).to_le_bytes(), bytes[bytes.len() - 8..]);
-        assert_eq!(decode(&bytes), Some(entries));
+        assert!(bytes.len() > 4 * BLOCK_BYTES, "{}", bytes.len());
+        assert_eq!(decode(&bytes), (entries.clone(), true));
+        // A flipped bit in the middle: the blocks before it are used, none after.
         let mut flipped = bytes.clone();
         flipped[bytes.len() / 2] ^= 4;
-        assert_eq!(decode(&flipped), None);
+        let (got, whole) = decode(&flipped);
+        assert!(!whole);
+        assert!(!got.is_empty() && got.len() < entries.len() / 2 + BLOCK_BYTES / 64, "{}", got.len());
+        assert_eq!(got[..], entries[..got.len()], "an entry of a damaged block was used");
     }
 
     #[test]
     fn a_damaged_index_is_refused_not_trusted() {
         let bytes = encode_all(&sample());
-        for cut in [0, 7, 20, bytes.len() - 1] {
-            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        for cut in [0, 7, 20, bytes.len() - 30, bytes.len() - 1] {
+            let (got, whole) = decode(&bytes[..cut]);
+            assert!(!whole, "cut at {cut}");
+            assert!(got.is_empty() || cut >= bytes.len() - 24, "cut at {cut}: {got:?}");
         }
-        let mut flipped = bytes.clone();
-        flipped[40] ^= 1;
-        assert_eq!(decode(&flipped), None);
+        for at in [8, 12, 40, bytes.len() - 30] {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 1;
+            assert_eq!(decode(&flipped), (Vec::new(), false), "flipped at {at}");
+        }
+        let mut old = bytes.clone();
+        old[..8].copy_from_slice(b"HOIDX02\n");
+        assert_eq!(decode(&old), (Vec::new(), false));
     }
 }

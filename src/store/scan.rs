@@ -138,27 +138,25 @@ impl Workspace {
         brief: bool,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        let indexed = self.indexed_files_marked()?;
-        let todo: Vec<&(LeadFile, Known, bool)> = indexed
-            .iter()
-            .filter(|(_, known, _)| match known {
-                Known::Lead(s) => !want.skips_summary(s) && keep(s),
-                Known::Bad(_) => true,
-            })
-            .collect();
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
-        let results = par_map(&todo, |(file, known, trusted), buf| {
-            if let Known::Bad(message) = known {
-                return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
+        let results = self.scan_indexed(|file, known, trusted, buf| {
+            let summary = match known {
+                Known::Bad(message) => {
+                    return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
+                }
+                Known::Lead(s) => s,
+            };
+            if want.skips_summary(summary) || !keep(summary) {
+                return None;
             }
-            if let (true, true, Known::Lead(Summary { brief: Some(bytes), .. })) = (brief, *trusted, known)
+            if let (true, true, Some(bytes)) = (brief, trusted, &summary.brief)
                 && let Ok(lead) = serde_json::from_slice::<Lead>(bytes)
             {
                 return f(lead).map(Ok);
             }
             let parsed = read_into(file, buf).and_then(|text| {
                 if may_match(text) {
-                    self.parse_file_kind(&file.path, text, *trusted).map(|(l, _)| f(l))
+                    self.parse_file_kind(&file.path, text, trusted).map(|(l, _)| f(l))
                 } else {
                     Ok(None)
                 }
@@ -168,10 +166,10 @@ impl Workspace {
                 Ok(None) => None,
                 Err(e) => Some(Err(ScanError { file: self.relative(&file.path), message: format!("{e:#}") })),
             }
-        });
+        })?;
         let mut kept = Vec::new();
         let mut errors = Vec::new();
-        for result in results.into_iter().flatten() {
+        for result in results {
             match result {
                 Ok(value) => kept.push(value),
                 Err(e) => errors.push(e),
@@ -262,6 +260,49 @@ pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T 
 /// [`par_map`] that hands `f` each item by value.
 pub fn par_map_owned<I: Send, T: Send>(items: Vec<I>, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
     par_chunks(items, 256, f)
+}
+
+/// Run `work` over the chunks `produce` hands to its `send`, on worker threads while
+/// `produce` goes on making the next ones (on this thread); the results in the order the
+/// chunks were sent. At most a few chunks wait at a time, so memory holds what `work`
+/// returns and a few chunks, not everything `produce` makes. `work` gets a reusable buffer.
+pub fn par_pipeline<I: Send, T: Send>(
+    produce: impl FnOnce(&mut dyn FnMut(I)),
+    work: impl Fn(I, &mut Vec<u8>) -> T + Sync,
+) -> Vec<T> {
+    use std::sync::{Arc, Mutex, mpsc};
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores * 4).clamp(2, 16);
+    let (to_workers, inbox) = mpsc::sync_channel::<(usize, I)>(2);
+    // Only the workers hold the inbox: if they all stop (a panic), sending fails instead of
+    // waiting forever, and the scope re-raises the panic.
+    let inbox = Arc::new(Mutex::new(inbox));
+    let (to_main, results) = mpsc::channel::<(usize, T)>();
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (inbox, to_main, work) = (Arc::clone(&inbox), to_main.clone(), &work);
+            s.spawn(move || {
+                let mut buf = Vec::with_capacity(8 * 1024);
+                loop {
+                    let next = inbox.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((n, chunk)) = next else { break };
+                    if to_main.send((n, work(chunk, &mut buf))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((to_main, inbox));
+        let mut sent = 0;
+        produce(&mut |chunk| {
+            let _ = to_workers.send((sent, chunk));
+            sent += 1;
+        });
+        drop(to_workers);
+    });
+    let mut out: Vec<(usize, T)> = results.into_iter().collect();
+    out.sort_unstable_by_key(|(n, _)| *n);
+    out.into_iter().map(|(_, t)| t).collect()
 }
 
 /// [`par_map_owned`] that gives each thread at least `min_chunk` items: small items are
