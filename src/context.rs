@@ -187,8 +187,7 @@ impl Ctx {
         if matches!(self.format, crate::output::Format::Json | crate::output::Format::Yaml) {
             return Ok(crate::short_id::ShortIds::default());
         }
-        let ids = self.ws.listed_ids()?;
-        Ok(crate::short_id::ShortIds::new(std::sync::Arc::try_unwrap(ids).unwrap_or_else(|ids| (*ids).clone())))
+        Ok(crate::short_id::ShortIds::new(self.ws.listed_ids()?))
     }
 
     /// Resolve an id argument and read that lead.

@@ -97,7 +97,7 @@ pub fn run(ctx: &Ctx, _args: ValidateArgs) -> Result<()> {
     // Each lead's first file: a second file of one id makes every command refuse the id.
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for lead_file in &files {
-        let path = &lead_file.path;
+        let path = &lead_file.path();
         let file = ctx.ws.relative(path);
         let text = match read_limited(path, MAX_LEAD_BYTES) {
             Ok(t) => t,

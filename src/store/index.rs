@@ -130,17 +130,16 @@ pub struct Entry {
     pub known: Known,
 }
 
-/// A listed file's path under `leads/` (`2026/11/<id>.yaml`), the index's name for it:
-/// a byte prefix cut, not `Path::starts_with`'s walk over components (5 % of a scan).
-fn relative_name<'f>(file: &'f LeadFile, leads_prefix: &[u8]) -> &'f [u8] {
-    use std::os::unix::ffi::OsStrExt;
-    let path = file.path.as_os_str().as_bytes();
-    path.strip_prefix(leads_prefix).unwrap_or(path)
+/// How a listed file sorts against an index entry named `name`: by file name (the id, so
+/// capture date), then by the path under `leads/`, as the index is ordered.
+fn index_order(file: &LeadFile, name: &[u8]) -> std::cmp::Ordering {
+    let file_name = name.rsplit(|b| *b == b'/').next().unwrap_or(name);
+    file.name().cmp(file_name).then_with(|| file.relative().cmp(name.iter()))
 }
 
-/// Index order: file name (the id, so capture date), then the path.
-fn order_key(name: &[u8]) -> (&[u8], &[u8]) {
-    (name.rsplit(|b| *b == b'/').next().unwrap_or(name), name)
+/// Whether an index entry named `name` is the listed file's.
+fn is_named(file: &LeadFile, name: &[u8]) -> bool {
+    file.relative().eq(name.iter())
 }
 
 impl Workspace {
@@ -173,7 +172,6 @@ impl Workspace {
     ) -> Result<Vec<T>> {
         let files = self.lead_files_stat()?;
         self.remember_listing(&files);
-        let prefix = self.leads_prefix();
         let (old, written_ns) = self.open_index();
         // A racily clean entry read again and found unchanged is settled by writing the
         // index again once its file is older than the racy window (as `git status` does):
@@ -192,12 +190,10 @@ impl Workspace {
                 let mut old = old.peekable();
                 let mut chunk = Vec::with_capacity(CHUNK);
                 for (at, file) in files.iter().enumerate() {
-                    let name = relative_name(file, &prefix);
-                    let key = order_key(name);
-                    while old.next_if(|e| order_key(e.name()) < key).is_some() {
+                    while old.next_if(|e| index_order(file, e.name()).is_gt()).is_some() {
                         forgotten = true;
                     }
-                    chunk.push((at, old.next_if(|e| e.name() == name)));
+                    chunk.push((at, old.next_if(|e| is_named(file, e.name()))));
                     if chunk.len() == CHUNK {
                         send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
                     }
@@ -228,7 +224,7 @@ impl Workspace {
                             // The stat taken before reading is the one recorded: a change
                             // made while the file is read shows as a changed stat next time.
                             let known = match read_into(file, buf)
-                                .and_then(|text| self.parse_file_kind(&file.path, text, false))
+                                .and_then(|text| self.parse_file_kind(&file.path(), text, false))
                             {
                                 Ok((lead, canonical)) => Known::Lead(Summary { canonical, ..Summary::of(&lead) }),
                                 Err(e) => Known::Bad(format!("{e:#}")),
@@ -261,7 +257,7 @@ impl Workspace {
         }
         if forgotten || !changes.is_empty() {
             // A cache: if it cannot be written, the next scan reads the files again.
-            let _ = self.rewrite_index(&files, &prefix, changes);
+            let _ = self.rewrite_index(&files, changes);
         }
         Ok(kept)
     }
@@ -270,31 +266,26 @@ impl Workspace {
     /// `changes` (by its place in `files`) when this scan changed it, else the old index's
     /// entry if its stat still holds. A file in neither (the old index changed under us)
     /// is left out, so the next scan reads it.
-    fn rewrite_index(&self, files: &[LeadFile], prefix: &[u8], changes: Vec<(usize, Known)>) -> Result<()> {
+    fn rewrite_index(&self, files: &[LeadFile], changes: Vec<(usize, Known)>) -> Result<()> {
         let (old, _) = self.open_index();
+        let mut name = Vec::new();
         let mut old = old.peekable();
         let mut changes = changes.into_iter().peekable();
         self.save_index(|out| {
             for (at, file) in files.iter().enumerate() {
                 let Some(stat) = file.stat else { continue };
-                let name = relative_name(file, prefix);
-                let key = order_key(name);
-                while old.next_if(|e| order_key(e.name()) < key).is_some() {}
-                let previous = old.next_if(|e| e.name() == name);
+                while old.next_if(|e| index_order(file, e.name()).is_gt()).is_some() {}
+                let previous = old.next_if(|e| is_named(file, e.name()));
                 if let Some((_, known)) = changes.next_if(|(c, _)| *c == at) {
-                    out.push(name, stat, &known)?;
+                    name.clear();
+                    name.extend(file.relative());
+                    out.push(&name, stat, &known)?;
                 } else if let Some(prev) = previous.filter(|p| p.stat == stat) {
                     out.push_raw(&prev)?;
                 }
             }
             Ok(())
         })
-    }
-
-    /// `leads/` as listed paths start with it, separator included.
-    fn leads_prefix(&self) -> Vec<u8> {
-        use std::os::unix::ffi::OsStrExt;
-        [self.leads_dir().as_os_str().as_bytes(), b"/"].concat()
     }
 
     /// The saved entries, read a block at a time, and when they were written (ns); no
@@ -795,7 +786,7 @@ mod tests {
                 .unwrap()
                 .into_iter()
                 .map(|(f, k)| match k {
-                    Known::Lead(s) => (f.path.file_name().unwrap().to_string_lossy().into_owned(), s.owner),
+                    Known::Lead(s) => (String::from_utf8(f.name().to_vec()).unwrap(), s.owner),
                     Known::Bad(why) => panic!("{why}"),
                 })
                 .collect()

@@ -366,7 +366,7 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
     for (file, known) in ws.indexed_files()? {
         if let super::index::Known::Lead(s) = known
             && let Some(digits) = s.phone
-            && let Some(id) = file.path.file_stem().and_then(|s| s.to_str())
+            && let Some(id) = file.id()
         {
             buckets.entry(bucket(&digits)).or_default().push_str(&format!("{digits} {id}\n"));
         }

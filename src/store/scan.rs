@@ -4,6 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
@@ -37,10 +38,10 @@ impl Workspace {
         // listed, and every scan names it (it belongs in its capture month); a link where a
         // year or month should be is listed as a link, which no scan follows.
         let mut outside = Outside::default();
-        let years = list_level(&dir, 4, &mut files, stat, &mut outside)?;
+        let years = list_level(&dir, &dir, 4, &mut files, stat, &mut outside)?;
         let mut months = Vec::new();
         for year in years {
-            months.extend(list_level(&year, 2, &mut files, stat, &mut outside)?);
+            months.extend(list_level(&year, &dir, 2, &mut files, stat, &mut outside)?);
         }
         let Outside { mut strays, mut links } = outside;
         files.append(&mut links);
@@ -49,7 +50,7 @@ impl Workspace {
         let listed = par_chunks(months, 1, |month, _| {
             let mut found = Vec::new();
             let mut inside = Vec::new();
-            list_yaml(&month, &mut found, stat, |name, kind| {
+            list_yaml(&month, &dir, &mut found, stat, |name, kind| {
                 if let Place::Stray = Place::of(name, kind, 0) {
                     inside.push(month.join(name));
                 }
@@ -71,7 +72,7 @@ impl Workspace {
         }
         // Directories outside the layout, walked for lead files (links never followed).
         while let Some(stray) = strays.pop() {
-            list_yaml(&stray, &mut flat, stat, |name, kind| {
+            list_yaml(&stray, &dir, &mut flat, stat, |name, kind| {
                 if kind.is_some_and(|k| k.is_dir()) && !name.starts_with('.') {
                     strays.push(stray.join(name));
                 }
@@ -142,7 +143,7 @@ impl Workspace {
         let results = self.scan_indexed(|file, known, trusted, buf| {
             let summary = match known {
                 Known::Bad(message) => {
-                    return Some(Err(ScanError { file: self.relative(&file.path), message: message.clone() }));
+                    return Some(Err(ScanError { file: self.relative(&file.path()), message: message.clone() }));
                 }
                 Known::Lead(s) => s,
             };
@@ -156,7 +157,7 @@ impl Workspace {
             }
             let parsed = read_into(file, buf).and_then(|text| {
                 if may_match(text) {
-                    self.parse_file_kind(&file.path, text, trusted).map(|(l, _)| f(l))
+                    self.parse_file_kind(&file.path(), text, trusted).map(|(l, _)| f(l))
                 } else {
                     Ok(None)
                 }
@@ -164,7 +165,7 @@ impl Workspace {
             match parsed {
                 Ok(Some(value)) => Some(Ok(value)),
                 Ok(None) => None,
-                Err(e) => Some(Err(ScanError { file: self.relative(&file.path), message: format!("{e:#}") })),
+                Err(e) => Some(Err(ScanError { file: self.relative(&file.path()), message: format!("{e:#}") })),
             }
         })?;
         let mut kept = Vec::new();
@@ -341,25 +342,25 @@ fn par_chunks<I: Send, T: Send>(items: Vec<I>, min_chunk: usize, f: impl Fn(I, &
 /// (links are never followed).
 fn list_yaml(
     dir: &Path,
+    leads: &Path,
     files: &mut Vec<LeadFile>,
     stat: bool,
     mut sub: impl FnMut(&str, Option<fs::FileType>),
 ) -> Result<()> {
+    let shared = Dir::new(dir, leads);
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
         let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
         let name = entry.file_name();
-        let name = name.to_string_lossy();
+        let text = name.to_string_lossy();
         let kind = entry.file_type().ok();
-        if !name.starts_with('.') && name.ends_with(".yaml") {
+        if !text.starts_with('.') && text.ends_with(".yaml") {
             // The listing's type, not the target's: a link is never followed.
             let symlink = kind.is_some_and(|t| t.is_symlink());
-            let path = entry.path();
-            let name_at = path.as_os_str().len() - entry.file_name().len();
             // `DirEntry::metadata` does not follow links (an lstat at the open directory).
             let stat = if stat { entry.metadata().ok().map(|m| super::index::Stat::of(&m)) } else { None };
-            files.push(LeadFile { path, symlink, name_at, stat });
+            files.push(LeadFile { dir: Arc::clone(&shared), name: name.into_boxed_os_str(), symlink, stat });
         } else {
-            sub(&name, kind);
+            sub(&text, kind);
         }
     }
     Ok(())
@@ -377,16 +378,17 @@ struct Outside {
 /// outside the layout into `outside`; its shard directories (years or months), sorted.
 fn list_level(
     dir: &Path,
+    leads: &Path,
     digits: usize,
     files: &mut Vec<LeadFile>,
     stat: bool,
     outside: &mut Outside,
 ) -> Result<Vec<PathBuf>> {
     let mut shards = Vec::new();
-    list_yaml(dir, files, stat, |name, kind| match Place::of(name, kind, digits) {
+    list_yaml(dir, leads, files, stat, |name, kind| match Place::of(name, kind, digits) {
         Place::Shard => shards.push(dir.join(name)),
         Place::Stray => outside.strays.push(dir.join(name)),
-        Place::Link => outside.links.push(LeadFile::link(dir.join(name))),
+        Place::Link => outside.links.push(LeadFile::link(dir.join(name), leads)),
         Place::Other => {}
     })?;
     shards.sort();
@@ -418,41 +420,82 @@ impl Place {
     }
 }
 
-/// Index order: file name (the id, so capture date), then the whole path.
+/// Index order: file name (the id, so capture date), then the path under `leads/`.
 fn order(a: &LeadFile, b: &LeadFile) -> std::cmp::Ordering {
-    a.name().cmp(b.name()).then_with(|| a.path.cmp(&b.path))
+    a.name().cmp(b.name()).then_with(|| a.relative().cmp(b.relative()))
 }
 
-/// A `.yaml` file in `leads/`, as the directory listing describes it.
+/// A directory a listing read, shared by the files listed in it.
+#[derive(Debug)]
+struct Dir {
+    path: PathBuf,
+    /// Its path under `leads/`, with a trailing `/` (empty for `leads/` itself); the whole
+    /// path for one outside `leads/` (never listed).
+    relative: Vec<u8>,
+}
+
+impl Dir {
+    /// `path`, a directory in `leads` (or `leads` itself).
+    fn new(path: &Path, leads: &Path) -> Arc<Dir> {
+        use std::os::unix::ffi::OsStrExt;
+        let relative = match path.strip_prefix(leads) {
+            Ok(rest) if rest.as_os_str().is_empty() => Vec::new(),
+            Ok(rest) => [rest.as_os_str().as_bytes(), b"/"].concat(),
+            Err(_) => [path.as_os_str().as_bytes(), b"/"].concat(),
+        };
+        Arc::new(Dir { path: path.to_owned(), relative })
+    }
+}
+
+/// A `.yaml` file in `leads/`, as the directory listing describes it: its directory
+/// (shared with the other files listed there) and its name, which is all a scan holds of
+/// each of 100k files until it reads one.
 #[derive(Debug, Clone)]
 pub struct LeadFile {
-    pub path: PathBuf,
+    dir: Arc<Dir>,
+    name: Box<std::ffi::OsStr>,
     /// The listing says it is a symbolic link (never followed).
     pub symlink: bool,
-    /// Where the file name starts in `path`.
-    name_at: usize,
     /// What `stat` said in the listing ([`Workspace::lead_files_stat`]), when asked.
     pub stat: Option<super::index::Stat>,
 }
 
 impl LeadFile {
     /// A link where a year or month directory should be: every read of it is refused.
-    fn link(path: PathBuf) -> LeadFile {
-        let name_at = path.as_os_str().len() - path.file_name().map_or(0, |n| n.len());
-        LeadFile { path, symlink: true, name_at, stat: None }
+    fn link(path: PathBuf, leads: &Path) -> LeadFile {
+        let dir = Dir::new(path.parent().unwrap_or(Path::new("")), leads);
+        let name = path.file_name().unwrap_or_default().into();
+        LeadFile { dir, name, symlink: true, stat: None }
+    }
+
+    /// The file's path (the workspace's root joined with `leads/…`).
+    pub fn path(&self) -> PathBuf {
+        self.dir.path.join(&*self.name)
     }
 
     /// The file name's bytes (the id and `.yaml`).
     pub fn name(&self) -> &[u8] {
         use std::os::unix::ffi::OsStrExt;
-        &self.path.as_os_str().as_bytes()[self.name_at..]
+        self.name.as_bytes()
+    }
+
+    /// The id the file is named for (its name without `.yaml`), if it is one.
+    pub fn id(&self) -> Option<&str> {
+        let stem = self.name.to_str()?.strip_suffix(".yaml")?;
+        LeadId::is_valid(stem).then_some(stem)
+    }
+
+    /// The path under `leads/` (`2026/11/<id>.yaml`), the scan index's name for the file,
+    /// as its two parts: the directory's (with its `/`) and the file name.
+    pub fn relative(&self) -> impl Iterator<Item = &u8> + Clone {
+        self.dir.relative.iter().chain(self.name())
     }
 }
 
 /// Read a lead file into `buf` and return it as text: no symlinks, no oversized files,
 /// UTF-8 only, a BOM dropped. One open and one or two reads per file.
 pub fn read_into<'b>(file: &LeadFile, buf: &'b mut Vec<u8>) -> Result<&'b str> {
-    let path = &file.path;
+    let path = &file.path();
     if file.symlink {
         return Err(workspace(format!(
             "{} is a symbolic link; handoff reads only regular files inside the workspace",
