@@ -172,19 +172,27 @@ pub fn open_with_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) -> Ve
 
 /// The SOP's "did the customer have to repeat themselves?": name open leads with this phone.
 /// A number without its area code is matched against full numbers, and flagged.
+/// The notes go out in one write (stderr is unbuffered: a write per piece otherwise).
 pub fn warn_same_phone(ctx: &Ctx, lead: &Lead, candidates: &[LeadId]) {
+    use std::fmt::Write as _;
+    let mut notes = String::new();
     if let Some(p) = lead.primary_phone.as_deref().filter(|p| phone::is_local(p)) {
-        eprintln!(
+        let _ = writeln!(
+            notes,
             "note: the phone number {p} has no area code; add it when you can with `handoff update {} --phone NUMBER`",
             lead.id
         );
     }
     for other in open_with_same_phone(ctx, lead, candidates) {
-        eprintln!(
+        let _ = writeln!(
+            notes,
             "note: open lead {} ({}, owner {}) has the same phone number; check it before asking the customer again",
             other.id,
             other.status,
             other.owner.as_deref().unwrap_or("none")
         );
+    }
+    if !notes.is_empty() {
+        eprint!("{notes}");
     }
 }

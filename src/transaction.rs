@@ -123,6 +123,10 @@ impl Transaction<'_> {
     }
 
     fn remember(&mut self, path: &std::path::Path) {
+        if !self.ctx.rules.git {
+            // Nothing to commit, so nothing to undo or to commit first: no read.
+            return;
+        }
         let bytes = std::fs::read(path).ok();
         // A file not there yet cannot have been remembered with other bytes (a transaction
         // never deletes): no search, which would make an import of 100k leads quadratic.

@@ -99,7 +99,24 @@ fn stamp_dirs(ws: &Workspace, stamp: &str) -> Vec<PathBuf> {
 /// Whether the stored stamp still matches the directories (a dozen or so `stat`s).
 pub fn is_fresh(ws: &Workspace) -> bool {
     let stored = read_stamp(ws);
-    !stored.is_empty() && stamp_of(ws, &stamp_dirs(ws, &stored)) == stored
+    let fresh = !stored.is_empty() && stamp_of(ws, &stamp_dirs(ws, &stored)) == stored;
+    if fresh {
+        remember(ws, stored);
+    }
+    fresh
+}
+
+/// The stamp this process last found matching the directories, or wrote, with its
+/// workspace's root: a write carries it along without reading the file again and
+/// `stat`-ing every directory a second time.
+static KNOWN: Mutex<Option<(PathBuf, String)>> = Mutex::new(None);
+
+fn known() -> std::sync::MutexGuard<'static, Option<(PathBuf, String)>> {
+    KNOWN.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn remember(ws: &Workspace, stamp: String) {
+    *known() = Some((ws.root.clone(), stamp));
 }
 
 /// Overwrite the stamp in place. Not `fs::write`: truncating a file to zero makes ext4
@@ -128,38 +145,82 @@ pub fn fresh_before_write(ws: &Workspace) -> bool {
 }
 
 /// After handoff itself wrote `written`, keep a list that was fresh before (`was_fresh`)
-/// fresh: the listed directories' new times, and the written file's month and year
-/// directories when the write created them. The caller holds the workspace lock.
+/// fresh: the new time of the directory the file was written in, and of the year
+/// directory and `leads/` when the write created the month or the year. The caller holds
+/// the workspace lock.
 pub fn carry_stamp(ws: &Workspace, was_fresh: bool, written: &Path) {
     if !was_fresh {
         return;
     }
-    let month = written.parent();
-    let new_dirs = [month.and_then(Path::parent), month].into_iter().flatten();
-    let new_dirs = new_dirs.filter(|d| d.starts_with(ws.leads_dir())).map(Path::to_path_buf);
+    let Some(month) = written.parent().filter(|d| d.starts_with(ws.leads_dir())) else { return };
     if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
         // An import writes one month after another: most writes add nothing.
-        if month.is_none_or(|m| !p.dirs.contains(m)) {
-            p.dirs.extend(new_dirs);
+        if !p.dirs.contains(month) {
+            p.dirs.insert(month.to_path_buf());
         }
         return;
     }
-    write_carried_stamp(ws, new_dirs);
+    write_carried_stamp(ws, [month.to_path_buf()]);
 }
 
-/// The stamp with the listed directories' times now, `more` added to them.
-fn write_carried_stamp(ws: &Workspace, more: impl IntoIterator<Item = PathBuf>) {
-    let mut dirs = stamp_dirs(ws, &read_stamp(ws));
-    for dir in more {
-        if !dirs.contains(&dir) {
-            dirs.push(dir);
+/// The stamp carried over writes into the directories `months`: the stamp this process
+/// found fresh (see [`is_fresh`]) with the new times of those directories only, and of
+/// their parents where a write created a directory the stamp does not list. A change by
+/// another program to any other directory since then still shows, as before. Without such
+/// a stamp, the stored one with every listed directory's time now.
+fn write_carried_stamp(ws: &Workspace, months: impl IntoIterator<Item = PathBuf>) {
+    let known = known().as_ref().filter(|(root, _)| *root == ws.root).map(|(_, s)| s.clone());
+    let stamp = match known {
+        Some(base) => carried(ws, &base, months),
+        None => {
+            let mut dirs = stamp_dirs(ws, &read_stamp(ws));
+            for month in months {
+                for dir in [month.parent().map(Path::to_path_buf), Some(month)].into_iter().flatten() {
+                    if dir.starts_with(ws.leads_dir()) && !dirs.contains(&dir) {
+                        dirs.push(dir);
+                    }
+                }
+            }
+            stamp_of(ws, &dirs)
         }
-    }
-    let stamp = stamp_of(ws, &dirs);
+    };
     if !stamp.is_empty() {
         // A cache: if this write is lost the list is rebuilt, so no fsync.
         write_stamp(ws, &stamp);
+        remember(ws, stamp);
     }
+}
+
+/// `base` (a stamp found fresh) after writes into `months`; empty when a time is unknown.
+fn carried(ws: &Workspace, base: &str, months: impl IntoIterator<Item = PathBuf>) -> String {
+    // Each listed directory with its time, `None` where it must be read again.
+    let mut lines: Vec<(PathBuf, Option<&str>)> =
+        base.lines().filter_map(|l| l.split_once(' ')).map(|(m, dir)| (ws.root.join(dir), Some(m))).collect();
+    let leads = ws.leads_dir();
+    for month in months {
+        // The month's entries changed; a month (or year) the stamp does not list was
+        // created, which changed its parent's entries too.
+        let mut new = Vec::new();
+        let mut dir = month;
+        loop {
+            if let Some(line) = lines.iter_mut().find(|(d, _)| *d == dir) {
+                line.1 = None;
+                break;
+            }
+            new.push(dir.clone());
+            match dir.parent() {
+                Some(parent) if dir != leads && parent.starts_with(&leads) => dir = parent.to_path_buf(),
+                _ => break,
+            }
+        }
+        lines.extend(new.into_iter().rev().map(|d| (d, None)));
+    }
+    let mut stamp = String::new();
+    for (dir, time) in lines {
+        let Some(time) = time.map(str::to_owned).or_else(|| mtime(&dir)) else { return String::new() };
+        stamp.push_str(&format!("{time} {}\n", ws.relative(&dir)));
+    }
+    stamp
 }
 
 /// The index updates of a bulk write (an import), held until it is done: then each
@@ -169,7 +230,7 @@ struct Pending {
     root: PathBuf,
     /// The list matched the files when the writes started.
     was_fresh: bool,
-    /// The directories written to.
+    /// The directories lead files were written in.
     dirs: std::collections::BTreeSet<PathBuf>,
     /// `digits id` lines by bucket.
     lines: std::collections::BTreeMap<String, String>,
@@ -392,6 +453,7 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
     }
     if !stamp.is_empty() {
         write_stamp(ws, stamp);
+        remember(ws, stamp.to_owned());
     }
     if let Some(p) = pending().as_mut().filter(|p| p.root == ws.root) {
         // Held updates are in the rebuilt list; later writes carry its stamp.
@@ -402,8 +464,31 @@ fn rebuild(ws: &Workspace, stamp: &str) -> Result<std::collections::BTreeMap<Str
 
 #[cfg(test)]
 mod tests {
-    use super::PhoneBook;
+    use super::{PhoneBook, carried, dir_stamp};
     use crate::lead::LeadId;
+
+    #[test]
+    fn a_carried_stamp_reads_again_only_the_directories_a_write_changed() {
+        let (_dir, ws, path) = crate::store::test_workspace_with_lead("");
+        let month = path.parent().unwrap().to_path_buf();
+        // The stamp as found fresh, every time marked so a time read again shows.
+        let old = "1.000000000";
+        let found: String =
+            dir_stamp(&ws).lines().map(|l| format!("{old} {}\n", l.split_once(' ').unwrap().1)).collect();
+        assert_eq!(found, format!("{old} leads\n{old} leads/2026\n{old} leads/2026/11\n"));
+        // Then a write into that month, and one that created a new year and month.
+        let new_month = ws.leads_dir().join("2027").join("01");
+        std::fs::create_dir_all(&new_month).unwrap();
+        let stamp = carried(&ws, &found, [month, new_month]);
+        let times: Vec<(&str, &str)> = stamp.lines().map(|l| l.split_once(' ').unwrap()).map(|(t, d)| (d, t)).collect();
+        let dirs: Vec<&str> = times.iter().map(|(d, _)| *d).collect();
+        assert_eq!(dirs, ["leads", "leads/2026", "leads/2026/11", "leads/2027", "leads/2027/01"]);
+        for (dir, time) in times {
+            // 2026 only gained a file in a month it had: its time stays as found, so a
+            // change another program made there still shows at the next check.
+            assert_eq!(time == old, dir == "leads/2026", "{dir}: {time}");
+        }
+    }
 
     #[test]
     fn a_book_finds_the_same_number_written_either_way() {
