@@ -228,6 +228,18 @@ impl Ctx {
         self.ws.scan_checked_brief(&self.rules, want, keep, f)
     }
 
+    /// [`Ctx::scan_map`] for an `f` that reads no more of the leads whose index summary
+    /// `brief` admits than their [`crate::escalation::brief`] (see
+    /// [`crate::store::Workspace::scan_checked_brief_if`]).
+    pub fn scan_brief_if<T: Send>(
+        &self,
+        want: crate::store::Want,
+        brief: impl Fn(&crate::store::index::Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
+        self.ws.scan_checked_brief_if(&self.rules, want, brief, f)
+    }
+
     /// Commit the files a command wrote (when the workspace is a git work tree and
     /// rules.yaml allows it); `before` holds each file's bytes as the command
     /// found them, so a hand edit found there is committed first, on its own.

@@ -136,11 +136,13 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
     })
 }
 
-/// The part of a lead [`evaluate`] reads, for the scan index to keep beside each open
-/// lead so escalate-check (and `list`, which reads only the record's fields) need not
-/// open the file: the record without its notes, address and phone, and of the history
-/// the handoffs (assigned, rejected, transferred), the escalations and the last movement,
-/// each without its free text. `evaluate(brief(l)) == evaluate(l)` at any `now` (tested).
+/// The part of a lead [`evaluate`] and a report of a quiet lead read, for the scan index to
+/// keep beside each open lead so escalate-check, `list` (which reads only the record's
+/// fields) and `report` need not open the file: the record without its notes, address and
+/// phone, and of the history every event that moves the lead's state (captured, the
+/// handoffs, accepted, closed, reopened, any that sets the next action), the escalations and
+/// the last movement, each without its free text. `evaluate(brief(l)) == evaluate(l)` at
+/// any `now`, and [`crate::history::replay`] of either gives the same state (tested).
 pub fn brief(lead: &Lead) -> Lead {
     let last_movement = lead.history.iter().rposition(crate::lead::Event::is_movement);
     let history = lead
@@ -149,15 +151,25 @@ pub fn brief(lead: &Lead) -> Lead {
         .enumerate()
         .filter(|(i, e)| {
             Some(*i) == last_movement
+                || e.action.is_some()
+                || e.due.is_some()
                 || matches!(
                     e.event,
-                    EventKind::Assigned | EventKind::Rejected | EventKind::Transferred | EventKind::Escalated
+                    EventKind::Captured
+                        | EventKind::Assigned
+                        | EventKind::Accepted
+                        | EventKind::Rejected
+                        | EventKind::Transferred
+                        | EventKind::Escalated
+                        | EventKind::Closed
+                        | EventKind::Reopened
                 )
         })
         .map(|(_, e)| crate::lead::Event {
             to: e.to.clone(),
             from: e.from.clone(),
             rule: e.rule.clone(),
+            action: e.action.clone(),
             due: e.due,
             clock: e.clock,
             ..crate::lead::Event::new(e.at, &e.by, e.event)
@@ -341,6 +353,30 @@ mod tests {
             ),
         ]
         .concat();
+        // Accepted, closed and reopened, with a next action set after: none of it a
+        // handoff or an escalation, all of it state a report replays.
+        let worked = [
+            ev("07:00", "ana", "  event: captured\n"),
+            ev("07:01", "ana", "  event: assigned\n  to: dev\n  rule: default\n"),
+            ev("07:05", "dev", "  event: accepted\n  to: dev\n"),
+            ev("07:06", "dev", "  event: noted\n  text: on it\n"),
+            ev("07:07", "dev", "  event: next\n  action: Send the quote\n  due: 2026-11-24T10:00:00-06:00\n"),
+            ev("07:10", "dev", "  event: closed\n  outcome: lost\n"),
+            ev("07:20", "dev", "  event: reopened\n"),
+            ev("07:30", "dev", "  event: noted\n  text: customer called back\n"),
+        ]
+        .concat();
+        let worked: Lead = serde_norway::from_str(&format!(
+            "id: 20261124-k3f9qx2ac\nstatus: accepted\ncreated_at: 2026-11-24T07:00:00-06:00\ncaptured_by: ana\nowner: dev\nhistory:\n{worked}"
+        ))
+        .unwrap();
+        let small = brief(&worked);
+        assert!(small.history.len() < worked.history.len());
+        for hm in ["07:03", "07:05", "07:08", "07:15", "07:25", "07:31"] {
+            let now = crate::clock::parse_now(&format!("2026-11-24T{hm}:00-06:00"), &rules.tz).unwrap();
+            let state = |l: &Lead| format!("{:?}", crate::history::replay(l, Some(now.timestamp())).state);
+            assert_eq!(state(&worked), state(&small), "at {hm}");
+        }
         let mut seen = std::collections::BTreeSet::new();
         for (status, owner, extra) in [
             ("assigned", "owner: sam\n", ""),
@@ -357,6 +393,8 @@ mod tests {
                 let now = crate::clock::parse_now(&format!("2026-11-24T{hm}:00-06:00"), &rules.tz).unwrap();
                 let (a, b) = (evaluate(&rules, &lead, &now), evaluate(&rules, &small, &now));
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{status} at {hm}");
+                let state = |l: &Lead| format!("{:?}", crate::history::replay(l, Some(now.timestamp())).state);
+                assert_eq!(state(&lead), state(&small), "{status} at {hm}");
                 seen.extend(a.iter().map(|d| (d.rule.clone(), d.fired)));
             }
         }

@@ -38,7 +38,10 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     let end = date.tomorrow()?.to_zoned_datetime(tz.clone())?.timestamp();
     let as_of = if date == today { ctx.now.timestamp() } else { end };
     let window = Window { start, end, as_of };
-    let (all, errors) = ctx.scan_map(Want::ActiveSince(start), |lead| facts(&lead, window))?;
+    // A lead quiet since before the day is reported from its state alone, which its index
+    // brief replays exactly; one with events that day needs them whole (their reasons).
+    let quiet = |s: &crate::store::index::Summary| s.last_event_at < start.as_second();
+    let (all, errors) = ctx.scan_brief_if(Want::ActiveSince(start), quiet, |lead| facts(&lead, window))?;
     let as_of_text = Stamp::from_zoned(&as_of.to_zoned_datetime(tz.clone())).to_string();
     let report = Report::assemble(date.to_string(), as_of_text, &ctx.rules.staff_ids(), all);
     print(ctx.format, &report, View::table(|| flat_table(ctx, &report)).text(|| render(ctx, &report)))?;

@@ -34,7 +34,9 @@ use crate::lead::{EventKind, Lead, Status};
 use crate::phone;
 
 const FILE: &str = "index";
-const MAGIC: &[u8; 8] = b"HOIDX03\n";
+/// The version: 04 since briefs keep every event that moves a lead's state (a 03 index's
+/// briefs would replay wrong, so it is rebuilt).
+const MAGIC: &[u8; 8] = b"HOIDX04\n";
 /// A file changed this close to the index's write may have changed again unseen.
 const RACY_NS: i64 = 2_000_000_000;
 /// Stands for "none" in the time fields.

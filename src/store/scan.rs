@@ -100,7 +100,7 @@ impl Workspace {
         want: Want,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, |_| true, |_| true, false, f)
+        self.scan_filtered(want, |_| true, |_| true, |_| false, f)
     }
 
     /// [`Workspace::scan_map`] that also passes over every lead whose index summary
@@ -112,7 +112,7 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, keep, |_| true, false, f)
+        self.scan_filtered(want, keep, |_| true, |_| false, f)
     }
 
     /// [`Workspace::scan_map`], parsing only the files whose text `may_match` admits (a
@@ -123,20 +123,21 @@ impl Workspace {
         may_match: impl Fn(&str) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_filtered(want, |_| true, may_match, false, f)
+        self.scan_filtered(want, |_| true, may_match, |_| false, f)
     }
 
     /// The scan behind the others: the index's summary first (`want`, `keep`), then the
-    /// file's text (`may_match`), then the parsed lead (`f`). `brief`: `f` reads no more of
-    /// a lead than its [`crate::escalation::brief`] holds (the record's fields but notes,
-    /// address and phone; the handoff and escalation events and the last movement), so an
-    /// unchanged file is not opened: `f` gets the brief the index keeps.
+    /// file's text (`may_match`), then the parsed lead (`f`). `brief`: for a lead whose
+    /// summary it admits, `f` reads no more than the lead's [`crate::escalation::brief`]
+    /// holds (the record's fields but notes, address and phone; the events that move its
+    /// state, the escalations and the last movement), so an unchanged file is not opened:
+    /// `f` gets the brief the index keeps.
     fn scan_filtered<T: Send>(
         &self,
         want: Want,
         keep: impl Fn(&Summary) -> bool + Sync,
         may_match: impl Fn(&str) -> bool + Sync,
-        brief: bool,
+        brief: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
         // `f` runs on the reading thread, so only what it keeps outlives the parse.
@@ -150,7 +151,8 @@ impl Workspace {
             if want.skips_summary(summary) || !keep(summary) {
                 return None;
             }
-            if let (true, true, Some(bytes)) = (brief, trusted, &summary.brief)
+            if let (true, Some(bytes)) = (trusted, &summary.brief)
+                && brief(summary)
                 && let Ok(lead) = serde_json::from_slice::<Lead>(bytes)
             {
                 return f(lead).map(Ok);
@@ -200,7 +202,7 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_checked_inner(rules, want, keep, false, f)
+        self.scan_checked_inner(rules, want, keep, |_| false, f)
     }
 
     /// [`Workspace::scan_checked_where`] for an `f` that reads no more of a lead than its
@@ -212,7 +214,20 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_checked_inner(rules, want, keep, true, f)
+        self.scan_checked_inner(rules, want, keep, |_| true, f)
+    }
+
+    /// [`Workspace::scan_checked`] for an `f` that reads no more of the leads whose summary
+    /// `brief` admits than their [`crate::escalation::brief`]: those, unchanged, are read
+    /// from the index; the rest from their files.
+    pub fn scan_checked_brief_if<T: Send>(
+        &self,
+        rules: &crate::rules::Rules,
+        want: Want,
+        brief: impl Fn(&Summary) -> bool + Sync,
+        f: impl Fn(Lead) -> Option<T> + Sync,
+    ) -> Result<(Vec<T>, Vec<ScanError>)> {
+        self.scan_checked_inner(rules, want, |_| true, brief, f)
     }
 
     fn scan_checked_inner<T: Send>(
@@ -220,7 +235,7 @@ impl Workspace {
         rules: &crate::rules::Rules,
         want: Want,
         keep: impl Fn(&Summary) -> bool + Sync,
-        brief: bool,
+        brief: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
         let misfits = std::sync::Mutex::new(Vec::new());

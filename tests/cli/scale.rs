@@ -278,11 +278,14 @@ fn escalate_check_and_list_read_unchanged_leads_from_the_index_exactly_as_from_t
         std::fs::File::options().write(true).open(&path).unwrap().set_modified(hour_ago).unwrap();
     }
     let index = env.root().join(".handoff/index");
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 6] = [
         &["escalate-check", "--dry-run", "--json"],
         &["list", "--json"],
         &["list", "--overdue", "--json"],
         &["list", "--all", "--json"],
+        // A lead quiet since before the day reviewed is reported from its index brief.
+        &["report", "--json"],
+        &["report", "--date", "2026-11-24", "--json"],
     ];
     for when in
         [at("12:00"), at("18:30"), "2026-11-25T09:00:00-06:00".to_owned(), "2026-12-02T09:00:00-06:00".to_owned()]
