@@ -155,7 +155,10 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
                 if let (true, Some(note)) = (t.rows.is_empty(), empty) {
                     eprintln!("{note}");
                 }
-                render_table(&t, colour_enabled())
+                match fit(&t) {
+                    Fit::Natural => return stream_table(&t),
+                    fit => render_fitted(&t, colour_enabled(), fit),
+                }
             }
         },
         Format::Csv => render_csv(&table(view)),
@@ -178,6 +181,13 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
     Ok(())
 }
 
+/// A table written to stdout a row at a time as it is padded (see [`write_natural`]): at
+/// 100k leads, comfy-table's cells, lines and whole text tripled the memory of a listing.
+fn stream_table(t: &Table) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    write_natural(t, &mut out).and_then(|()| out.flush()).context("cannot write to stdout")
+}
+
 /// JSON written to stdout as it is made: at 100k leads the text is tens of MB, and holding
 /// it whole beside the data doubled a scan's memory. (A reader gone away stays a broken
 /// pipe: `io::Error::from` unwraps serde_json's I/O errors.)
@@ -195,24 +205,67 @@ const KEEP_WIDTH: usize = 10;
 /// Column gaps and one rule under the header: compact enough for an 80×40 terminal.
 const STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
+/// How a table is laid out on stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fit {
+    /// Fitted to the terminal by comfy-table when it knows a usable width, coloured.
+    Terminal,
+    /// Not a terminal, fitted to this width (`$COLUMNS`, else the table's `wrap_at`).
+    Width(u16),
+    /// Not a terminal and no usable width: every column as wide as its widest cell.
+    Natural,
+}
+
+fn fit(t: &Table) -> Fit {
+    if std::io::stdout().is_terminal() {
+        return Fit::Terminal;
+    }
+    // A width nobody gave, or a silly one, gets the natural width rather than a column
+    // per letter.
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
+    match columns.or(t.wrap_at).filter(|w| *w >= 40) {
+        Some(w) => Fit::Width(w),
+        None => Fit::Natural,
+    }
+}
+
 pub fn render_table(t: &Table, colour: bool) -> String {
+    if t.rows.is_empty() {
+        return String::new();
+    }
+    match fit(t) {
+        Fit::Natural => {
+            let mut out = Vec::new();
+            write_natural(t, &mut out).expect("writing to memory cannot fail");
+            String::from_utf8(out).expect("a table of strings is UTF-8")
+        }
+        fit => render_fitted(t, colour, fit),
+    }
+}
+
+/// The table as comfy-table lays it out: fitted to the terminal (or `$COLUMNS`), wrapping
+/// long text, coloured on a terminal. With [`Fit::Natural`] it prints what
+/// [`write_natural`] does, which the tests check.
+fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
     if t.rows.is_empty() {
         return String::new();
     }
     let mut c = Comfy::new();
     c.load_style(STYLE);
-    // Fit the terminal's width (or `$COLUMNS`, as a pager or `watch` sets it); a width
-    // nobody gave, or a silly one, gets the natural width rather than a column per letter.
-    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<u16>().ok());
-    if std::io::stdout().is_terminal() {
-        if c.width().is_some_and(|w| w >= 40) {
-            c.set_content_arrangement(ContentArrangement::Dynamic);
+    // Fit the terminal's width (or `$COLUMNS`, as a pager or `watch` sets it).
+    match fit {
+        Fit::Terminal => {
+            if c.width().is_some_and(|w| w >= 40) {
+                c.set_content_arrangement(ContentArrangement::Dynamic);
+            }
         }
-    } else {
-        c.force_no_tty();
-        if let Some(w) = columns.or(t.wrap_at).filter(|w| *w >= 40) {
+        Fit::Width(w) => {
+            c.force_no_tty();
             c.set_width(w);
             c.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        Fit::Natural => {
+            c.force_no_tty();
         }
     }
     c.set_header(&t.headers);
@@ -243,6 +296,107 @@ pub fn render_table(t: &Table, colour: bool) -> String {
         }
     }
     format!("{c}\n")
+}
+
+/// The table comfy-table draws with [`STYLE`] when it does no layout (not a terminal, so
+/// no colour either, and no width to fit), written a row at a time instead of built whole:
+/// a column is as wide as its widest line (in terminal columns, at least 1, counted to at
+/// most `u16::MAX` as comfy-table does); each cell line is a space, the text padded to that
+/// width, a space; columns are joined by a space; a row missing a cell, or a cell with
+/// fewer lines than its row's tallest, shows blanks; a rule of `─` under the header.
+fn write_natural(t: &Table, out: &mut impl Write) -> std::io::Result<()> {
+    use unicode_width::UnicodeWidthStr;
+    if t.rows.is_empty() {
+        return Ok(());
+    }
+    let columns = t.rows.iter().map(Vec::len).fold(t.headers.len(), usize::max);
+    let mut widths = vec![1u16; columns];
+    for row in std::iter::once(&t.headers).chain(&t.rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            let widest = cell.split('\n').map(|line| line.width()).max().unwrap_or(0);
+            *width = (*width).max(u16::try_from(widest).unwrap_or(u16::MAX));
+        }
+    }
+    let mut lines = Vec::with_capacity(columns);
+    write_natural_row(&t.headers, &widths, &mut lines, out)?;
+    for (i, width) in widths.iter().enumerate() {
+        if i > 0 {
+            out.write_all("─".as_bytes())?;
+        }
+        repeat(out, "─", width.saturating_add(2).into())?;
+    }
+    out.write_all(b"\n")?;
+    for row in &t.rows {
+        write_natural_row(row, &widths, &mut lines, out)?;
+    }
+    Ok(())
+}
+
+/// One row of [`write_natural`]: as many lines as its tallest cell (none when the table
+/// has no columns). `lines` is room for each cell's lines, kept between rows.
+fn write_natural_row<'a>(
+    row: &'a [String],
+    widths: &[u16],
+    lines: &mut Vec<Option<std::str::Split<'a, char>>>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    if widths.is_empty() {
+        return Ok(());
+    }
+    // The common case, one line in every cell, without the iterators.
+    if row.iter().all(|cell| !cell.contains('\n')) {
+        for (i, width) in widths.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b" ")?;
+            }
+            write_cell(out, row.get(i).map(String::as_str), *width)?;
+        }
+        return out.write_all(b"\n");
+    }
+    lines.clear();
+    lines.extend((0..widths.len()).map(|i| row.get(i).map(|cell| cell.split('\n'))));
+    let height = row.iter().map(|cell| cell.split('\n').count()).max().unwrap_or(1).max(1);
+    for _ in 0..height {
+        for (i, width) in widths.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b" ")?;
+            }
+            write_cell(out, lines[i].as_mut().and_then(Iterator::next), *width)?;
+        }
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// One line of a cell padded to its column's `width`, or blanks where it has none.
+fn write_cell(out: &mut impl Write, line: Option<&str>, width: u16) -> std::io::Result<()> {
+    use unicode_width::UnicodeWidthStr;
+    match line {
+        Some(line) => {
+            out.write_all(b" ")?;
+            out.write_all(line.as_bytes())?;
+            repeat(out, " ", usize::from(width).saturating_sub(line.width()) + 1)
+        }
+        None => repeat(out, " ", width.saturating_add(2).into()),
+    }
+}
+
+/// `unit` written `n` times.
+fn repeat(out: &mut impl Write, unit: &str, n: usize) -> std::io::Result<()> {
+    const SPACES: &[u8; 64] = &[b' '; 64];
+    if unit == " " {
+        let mut left = n;
+        while left > 0 {
+            let now = left.min(SPACES.len());
+            out.write_all(&SPACES[..now])?;
+            left -= now;
+        }
+        return Ok(());
+    }
+    for _ in 0..n {
+        out.write_all(unit.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// RFC 4180 CSV, every cell a spreadsheet would run as a formula neutralised
