@@ -155,9 +155,9 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
                 if let (true, Some(note)) = (t.rows.is_empty(), empty) {
                     eprintln!("{note}");
                 }
-                match fit(&t) {
-                    Fit::Natural => return stream_table(&t),
-                    fit => render_fitted(&t, colour_enabled(), fit),
+                match (fit(&t), natural_widths(&t)) {
+                    (Fit::Natural, Some(widths)) => return stream_table(&t, &widths),
+                    (fit, _) => render_fitted(&t, colour_enabled(), fit),
                 }
             }
         },
@@ -183,9 +183,9 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
 
 /// A table written to stdout a row at a time as it is padded (see [`write_natural`]): at
 /// 100k leads, comfy-table's cells, lines and whole text tripled the memory of a listing.
-fn stream_table(t: &Table) -> Result<()> {
+fn stream_table(t: &Table, widths: &[u16]) -> Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    write_natural(t, &mut out).and_then(|()| out.flush()).context("cannot write to stdout")
+    write_natural(t, widths, &mut out).and_then(|()| out.flush()).context("cannot write to stdout")
 }
 
 /// JSON written to stdout as it is made: at 100k leads the text is tens of MB, and holding
@@ -234,12 +234,21 @@ pub fn render_table(t: &Table, colour: bool) -> String {
         return String::new();
     }
     match fit(t) {
-        Fit::Natural => {
+        Fit::Natural => render_natural(t, colour),
+        fit => render_fitted(t, colour, fit),
+    }
+}
+
+/// [`Fit::Natural`]'s table as a string: [`write_natural`]'s, or comfy-table's for a
+/// column too wide for it.
+fn render_natural(t: &Table, colour: bool) -> String {
+    match natural_widths(t) {
+        Some(widths) => {
             let mut out = Vec::new();
-            write_natural(t, &mut out).expect("writing to memory cannot fail");
+            write_natural(t, &widths, &mut out).expect("writing to memory cannot fail");
             String::from_utf8(out).expect("a table of strings is UTF-8")
         }
-        fit => render_fitted(t, colour, fit),
+        None => render_fitted(t, colour, Fit::Natural),
     }
 }
 
@@ -298,27 +307,35 @@ fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
     format!("{c}\n")
 }
 
-/// The table comfy-table draws with [`STYLE`] when it does no layout (not a terminal, so
-/// no colour either, and no width to fit), written a row at a time instead of built whole:
-/// a column is as wide as its widest line (in terminal columns, at least 1, counted to at
-/// most `u16::MAX` as comfy-table does); each cell line is a space, the text padded to that
-/// width, a space; columns are joined by a space; a row missing a cell, or a cell with
-/// fewer lines than its row's tallest, shows blanks; a rule of `─` under the header.
-fn write_natural(t: &Table, out: &mut impl Write) -> std::io::Result<()> {
+/// Each column's width in [`write_natural`]: its widest line in terminal columns, at
+/// least 1. None when a line is wider than `u16::MAX`, which comfy-table (counting in
+/// `u16`) would split over several lines.
+fn natural_widths(t: &Table) -> Option<Vec<u16>> {
     use unicode_width::UnicodeWidthStr;
-    if t.rows.is_empty() {
-        return Ok(());
-    }
     let columns = t.rows.iter().map(Vec::len).fold(t.headers.len(), usize::max);
     let mut widths = vec![1u16; columns];
     for row in std::iter::once(&t.headers).chain(&t.rows) {
         for (width, cell) in widths.iter_mut().zip(row) {
             let widest = cell.split('\n').map(|line| line.width()).max().unwrap_or(0);
-            *width = (*width).max(u16::try_from(widest).unwrap_or(u16::MAX));
+            *width = (*width).max(u16::try_from(widest).ok()?);
         }
     }
-    let mut lines = Vec::with_capacity(columns);
-    write_natural_row(&t.headers, &widths, &mut lines, out)?;
+    Some(widths)
+}
+
+/// The table comfy-table draws with [`STYLE`] when it does no layout (not a terminal, so
+/// no colour either, and no width to fit), written a row at a time instead of built whole:
+/// each cell line is a space, the text padded to its column's width (see
+/// [`natural_widths`]), a space; columns are joined by a space; a row missing a cell, or a
+/// cell with fewer lines than its row's tallest, shows blanks; a rule of `─` under the
+/// header. (Hand-drawn, against the style guide, because comfy-table holds every cell and
+/// line at once; the tests check it prints comfy-table's bytes.)
+fn write_natural(t: &Table, widths: &[u16], out: &mut impl Write) -> std::io::Result<()> {
+    if t.rows.is_empty() {
+        return Ok(());
+    }
+    let mut lines = Vec::with_capacity(widths.len());
+    write_natural_row(&t.headers, widths, &mut lines, out)?;
     for (i, width) in widths.iter().enumerate() {
         if i > 0 {
             out.write_all("─".as_bytes())?;
@@ -327,7 +344,7 @@ fn write_natural(t: &Table, out: &mut impl Write) -> std::io::Result<()> {
     }
     out.write_all(b"\n")?;
     for row in &t.rows {
-        write_natural_row(row, &widths, &mut lines, out)?;
+        write_natural_row(row, widths, &mut lines, out)?;
     }
     Ok(())
 }
@@ -431,7 +448,122 @@ pub fn render_md(t: &Table) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::cut;
+    use proptest::prelude::*;
+
+    use super::{Fit, Table, Tone, cut, render_fitted, render_natural};
+
+    /// What comfy-table prints for `t` on a pipe with no width to fit, and what the
+    /// streaming writer prints, coloured or not (a pipe gets no colour either way).
+    fn both(t: &Table, colour: bool) -> (String, String) {
+        (render_fitted(t, colour, Fit::Natural), render_natural(t, colour))
+    }
+
+    fn table(headers: &[&str], rows: &[&[&str]]) -> Table {
+        let mut t = Table::new(headers);
+        for (i, row) in rows.iter().enumerate() {
+            t.push(row.iter().map(|c| (*c).to_owned()).collect(), if i % 2 == 0 { Tone::Alert } else { Tone::Plain });
+        }
+        t
+    }
+
+    /// Text from pieces that measure differently: ASCII, spaces (also trailing), line
+    /// breaks, wide CJK, a combining accent, emoji alone and joined, a tab, a carriage return,
+    /// the rule's own `─`.
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop::sample::select(vec![
+            "a",
+            "ab",
+            "owner",
+            "Next action",
+            " ",
+            "  ",
+            "\n",
+            "漏水",
+            "e\u{301}",
+            "🔧",
+            "👩\u{200d}🔧",
+            "\t",
+            "\r",
+            "─",
+            "-",
+            "2026-11-24 09:00 OVERDUE",
+            "",
+        ]);
+        prop::collection::vec(piece, 0..6).prop_map(|p| p.concat())
+    }
+
+    fn tables() -> impl Strategy<Value = Table> {
+        let row = prop::collection::vec(text(), 0..6);
+        let headers = prop::collection::vec(text(), 0..6);
+        let rows = prop::collection::vec((row, any::<bool>()), 0..8);
+        (headers, rows, any::<Option<u16>>()).prop_map(|(headers, rows, wrap_at)| {
+            let mut t = Table { headers, wrap_at, ..Table::default() };
+            for (cells, alert) in rows {
+                t.push(cells, if alert { Tone::Alert } else { Tone::Plain });
+            }
+            t
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn streamed_table_is_comfy_tables_bytes(t in tables(), colour in any::<bool>()) {
+            let (comfy, ours) = both(&t, colour);
+            prop_assert_eq!(ours, comfy);
+        }
+    }
+
+    #[test]
+    fn streamed_table_pads_like_comfy() {
+        let cases: &[(&[&str], &[&[&str]])] = &[
+            // Plain ASCII, a column wider in the header than in any row.
+            (&["id", "status", "next action"], &[&["k3f9", "new", "call back"], &["a", "in_progress", ""]]),
+            // Rows shorter and longer than the header; an empty row.
+            (&["a", "b"], &[&["1"], &["1", "2", "3"], &[]]),
+            // No headers at all, and rows of nothing but empty cells.
+            (&[], &[&["", ""], &[]]),
+            (&[], &[&[]]),
+            // Every column at its least width, 1.
+            (&["", ""], &[&["", ""]]),
+            // Wide and zero-width characters, trailing spaces.
+            (&["name", "x"], &[&["漏水漏水", "e\u{301}e\u{301}"], &["🔧 ", "👩\u{200d}🔧  "]]),
+            // Cells over several lines, the header too; a trailing line break.
+            (&["two\nlines", "c"], &[&["a\nb\nc", "d"], &["e\n", ""]]),
+        ];
+        for (headers, rows) in cases {
+            let t = table(headers, rows);
+            for colour in [false, true] {
+                let (comfy, ours) = both(&t, colour);
+                assert_eq!(ours, comfy, "{headers:?} {rows:?}");
+            }
+        }
+        let spot = table(&["id", "name"], &[&["k3", "Ana"], &["k3f9", "漏水"]]);
+        let lines = [" id     name ", "─────────────", " k3     Ana  ", " k3f9   漏水 "];
+        assert_eq!(render_natural(&spot, false), lines.map(|l| format!("{l}\n")).concat());
+    }
+
+    #[test]
+    fn no_rows_print_nothing() {
+        let t = table(&["id", "name"], &[]);
+        assert_eq!(both(&t, false), (String::new(), String::new()));
+    }
+
+    /// comfy-table counts widths in `u16` and splits a longer line; such a table is left
+    /// to it.
+    #[test]
+    fn a_line_wider_than_u16_is_left_to_comfy() {
+        let long = "x".repeat(usize::from(u16::MAX) + 5);
+        let t = table(&["id", "text"], &[&["1", &long], &["2", "short"]]);
+        let (comfy, ours) = both(&t, false);
+        assert_eq!(ours, comfy);
+        assert!(super::natural_widths(&t).is_none());
+        let edge = "x".repeat(usize::from(u16::MAX));
+        let t = table(&["id", "text"], &[&["1", &edge], &["2", "short"]]);
+        let (comfy, ours) = both(&t, false);
+        assert_eq!(ours, comfy);
+        assert!(super::natural_widths(&t).is_some());
+    }
 
     #[test]
     fn cut_counts_terminal_columns() {
