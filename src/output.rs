@@ -36,7 +36,13 @@ pub enum Tone {
 #[derive(Debug, Default)]
 pub struct Table {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    /// Every cell's text, one after another: at 100k rows a `String` per cell and a `Vec`
+    /// per row were most of a listing's memory.
+    text: String,
+    /// Where each cell ends in `text`.
+    cell_ends: Vec<usize>,
+    /// Where each row's cells end in `cell_ends`.
+    row_ends: Vec<usize>,
     /// Per row, how to colour it on a terminal.
     pub tones: Vec<Tone>,
     /// Wrap to this width when neither a terminal nor `$COLUMNS` gives one (long text
@@ -54,8 +60,81 @@ impl Table {
     }
 
     pub fn push(&mut self, cells: Vec<String>, tone: Tone) {
-        self.rows.push(cells);
+        for cell in &cells {
+            self.text.push_str(cell);
+            self.cell_ends.push(self.text.len());
+        }
+        self.row_ends.push(self.cell_ends.len());
         self.tones.push(tone);
+    }
+
+    /// Whether the table has no rows (it may still have headers).
+    pub fn is_empty(&self) -> bool {
+        self.row_ends.is_empty()
+    }
+
+    /// The rows, in the order they were pushed.
+    pub fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        let starts = std::iter::once(0).chain(self.row_ends.iter().copied());
+        starts.zip(&self.row_ends).map(|(first, &end)| Row {
+            text: &self.text,
+            start: if first == 0 { 0 } else { self.cell_ends[first - 1] },
+            ends: &self.cell_ends[first..end],
+        })
+    }
+}
+
+/// One row of a [`Table`]: its cells' text.
+#[derive(Clone, Copy, Debug)]
+pub struct Row<'a> {
+    text: &'a str,
+    /// Where the first cell starts in `text`.
+    start: usize,
+    /// Where each cell ends in `text`.
+    ends: &'a [usize],
+}
+
+impl<'a> Row<'a> {
+    /// How many cells the row has.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th cell, if the row has one.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { self.start } else { self.ends[i - 1] };
+        Some(&self.text[start..end])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        let row = *self;
+        (0..row.len()).filter_map(move |i| row.get(i))
+    }
+}
+
+/// Cells laid out as a [`Table`] lays out a row, for headers to be drawn like rows.
+struct Flat {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Flat {
+    fn new(cells: &[String]) -> Flat {
+        let mut flat = Flat { text: String::new(), ends: Vec::with_capacity(cells.len()) };
+        for cell in cells {
+            flat.text.push_str(cell);
+            flat.ends.push(flat.text.len());
+        }
+        flat
+    }
+
+    fn row(&self) -> Row<'_> {
+        Row { text: &self.text, start: 0, ends: &self.ends }
     }
 }
 
@@ -152,7 +231,7 @@ pub fn print<T: Serialize>(format: Format, data: &T, view: View) -> Result<()> {
             None => {
                 let empty = view.empty;
                 let t = table(view);
-                if let (true, Some(note)) = (t.rows.is_empty(), empty) {
+                if let (true, Some(note)) = (t.is_empty(), empty) {
                     eprintln!("{note}");
                 }
                 match (fit(&t), natural_widths(&t)) {
@@ -230,7 +309,7 @@ fn fit(t: &Table) -> Fit {
 }
 
 pub fn render_table(t: &Table, colour: bool) -> String {
-    if t.rows.is_empty() {
+    if t.is_empty() {
         return String::new();
     }
     match fit(t) {
@@ -256,7 +335,7 @@ fn render_natural(t: &Table, colour: bool) -> String {
 /// long text, coloured on a terminal. With [`Fit::Natural`] it prints what
 /// [`write_natural`] does, which the tests check.
 fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
-    if t.rows.is_empty() {
+    if t.is_empty() {
         return String::new();
     }
     let mut c = Comfy::new();
@@ -278,7 +357,7 @@ fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
         }
     }
     c.set_header(&t.headers);
-    for (row, tone) in t.rows.iter().zip(t.tones.iter()) {
+    for (row, tone) in t.rows().zip(t.tones.iter()) {
         let colour_of = match tone {
             Tone::Alert if colour => Some(Color::Red),
             _ => None,
@@ -293,7 +372,8 @@ fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
     if !matches!(c.content_arrangement(), ContentArrangement::Disabled) {
         for i in 0..t.headers.len() {
             let widest = std::iter::once(&t.headers[i])
-                .chain(t.rows.iter().filter_map(|r| r.get(i)))
+                .map(String::as_str)
+                .chain(t.rows().filter_map(|r| r.get(i)))
                 .flat_map(|s| s.lines().map(unicode_width::UnicodeWidthStr::width))
                 .max()
                 .unwrap_or(0);
@@ -312,10 +392,11 @@ fn render_fitted(t: &Table, colour: bool, fit: Fit) -> String {
 /// `u16`) would split over several lines.
 fn natural_widths(t: &Table) -> Option<Vec<u16>> {
     use unicode_width::UnicodeWidthStr;
-    let columns = t.rows.iter().map(Vec::len).fold(t.headers.len(), usize::max);
+    let columns = t.rows().map(|r| r.len()).fold(t.headers.len(), usize::max);
     let mut widths = vec![1u16; columns];
-    for row in std::iter::once(&t.headers).chain(&t.rows) {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    let headers = Flat::new(&t.headers);
+    for row in std::iter::once(headers.row()).chain(t.rows()) {
+        for (width, cell) in widths.iter_mut().zip(row.iter()) {
             let widest = cell.split('\n').map(|line| line.width()).max().unwrap_or(0);
             *width = (*width).max(u16::try_from(widest).ok()?);
         }
@@ -331,11 +412,12 @@ fn natural_widths(t: &Table) -> Option<Vec<u16>> {
 /// header. (Hand-drawn, against the style guide, because comfy-table holds every cell and
 /// line at once; the tests check it prints comfy-table's bytes.)
 fn write_natural(t: &Table, widths: &[u16], out: &mut impl Write) -> std::io::Result<()> {
-    if t.rows.is_empty() {
+    if t.is_empty() {
         return Ok(());
     }
     let mut lines = Vec::with_capacity(widths.len());
-    write_natural_row(&t.headers, widths, &mut lines, out)?;
+    let headers = Flat::new(&t.headers);
+    write_natural_row(headers.row(), widths, &mut lines, out)?;
     for (i, width) in widths.iter().enumerate() {
         if i > 0 {
             out.write_all("─".as_bytes())?;
@@ -343,7 +425,7 @@ fn write_natural(t: &Table, widths: &[u16], out: &mut impl Write) -> std::io::Re
         repeat(out, "─", width.saturating_add(2).into())?;
     }
     out.write_all(b"\n")?;
-    for row in &t.rows {
+    for row in t.rows() {
         write_natural_row(row, widths, &mut lines, out)?;
     }
     Ok(())
@@ -352,7 +434,7 @@ fn write_natural(t: &Table, widths: &[u16], out: &mut impl Write) -> std::io::Re
 /// One row of [`write_natural`]: as many lines as its tallest cell (none when the table
 /// has no columns). `lines` is room for each cell's lines, kept between rows.
 fn write_natural_row<'a>(
-    row: &'a [String],
+    row: Row<'a>,
     widths: &[u16],
     lines: &mut Vec<Option<std::str::Split<'a, char>>>,
     out: &mut impl Write,
@@ -366,7 +448,7 @@ fn write_natural_row<'a>(
             if i > 0 {
                 out.write_all(b" ")?;
             }
-            write_cell(out, row.get(i).map(String::as_str), *width)?;
+            write_cell(out, row.get(i), *width)?;
         }
         return out.write_all(b"\n");
     }
@@ -420,8 +502,8 @@ fn repeat(out: &mut impl Write, unit: &str, n: usize) -> std::io::Result<()> {
 /// (see [`crate::csv::neutralise`]).
 pub fn render_csv(t: &Table) -> String {
     let mut out = crate::csv::record(&t.headers);
-    for row in &t.rows {
-        let safe: Vec<_> = row.iter().map(|c| crate::csv::neutralise(c)).collect();
+    for row in t.rows() {
+        let safe: Vec<_> = row.iter().map(crate::csv::neutralise).collect();
         out.push_str(&crate::csv::record(&safe));
     }
     out
@@ -430,8 +512,8 @@ pub fn render_csv(t: &Table) -> String {
 /// RFC 4180 CSV with every cell as stored (`export --raw`).
 pub fn render_csv_raw(t: &Table) -> String {
     let mut out = crate::csv::record(&t.headers);
-    for row in &t.rows {
-        out.push_str(&crate::csv::record(row));
+    for row in t.rows() {
+        out.push_str(&crate::csv::record(&row.iter().collect::<Vec<_>>()));
     }
     out
 }
@@ -440,8 +522,8 @@ pub fn render_md(t: &Table) -> String {
     let esc = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
     let mut out = format!("| {} |\n", t.headers.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "));
     out.push_str(&format!("|{}\n", "---|".repeat(t.headers.len())));
-    for row in &t.rows {
-        out.push_str(&format!("| {} |\n", row.iter().map(|c| esc(c)).collect::<Vec<_>>().join(" | ")));
+    for row in t.rows() {
+        out.push_str(&format!("| {} |\n", row.iter().map(esc).collect::<Vec<_>>().join(" | ")));
     }
     out
 }
@@ -503,6 +585,25 @@ mod tests {
             }
             t
         })
+    }
+
+    proptest! {
+        /// The renderers above see the table through `rows()`, so its cells must come back
+        /// exactly as pushed, empty cells and rows included.
+        #[test]
+        fn rows_are_the_cells_pushed(rows in prop::collection::vec(prop::collection::vec(text(), 0..6), 0..8)) {
+            let mut t = Table::new(&["h"]);
+            for row in &rows {
+                t.row(row.clone());
+            }
+            let back: Vec<Vec<String>> = t.rows().map(|r| r.iter().map(str::to_owned).collect()).collect();
+            prop_assert_eq!(&back, &rows);
+            prop_assert_eq!(t.is_empty(), rows.is_empty());
+            for (r, row) in t.rows().zip(&rows) {
+                prop_assert_eq!(r.len(), row.len());
+                prop_assert_eq!(r.get(row.len()), None);
+            }
+        }
     }
 
     proptest! {
