@@ -167,7 +167,7 @@ fn owner_table(s: &Stats) -> Table {
 
 fn section(out: &mut String, title: &str, t: &Table, colour: bool) {
     let _ = writeln!(out, "\n{title}");
-    if t.rows.is_empty() {
+    if t.is_empty() {
         let _ = writeln!(out, "  (none)");
     } else {
         out.push_str(&render_table(t, colour));
@@ -285,7 +285,7 @@ pub fn markdown(s: &Stats) -> String {
     let _ = writeln!(w, "- Escalations: {}", s.escalations);
     let mut table = |title: &str, t: Table| {
         let _ = writeln!(w, "\n## {title}\n");
-        if t.rows.is_empty() {
+        if t.is_empty() {
             let _ = writeln!(w, "None.");
         } else {
             w.push_str(&render_md(&t));
