@@ -163,18 +163,19 @@ impl Workspace {
     /// file name order.
     ///
     /// The index is streamed, never held whole: it is read a block at a time (each block
-    /// checked on its own) and paired with the listing as it comes in; a thousand files at a
-    /// time go to the worker threads, which read the changed or new ones and run `visit`.
-    /// So memory holds the listing, what `visit` keeps, and a few blocks, not every lead's
-    /// summary. When anything changed, the new index is written in a second pass over the
-    /// old one, taking the entries that changed from this scan.
+    /// checked on its own) and paired with the listing as it comes in; 512 files at a time
+    /// go to the worker threads, which read the changed or new ones and run `visit`. So
+    /// memory holds the listing, what `visit` keeps, a few blocks and what changed (every
+    /// lead only when the index is built anew), not every lead's summary. When anything
+    /// changed, the new index is written in a second pass over the old one (the same open
+    /// file), taking the entries that changed from this scan.
     pub fn scan_indexed<T: Send>(
         &self,
         visit: impl Fn(&LeadFile, &Known, bool, &mut Vec<u8>) -> Option<T> + Sync,
     ) -> Result<Vec<T>> {
         let files = self.lead_files_stat()?;
         self.remember_listing(&files);
-        let (old, written_ns) = self.open_index();
+        let (old, written_ns, again) = self.open_index();
         // A racily clean entry read again and found unchanged is settled by writing the
         // index again once its file is older than the racy window (as `git status` does):
         // else every later scan reads it again, until some other file changes. The clock is
@@ -233,14 +234,17 @@ impl Workspace {
                             };
                             let stat = file.stat;
                             let settled = stat.is_some_and(|s| s.mtime_ns < settled_before);
-                            let changed = previous.is_none_or(|p| {
+                            let changed = previous.as_ref().is_none_or(|p| {
                                 let was_racy = p.stat.mtime_ns.saturating_add(RACY_NS) >= written_ns;
                                 Some(p.stat) != stat
                                     || p.known().as_ref() != Some(&known)
                                     || stat.is_none()
                                     || (settled && was_racy)
                             });
-                            if changed {
+                            // A file without a stat (a link where a month should be, a file
+                            // gone since the listing) is never saved: it changes the index
+                            // only when it had an entry to drop.
+                            if changed && (stat.is_some() || previous.is_some()) {
                                 changes.push((at, known.clone()));
                             }
                             (known, false)
@@ -259,26 +263,31 @@ impl Workspace {
         }
         if forgotten || !changes.is_empty() {
             // A cache: if it cannot be written, the next scan reads the files again.
-            let _ = self.rewrite_index(&files, changes);
+            let _ = self.rewrite_index(&files, changes, again);
         }
         Ok(kept)
     }
 
     /// Write the index for `files` (the listing, in index order): each file's entry from
-    /// `changes` (by its place in `files`) when this scan changed it, else the old index's
-    /// entry if its stat still holds. A file in neither (the old index changed under us)
-    /// is left out, so the next scan reads it.
-    fn rewrite_index(&self, files: &[LeadFile], changes: Vec<(usize, Known)>) -> Result<()> {
-        let (old, _) = self.open_index();
+    /// `changes` (by its place in `files`) when this scan changed it, else the entry of the
+    /// index this scan read (`old`, the same open file even if another scan has renamed a
+    /// new one in since: its entries are the ones this scan judged) if its stat still holds.
+    fn rewrite_index(&self, files: &[LeadFile], changes: Vec<(usize, Known)>, old: Option<File>) -> Result<()> {
+        use std::io::{Seek, SeekFrom};
+        let old = match old {
+            Some(f) if (&f).seek(SeekFrom::Start(0)).is_ok() => Entries::new(BufReader::with_capacity(1 << 16, f)),
+            _ => Entries::empty(),
+        };
         let mut name = Vec::new();
         let mut old = old.peekable();
         let mut changes = changes.into_iter().peekable();
         self.save_index(|out| {
             for (at, file) in files.iter().enumerate() {
+                let change = changes.next_if(|(c, _)| *c == at);
                 let Some(stat) = file.stat else { continue };
                 while old.next_if(|e| index_order(file, e.name()).is_gt()).is_some() {}
                 let previous = old.next_if(|e| is_named(file, e.name()));
-                if let Some((_, known)) = changes.next_if(|(c, _)| *c == at) {
+                if let Some((_, known)) = change {
                     name.clear();
                     name.extend(file.relative());
                     out.push(&name, stat, &known)?;
@@ -291,12 +300,14 @@ impl Workspace {
     }
 
     /// The saved entries, read a block at a time, and when they were written (ns); no
-    /// entries when the index is missing or not of this version.
-    fn open_index(&self) -> (Entries<BufReader<File>>, i64) {
-        let empty = || (Entries::empty(), 0);
+    /// entries when the index is missing or not of this version. Also a second handle on
+    /// the same open file, for [`Workspace::rewrite_index`] to read it again.
+    fn open_index(&self) -> (Entries<BufReader<File>>, i64, Option<File>) {
+        let empty = || (Entries::empty(), 0, None);
         let Ok(file) = File::open(self.index_path()) else { return empty() };
         let Ok(meta) = file.metadata() else { return empty() };
-        (Entries::new(BufReader::with_capacity(1 << 16, file)), Stat::of(&meta).mtime_ns)
+        let again = file.try_clone().ok();
+        (Entries::new(BufReader::with_capacity(1 << 16, file)), Stat::of(&meta).mtime_ns, again)
     }
 
     /// Write a new index: `fill` pushes the entries, in index order.
@@ -829,6 +840,25 @@ mod tests {
         let written = std::fs::metadata(ws.index_path()).unwrap().modified().unwrap();
         assert_eq!(owners(&ws), after);
         assert_eq!(std::fs::metadata(ws.index_path()).unwrap().modified().unwrap(), written, "rewritten unchanged");
+    }
+
+    #[test]
+    fn a_link_where_a_month_should_be_never_keeps_the_leads_after_it_out_of_the_index() {
+        let (dir, ws, path) = crate::store::test_workspace_with_lead("");
+        // `leads/2026/10`, a link: listed (and refused) without a stat, before every id.
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("leads/2026/10")).unwrap();
+        let scan = || ws.indexed_files().unwrap();
+        let files = scan();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(matches!(&files[0].1, Known::Bad(why) if why.contains("symbolic link")), "{:?}", files[0].1);
+        let (entries, whole) = decode(&std::fs::read(ws.index_path()).unwrap());
+        assert!(whole);
+        assert_eq!(entries.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["2026/11/20261124-abcdefghj.yaml"]);
+        // The link alone is no change: the next scan leaves the index as it is.
+        let written = std::fs::metadata(ws.index_path()).unwrap().modified().unwrap();
+        assert_eq!(scan().len(), 2);
+        assert_eq!(std::fs::metadata(ws.index_path()).unwrap().modified().unwrap(), written);
+        assert!(path.exists());
     }
 
     #[test]
