@@ -45,21 +45,24 @@ impl Workspace {
         }
         let Outside { mut strays, mut links } = outside;
         files.append(&mut links);
-        // The month directories on all cores (one a thread: a dozen items, each thousands
-        // of stats), each sorted on its thread.
-        let listed = par_chunks(months, 1, |month, _| {
-            let mut found = Vec::new();
-            let mut inside = Vec::new();
-            list_yaml(&month, &dir, &mut found, stat, |name, kind| {
-                if let Place::Stray = Place::of(name, kind, 0) {
-                    inside.push(month.join(name));
-                }
-            })
-            .map(|()| {
-                found.sort_unstable_by(|a, b| a.name().cmp(b.name()));
-                (found, inside)
-            })
-        });
+        // The month directories on all cores (one a task: a dozen items, each thousands of
+        // stats), each sorted on its thread.
+        let listed = par_pipeline(
+            |send| months.into_iter().for_each(send),
+            |month: PathBuf, _| {
+                let mut found = Vec::new();
+                let mut inside = Vec::new();
+                list_yaml(&month, &dir, &mut found, stat, |name, kind| {
+                    if let Place::Stray = Place::of(name, kind, 0) {
+                        inside.push(month.join(name));
+                    }
+                })
+                .map(|()| {
+                    found.sort_unstable_by(|a, b| a.name().cmp(b.name()));
+                    (found, inside)
+                })
+            },
+        );
         files.sort_unstable_by(|a, b| a.name().cmp(b.name()));
         let mut flat = files;
         let mut files = Vec::with_capacity(
@@ -258,30 +261,13 @@ impl Workspace {
         errors.sort_by(|a, b| a.file.cmp(&b.file));
         Ok((kept, errors))
     }
-
-    /// Run `f` over every lead file, several threads at once, keeping what it returns in
-    /// file name order. `f` gets a buffer to read into, reused across files.
-    pub fn par_files<T: Send>(&self, f: impl Fn(&LeadFile, &mut Vec<u8>) -> Option<T> + Sync) -> Result<Vec<T>> {
-        let files = self.lead_files()?;
-        Ok(par_map(&files, f).into_iter().flatten().collect())
-    }
-}
-
-/// `f` over `items` on several threads (reading files is mostly waiting on the kernel, so
-/// more threads than cores pay), results in the items' order. `f` gets a reusable buffer.
-pub fn par_map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
-    par_map_owned(items.iter().collect(), |item, buf| f(item, buf))
-}
-
-/// [`par_map`] that hands `f` each item by value.
-pub fn par_map_owned<I: Send, T: Send>(items: Vec<I>, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
-    par_chunks(items, 256, f)
 }
 
 /// Run `work` over the chunks `produce` hands to its `send`, on worker threads while
 /// `produce` goes on making the next ones (on this thread); the results in the order the
 /// chunks were sent. At most a few chunks wait at a time, so memory holds what `work`
 /// returns and a few chunks, not everything `produce` makes. `work` gets a reusable buffer.
+/// More threads than cores: reading files is mostly waiting on the kernel.
 pub fn par_pipeline<I: Send, T: Send>(
     produce: impl FnOnce(&mut dyn FnMut(I)),
     work: impl Fn(I, &mut Vec<u8>) -> T + Sync,
@@ -319,37 +305,6 @@ pub fn par_pipeline<I: Send, T: Send>(
     let mut out: Vec<(usize, T)> = results.into_iter().collect();
     out.sort_unstable_by_key(|(n, _)| *n);
     out.into_iter().map(|(_, t)| t).collect()
-}
-
-/// [`par_map_owned`] that gives each thread at least `min_chunk` items: small items are
-/// not worth a thread each, big ones (a directory to list) are.
-fn par_chunks<I: Send, T: Send>(items: Vec<I>, min_chunk: usize, f: impl Fn(I, &mut Vec<u8>) -> T + Sync) -> Vec<T> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cores * 4).clamp(2, 16);
-    let chunk = items.len().div_ceil(threads).max(min_chunk);
-    let mut parts_in: Vec<Vec<I>> = Vec::with_capacity(threads);
-    let mut rest = items.into_iter();
-    loop {
-        let part: Vec<I> = rest.by_ref().take(chunk).collect();
-        if part.is_empty() {
-            break;
-        }
-        parts_in.push(part);
-    }
-    let parts: Vec<Vec<T>> = std::thread::scope(|s| {
-        let handles: Vec<_> = parts_in
-            .into_iter()
-            .map(|part| {
-                let f = &f;
-                s.spawn(move || {
-                    let mut buf = Vec::with_capacity(8 * 1024);
-                    part.into_iter().map(|item| f(item, &mut buf)).collect::<Vec<T>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
-    });
-    parts.into_iter().flatten().collect()
 }
 
 /// Push the `.yaml` files of `dir` (no dot files) onto `files`, with their stat when
