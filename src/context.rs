@@ -216,28 +216,18 @@ impl Ctx {
         self.ws.scan_checked_where(&self.rules, want, keep, f)
     }
 
-    /// [`Ctx::scan_where`] for an `f` that reads no more of a lead than its
-    /// [`crate::escalation::brief`] (escalate-check, `list`): an unchanged open lead is
-    /// not opened, its brief comes from the scan index.
+    /// [`Ctx::scan_where`] for an `f` that reads no more of the leads whose index summary
+    /// `brief` admits than their [`crate::escalation::brief`] (escalate-check and `list`:
+    /// every lead; `report`: leads quiet before the day): an unchanged one is not opened,
+    /// its brief comes from the scan index.
     pub fn scan_brief<T: Send>(
         &self,
         want: crate::store::Want,
         keep: impl Fn(&crate::store::index::Summary) -> bool + Sync,
-        f: impl Fn(Lead) -> Option<T> + Sync,
-    ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
-        self.ws.scan_checked_brief(&self.rules, want, keep, f)
-    }
-
-    /// [`Ctx::scan_map`] for an `f` that reads no more of the leads whose index summary
-    /// `brief` admits than their [`crate::escalation::brief`] (see
-    /// [`crate::store::Workspace::scan_checked_brief_if`]).
-    pub fn scan_brief_if<T: Send>(
-        &self,
-        want: crate::store::Want,
         brief: impl Fn(&crate::store::index::Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<crate::store::ScanError>)> {
-        self.ws.scan_checked_brief_if(&self.rules, want, brief, f)
+        self.ws.scan_checked_brief(&self.rules, want, keep, brief, f)
     }
 
     /// Commit the files a command wrote (when the workspace is a git work tree and

@@ -76,26 +76,31 @@ pub fn run(ctx: &Ctx, args: EscalateCheckArgs) -> Result<()> {
         Some(rule) => std::borrow::Cow::Borrowed(rule.name.as_str()),
         None => std::borrow::Cow::Owned(name),
     };
-    let (found, errors) = ctx.scan_brief(Want::Open, may_be_due, |lead| {
-        let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
-        (!due.is_empty()).then(|| {
-            due.into_iter()
-                .map(|d| Escalation {
-                    id: lead.id.clone(),
-                    customer: if for_people { lead.full_name.clone() } else { None },
-                    rule: rule_name(d.rule),
-                    escalate_to: d.escalate_to,
-                    reason: d.reason,
-                    overdue_minutes: d.overdue_minutes,
-                    // Not recorded yet: new, once this run records it.
-                    new: !d.fired,
-                    level: d.level,
-                    action: if d.reassign { "reassign" } else { "notify" },
-                    deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone())),
-                })
-                .collect::<Vec<_>>()
-        })
-    })?;
+    let (found, errors) = ctx.scan_brief(
+        Want::Open,
+        may_be_due,
+        |_| true,
+        |lead| {
+            let due = escalation::evaluate(&ctx.rules, &lead, &ctx.now);
+            (!due.is_empty()).then(|| {
+                due.into_iter()
+                    .map(|d| Escalation {
+                        id: lead.id.clone(),
+                        customer: if for_people { lead.full_name.clone() } else { None },
+                        rule: rule_name(d.rule),
+                        escalate_to: d.escalate_to,
+                        reason: d.reason,
+                        overdue_minutes: d.overdue_minutes,
+                        // Not recorded yet: new, once this run records it.
+                        new: !d.fired,
+                        level: d.level,
+                        action: if d.reassign { "reassign" } else { "notify" },
+                        deadline: crate::clock::Stamp::from_zoned(&d.deadline.to_zoned_datetime(ctx.rules.tz.clone())),
+                    })
+                    .collect::<Vec<_>>()
+            })
+        },
+    )?;
     let mut escalations: Vec<Escalation> = found.into_iter().flatten().collect();
     if !args.dry_run {
         let pending: Vec<(&LeadId, &str)> =

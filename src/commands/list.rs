@@ -103,24 +103,29 @@ pub fn run(ctx: &Ctx, args: ListArgs) -> Result<()> {
             && args.owner.as_ref().is_none_or(|o| s.owner.as_ref() == Some(o))
             && (!args.overdue || (s.status != Status::Closed && s.next_action_due.is_some_and(|d| d <= now_s)))
     };
-    let (mut rows, errors) = ctx.scan_brief(want, may_match, |l| {
-        let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
-            && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
-            && (!args.overdue || is_overdue(&l, now));
-        keep.then(|| Row {
-            overdue: is_overdue(&l, now),
-            id: l.id.clone(),
-            status: l.status,
-            owner: l.owner,
-            urgency: l.urgency,
-            service_type: l.service_type,
-            source: l.source,
-            full_name: l.full_name,
-            next_action: l.next_action,
-            next_action_due: l.next_action_due,
-            created_at: l.created_at,
-        })
-    })?;
+    let (mut rows, errors) = ctx.scan_brief(
+        want,
+        may_match,
+        |_| true,
+        |l| {
+            let keep = args.status.map_or(args.all || l.is_open(), |s| l.status == s)
+                && args.owner.as_ref().is_none_or(|o| l.owner.as_ref() == Some(o))
+                && (!args.overdue || is_overdue(&l, now));
+            keep.then(|| Row {
+                overdue: is_overdue(&l, now),
+                id: l.id.clone(),
+                status: l.status,
+                owner: l.owner,
+                urgency: l.urgency,
+                service_type: l.service_type,
+                source: l.source,
+                full_name: l.full_name,
+                next_action: l.next_action,
+                next_action_due: l.next_action_due,
+                created_at: l.created_at,
+            })
+        },
+    )?;
     rows.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
     let short = ctx.short_ids()?;
     let table = || {

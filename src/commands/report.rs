@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: ReportArgs) -> Result<()> {
     // A lead quiet since before the day is reported from its state alone, which its index
     // brief replays exactly; one with events that day needs them whole (their reasons).
     let quiet = |s: &crate::store::index::Summary| s.last_event_at < start.as_second();
-    let (all, errors) = ctx.scan_brief_if(Want::ActiveSince(start), quiet, |lead| facts(&lead, window))?;
+    let (all, errors) = ctx.scan_brief(Want::ActiveSince(start), |_| true, quiet, |lead| facts(&lead, window))?;
     let as_of_text = Stamp::from_zoned(&as_of.to_zoned_datetime(tz.clone())).to_string();
     let report = Report::assemble(date.to_string(), as_of_text, &ctx.rules.staff_ids(), all);
     print(ctx.format, &report, View::table(|| flat_table(ctx, &report)).text(|| render(ctx, &report)))?;

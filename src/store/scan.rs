@@ -205,35 +205,13 @@ impl Workspace {
         keep: impl Fn(&Summary) -> bool + Sync,
         f: impl Fn(Lead) -> Option<T> + Sync,
     ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_checked_inner(rules, want, keep, |_| false, f)
+        self.scan_checked_brief(rules, want, keep, |_| false, f)
     }
 
-    /// [`Workspace::scan_checked_where`] for an `f` that reads no more of a lead than its
-    /// [`crate::escalation::brief`]: unchanged open leads are read from the index.
+    /// [`Workspace::scan_checked_where`] for an `f` that reads no more of the leads whose
+    /// summary `brief` admits than their [`crate::escalation::brief`]: those, unchanged, are
+    /// read from the index; the rest from their files.
     pub fn scan_checked_brief<T: Send>(
-        &self,
-        rules: &crate::rules::Rules,
-        want: Want,
-        keep: impl Fn(&Summary) -> bool + Sync,
-        f: impl Fn(Lead) -> Option<T> + Sync,
-    ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_checked_inner(rules, want, keep, |_| true, f)
-    }
-
-    /// [`Workspace::scan_checked`] for an `f` that reads no more of the leads whose summary
-    /// `brief` admits than their [`crate::escalation::brief`]: those, unchanged, are read
-    /// from the index; the rest from their files.
-    pub fn scan_checked_brief_if<T: Send>(
-        &self,
-        rules: &crate::rules::Rules,
-        want: Want,
-        brief: impl Fn(&Summary) -> bool + Sync,
-        f: impl Fn(Lead) -> Option<T> + Sync,
-    ) -> Result<(Vec<T>, Vec<ScanError>)> {
-        self.scan_checked_inner(rules, want, |_| true, brief, f)
-    }
-
-    fn scan_checked_inner<T: Send>(
         &self,
         rules: &crate::rules::Rules,
         want: Want,
@@ -662,7 +640,7 @@ mod tests {
         let notes = |brief: bool| {
             let scan = |l: Lead| Some(l.notes);
             let (found, errors) = if brief {
-                ws.scan_checked_brief(&rules, Want::Open, |_| true, scan).unwrap()
+                ws.scan_checked_brief(&rules, Want::Open, |_| true, |_| true, scan).unwrap()
             } else {
                 ws.scan_checked_where(&rules, Want::Open, |_| true, scan).unwrap()
             };
