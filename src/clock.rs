@@ -38,6 +38,17 @@ impl Stamp {
         self.ts
     }
 
+    /// The UTC offset the stamp was written with.
+    pub fn offset(&self) -> Offset {
+        self.offset
+    }
+
+    /// The instant `ts` written with `offset` (as [`Stamp::timestamp`] and
+    /// [`Stamp::offset`] give them back).
+    pub fn from_parts(ts: Timestamp, offset: Offset) -> Stamp {
+        Stamp { ts, offset }
+    }
+
     /// Whole minutes from `self` to `later` (negative when `later` is earlier).
     pub fn minutes_until(&self, later: Timestamp) -> i64 {
         later.duration_since(self.ts).as_secs() / 60

@@ -144,28 +144,8 @@ fn due(rules: &Rules, rule: &EscalationRule, lead: &Lead, now: &ZonedDateTime) -
 /// the last movement, each without its free text. `evaluate(brief(l)) == evaluate(l)` at
 /// any `now`, and [`crate::history::replay`] of either gives the same state (tested).
 pub fn brief(lead: &Lead) -> Lead {
-    let last_movement = lead.history.iter().rposition(crate::lead::Event::is_movement);
-    let history = lead
-        .history
-        .iter()
-        .enumerate()
-        .filter(|(i, e)| {
-            Some(*i) == last_movement
-                || e.action.is_some()
-                || e.due.is_some()
-                || matches!(
-                    e.event,
-                    EventKind::Captured
-                        | EventKind::Assigned
-                        | EventKind::Accepted
-                        | EventKind::Rejected
-                        | EventKind::Transferred
-                        | EventKind::Escalated
-                        | EventKind::Closed
-                        | EventKind::Reopened
-                )
-        })
-        .map(|(_, e)| crate::lead::Event {
+    let history = brief_events(lead)
+        .map(|e| crate::lead::Event {
             to: e.to.clone(),
             from: e.from.clone(),
             rule: e.rule.clone(),
@@ -176,6 +156,28 @@ pub fn brief(lead: &Lead) -> Lead {
         })
         .collect();
     Lead { notes: None, service_address: None, primary_phone: None, history, ..lead.clone() }
+}
+
+/// The events of `lead` its [`brief`] keeps (each then without its free text).
+pub fn brief_events(lead: &Lead) -> impl Iterator<Item = &crate::lead::Event> + Clone {
+    let last_movement = lead.history.iter().rposition(crate::lead::Event::is_movement);
+    lead.history.iter().enumerate().filter_map(move |(i, e)| {
+        let kept = Some(i) == last_movement
+            || e.action.is_some()
+            || e.due.is_some()
+            || matches!(
+                e.event,
+                EventKind::Captured
+                    | EventKind::Assigned
+                    | EventKind::Accepted
+                    | EventKind::Rejected
+                    | EventKind::Transferred
+                    | EventKind::Escalated
+                    | EventKind::Closed
+                    | EventKind::Reopened
+            );
+        kept.then_some(e)
+    })
 }
 
 /// What [`may_be_due`] needs of a lead: its status and where its clocks start (Unix

@@ -34,9 +34,9 @@ use crate::lead::{EventKind, Lead, Status};
 use crate::phone;
 
 const FILE: &str = "index";
-/// The version: 04 since briefs keep every event that moves a lead's state (a 03 index's
-/// briefs would replay wrong, so it is rebuilt).
-const MAGIC: &[u8; 8] = b"HOIDX04\n";
+/// The version: 05 since briefs are binary ([`super::brief`]; 04's were JSON, and 03's
+/// left out events that move a lead's state).
+const MAGIC: &[u8; 8] = b"HOIDX05\n";
 /// A file changed this close to the index's write may have changed again unseen.
 const RACY_NS: i64 = 2_000_000_000;
 /// Stands for "none" in the time fields.
@@ -85,7 +85,7 @@ pub struct Summary {
     /// The file was the writer's own bytes when read (the fast reader took it, checked
     /// byte for byte): while its stat stays the same, scans parse it without the check.
     pub canonical: bool,
-    /// An open lead's [`crate::escalation::brief`] as JSON: what escalate-check and `list`
+    /// An open lead's [`crate::escalation::brief`], encoded ([`super::brief`]): what escalate-check and `list`
     /// read instead of the file while its stat stays the same.
     pub brief: Option<Vec<u8>>,
 }
@@ -109,9 +109,7 @@ impl Summary {
             movement_clock: lead.last_movement().map_or(created, |e| secs(&e.at)),
             escalations: lead.history.iter().filter(|e| e.event == EventKind::Escalated).count() as u32,
             canonical: false,
-            brief: (lead.status != Status::Closed)
-                .then(|| serde_json::to_vec(&crate::escalation::brief(lead)).ok())
-                .flatten(),
+            brief: (lead.status != Status::Closed).then(|| super::brief::encode(lead)),
         }
     }
 }

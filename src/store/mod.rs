@@ -14,6 +14,7 @@ use crate::lead::{Lead, LeadId};
 use crate::rules::Rules;
 
 mod atomic;
+mod brief;
 mod duty;
 mod fast_reader;
 pub mod format;

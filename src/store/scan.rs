@@ -156,7 +156,7 @@ impl Workspace {
             }
             if let (true, Some(bytes)) = (trusted, &summary.brief)
                 && brief(summary)
-                && let Ok(lead) = serde_json::from_slice::<Lead>(bytes)
+                && let Some(lead) = super::brief::decode(bytes)
             {
                 return f(lead).map(Ok);
             }
