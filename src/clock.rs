@@ -76,9 +76,37 @@ impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let dt = self.offset.to_datetime(self.ts);
         let secs = self.offset.seconds();
-        let sign = if secs < 0 { '-' } else { '+' };
+        let sign = if secs < 0 { b'-' } else { b'+' };
         let secs = secs.abs();
-        write!(f, "{}{}{:02}:{:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"), sign, secs / 3600, (secs % 3600) / 60)
+        let Ok(year) = u16::try_from(dt.year()) else {
+            return write!(
+                f,
+                "{}{}{:02}:{:02}",
+                dt.strftime("%Y-%m-%dT%H:%M:%S"),
+                sign as char,
+                secs / 3600,
+                (secs % 3600) / 60
+            );
+        };
+        // By hand: every scan's JSON and every write prints stamps, and strftime is slow.
+        let mut out = *b"0000-00-00T00:00:00+00:00";
+        let mut put = |at: usize, n: u16, width: usize| {
+            let mut n = n;
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(0, year, 4);
+        put(5, dt.month() as u16, 2);
+        put(8, dt.day() as u16, 2);
+        put(11, dt.hour() as u16, 2);
+        put(14, dt.minute() as u16, 2);
+        put(17, dt.second() as u16, 2);
+        put(20, (secs / 3600) as u16, 2);
+        put(23, ((secs % 3600) / 60) as u16, 2);
+        out[19] = sign;
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -146,7 +174,27 @@ pub fn parse_span(s: &str) -> Option<Span> {
 
 /// A window such as `0m`, `15m`, `2h`, `1d` as a fixed duration (a day is 24 hours).
 pub fn parse_window(s: &str) -> Option<SignedDuration> {
+    // Scans read a rule's window once per open lead: the common `15m`, `2h`, `1d` skip
+    // the general parser (the test holds both to the same answers).
+    if let Some(d) = simple_window(s) {
+        return Some(d);
+    }
     parse_span(s)?.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+}
+
+/// `<digits><m|h|d>` with at most six digits, as [`parse_window`] reads it; else `None`.
+fn simple_window(s: &str) -> Option<SignedDuration> {
+    let (digits, unit) = s.split_at_checked(s.len().checked_sub(1)?)?;
+    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    match unit {
+        "m" => Some(SignedDuration::from_mins(n)),
+        "h" => Some(SignedDuration::from_hours(n)),
+        "d" => Some(SignedDuration::from_hours(n * 24)),
+        _ => None,
+    }
 }
 
 /// Whether a span counts whole days and weeks only (what a date offset may add).
@@ -299,6 +347,19 @@ mod tests {
         let z: Stamp = "2026-11-24T13:05:00Z".parse().unwrap();
         assert_eq!(z.to_string(), "2026-11-24T13:05:00+00:00");
         assert!("2026-11-24 07:05".parse::<Stamp>().is_err());
+        // The hand-made text is strftime's, across years, offsets east and west, and leap days.
+        let mut x: i64 = 1;
+        for _ in 0..2000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let ts = Timestamp::from_second(x.rem_euclid(253_000_000_000) - 62_000_000_000).unwrap();
+            let offset = Offset::from_seconds((x >> 20).rem_euclid(26 * 3600 * 2) as i32 - 26 * 3600 + 1).unwrap();
+            let dt = offset.to_datetime(ts);
+            let o = offset.seconds();
+            let sign = if o < 0 { '-' } else { '+' };
+            let want =
+                format!("{}{sign}{:02}:{:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"), o.abs() / 3600, (o.abs() % 3600) / 60);
+            assert_eq!(Stamp::from_parts(ts, offset).to_string(), want);
+        }
     }
 
     #[test]
@@ -333,6 +394,13 @@ mod tests {
         assert!(parse_time("soon", &now, eod).is_err());
         assert!(parse_time("25:00", &now, eod).is_err());
         assert_eq!(parse_window("15m"), Some(SignedDuration::from_mins(15)));
+        for s in ["0m", "15m", "007m", "2h", "48h", "1d", "30d", "999999m", "1000000m", "m", "h", "5x", "5 m", "١m"] {
+            let general = parse_span(s).and_then(|sp| sp.to_duration(SpanRelativeTo::days_are_24_hours()).ok());
+            assert_eq!(parse_window(s), general, "{s}");
+            if let Some(fast) = simple_window(s) {
+                assert_eq!(Some(fast), general, "{s}: the shortcut agrees with jiff");
+            }
+        }
         assert_eq!(parse_window("2h"), Some(SignedDuration::from_mins(120)));
         assert_eq!(parse_window("x"), None);
     }
