@@ -285,10 +285,16 @@ pub fn parse_now(s: &str, tz: &TimeZone) -> Result<ZonedDateTime> {
 /// How tables show a time: `Tue 24 Nov 09:30`, with the year (`Mon 24 Nov 2025 09:30`)
 /// when it is not `now`'s year, so a date of another year is never taken for this one.
 pub fn short(zdt: &ZonedDateTime, now: &ZonedDateTime) -> String {
+    // By hand, as strftime's `%a %d %b [%Y] %H:%M`: `list` prints one per row.
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let day = DAYS[usize::from(zdt.weekday().to_monday_zero_offset() as u8)];
+    let month = MONTHS[usize::from(zdt.month() as u8 - 1)];
+    let (d, h, m) = (zdt.day(), zdt.hour(), zdt.minute());
     if zdt.year() == now.year() {
-        zdt.strftime("%a %d %b %H:%M").to_string()
+        format!("{day} {d:02} {month} {h:02}:{m:02}")
     } else {
-        zdt.strftime("%a %d %b %Y %H:%M").to_string()
+        format!("{day} {d:02} {month} {:04} {h:02}:{m:02}", zdt.year())
     }
 }
 
@@ -359,6 +365,23 @@ mod tests {
             let want =
                 format!("{}{sign}{:02}:{:02}", dt.strftime("%Y-%m-%dT%H:%M:%S"), o.abs() / 3600, (o.abs() % 3600) / 60);
             assert_eq!(Stamp::from_parts(ts, offset).to_string(), want);
+        }
+    }
+
+    #[test]
+    fn short_times_read_as_strftime_writes_them() {
+        let tz = TimeZone::get("America/Chicago").unwrap();
+        let now = chicago("2026-11-24T09:00:00-06:00");
+        for day in 0..800 {
+            let t = Timestamp::from_second(1_700_000_000 + day * 86_400 + day * 3_671)
+                .unwrap()
+                .to_zoned_datetime(tz.clone());
+            let want = if t.year() == now.year() {
+                t.strftime("%a %d %b %H:%M").to_string()
+            } else {
+                t.strftime("%a %d %b %Y %H:%M").to_string()
+            };
+            assert_eq!(short(&t, &now), want);
         }
     }
 

@@ -126,13 +126,15 @@ fn render(ctx: &Ctx, r: &Report) -> String {
     let mut out = String::new();
     let day = ctx.local(&r.as_of.parse().unwrap_or_else(|_| ctx.stamp()));
     out.push_str(&format!("End-of-day report {} (as of {})\n", r.date, clock::short(&day, &ctx.now)));
-    let mut section = |title: &str, rows: Vec<String>| {
-        out.push_str(&format!("\n{title} ({})\n", rows.len()));
-        for row in rows.iter().take(SECTION_ROWS) {
+    // Only the rows shown are formatted: a section may hold every open lead.
+    let mut section = |title: &str, rows: &mut dyn ExactSizeIterator<Item = String>| {
+        let count = rows.len();
+        out.push_str(&format!("\n{title} ({count})\n"));
+        for row in rows.take(SECTION_ROWS) {
             out.push_str(&format!("  {row}\n"));
         }
-        if rows.len() > SECTION_ROWS {
-            out.push_str(&format!("  … {} more (handoff report --json)\n", rows.len() - SECTION_ROWS));
+        if count > SECTION_ROWS {
+            out.push_str(&format!("  … {} more (handoff report --json)\n", count - SECTION_ROWS));
         }
     };
     let o = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_owned());
@@ -142,69 +144,51 @@ fn render(ctx: &Ctx, r: &Report) -> String {
     };
     section(
         "Needs review: no next action",
-        r.needs_review
+        &mut r
+            .needs_review
             .iter()
-            .map(|x| format!("{} {:<8} {:<6} {}", who(&x.id, &x.customer), x.status, o(&x.owner), o(&x.urgency)))
-            .collect(),
+            .map(|x| format!("{} {:<8} {:<6} {}", who(&x.id, &x.customer), x.status, o(&x.owner), o(&x.urgency))),
     );
     section(
         "Overdue next actions",
-        r.overdue
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} {:<6} {:>6} late  {}",
-                    who(&x.id, &x.customer),
-                    o(&x.owner),
-                    hm(x.overdue_minutes),
-                    cut(&o(&x.next_action), 22)
-                )
-            })
-            .collect(),
+        &mut r.overdue.iter().map(|x| {
+            format!(
+                "{} {:<6} {:>6} late  {}",
+                who(&x.id, &x.customer),
+                o(&x.owner),
+                hm(x.overdue_minutes),
+                cut(&o(&x.next_action), 22)
+            )
+        }),
     );
     section(
         "Not yet accepted",
-        r.unaccepted
+        &mut r
+            .unaccepted
             .iter()
-            .map(|x| format!("{} {:<6} waiting {}", who(&x.id, &x.customer), o(&x.owner), hm(x.waiting_minutes)))
-            .collect(),
+            .map(|x| format!("{} {:<6} waiting {}", who(&x.id, &x.customer), o(&x.owner), hm(x.waiting_minutes))),
     );
     section(
         "Escalations today",
-        r.escalations
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} {} → {:<6} {}",
-                    who(&x.id, &x.customer),
-                    time(ctx, &x.at),
-                    o(&x.escalate_to),
-                    cut(&o(&x.rule), 24)
-                )
-            })
-            .collect(),
+        &mut r.escalations.iter().map(|x| {
+            format!(
+                "{} {} → {:<6} {}",
+                who(&x.id, &x.customer),
+                time(ctx, &x.at),
+                o(&x.escalate_to),
+                cut(&o(&x.rule), 24)
+            )
+        }),
     );
     section(
         "Accepted today",
-        r.accepted
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} {:<6} {}  in {}",
-                    who(&x.id, &x.customer),
-                    x.owner,
-                    time(ctx, &x.at),
-                    hm(x.minutes_to_accept)
-                )
-            })
-            .collect(),
+        &mut r.accepted.iter().map(|x| {
+            format!("{} {:<6} {}  in {}", who(&x.id, &x.customer), x.owner, time(ctx, &x.at), hm(x.minutes_to_accept))
+        }),
     );
     section(
         "Rejected today",
-        r.rejected
-            .iter()
-            .map(|x| format!("{} {:<6} {}", who(&x.id, &x.customer), x.by, cut(&o(&x.reason), 36)))
-            .collect(),
+        &mut r.rejected.iter().map(|x| format!("{} {:<6} {}", who(&x.id, &x.customer), x.by, cut(&o(&x.reason), 36))),
     );
     out.push_str("\nBy owner    open  unaccepted  overdue  accepted today\n");
     for x in &r.by_owner {
