@@ -52,6 +52,16 @@ pub struct Stat {
 }
 
 impl Stat {
+    /// The same fields as [`Stat::of`], from libc's `stat` (the listing's own lstat).
+    pub fn of_raw(st: &libc::stat64) -> Stat {
+        Stat {
+            size: st.st_size as u64,
+            mtime_ns: st.st_mtime.saturating_mul(1_000_000_000).saturating_add(st.st_mtime_nsec),
+            ctime_ns: st.st_ctime.saturating_mul(1_000_000_000).saturating_add(st.st_ctime_nsec),
+            ino: st.st_ino,
+        }
+    }
+
     pub fn of(meta: &Metadata) -> Stat {
         Stat {
             size: meta.size(),

@@ -295,23 +295,91 @@ fn list_yaml(
     stat: bool,
     mut sub: impl FnMut(&str, Option<fs::FileType>),
 ) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
     let shared = Dir::new(dir, leads);
-    for entry in fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
-        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
-        let name = entry.file_name();
-        let text = name.to_string_lossy();
-        let kind = entry.file_type().ok();
-        if !text.starts_with('.') && text.ends_with(".yaml") {
-            // The listing's type, not the target's: a link is never followed.
-            let symlink = kind.is_some_and(|t| t.is_symlink());
-            // `DirEntry::metadata` does not follow links (an lstat at the open directory).
-            let stat = if stat { entry.metadata().ok().map(|m| super::index::Stat::of(&m)) } else { None };
-            files.push(LeadFile { dir: Arc::clone(&shared), name: name.into_boxed_os_str(), symlink, stat });
+    let cannot = || format!("cannot list {}", dir.display());
+    let mut listing = Listing::open(dir).with_context(cannot)?;
+    let fd = listing.fd();
+    while let Some((c_name, d_type)) = listing.next().with_context(cannot)? {
+        let name = c_name.to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        if name.first() != Some(&b'.') && name.ends_with(b".yaml") {
+            // The listing's type, not the target's: a link is never followed. The stat is
+            // an lstat at the open directory (no path walked again), as `DirEntry::metadata`.
+            let lstat = (stat || d_type == libc::DT_UNKNOWN).then(|| lstat_at(fd, c_name)).flatten();
+            let symlink = match d_type {
+                libc::DT_UNKNOWN => lstat.is_some_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFLNK),
+                t => t == libc::DT_LNK,
+            };
+            let stat = if stat { lstat.map(|st| super::index::Stat::of_raw(&st)) } else { None };
+            let name = std::ffi::OsStr::from_bytes(name);
+            files.push(LeadFile { dir: Arc::clone(&shared), name: name.into(), symlink, stat });
         } else {
-            sub(&text, kind);
+            // Rare (the year and month directories, strays): the type from a plain lstat.
+            let name = std::ffi::OsStr::from_bytes(name);
+            let kind = fs::symlink_metadata(dir.join(name)).ok().map(|m| m.file_type());
+            sub(&name.to_string_lossy(), kind);
         }
     }
     Ok(())
+}
+
+/// A directory being listed, by libc's `readdir` on an open handle: a month holds thousands
+/// of lead files, and std's `read_dir` allocates a name and a path for each one it yields.
+struct Listing(std::ptr::NonNull<libc::DIR>);
+
+impl Listing {
+    fn open(dir: &Path) -> std::io::Result<Listing> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::CString::new(dir.as_os_str().as_bytes())?;
+        // SAFETY: `path` is a valid C string; a null result is an error, reported below.
+        let handle = unsafe { libc::opendir(path.as_ptr()) };
+        std::ptr::NonNull::new(handle).map(Listing).ok_or_else(std::io::Error::last_os_error)
+    }
+
+    /// The open directory's descriptor, for [`lstat_at`] (valid while `self` lives).
+    fn fd(&self) -> libc::c_int {
+        // SAFETY: the handle is open.
+        unsafe { libc::dirfd(self.0.as_ptr()) }
+    }
+
+    /// The next name and its `d_type`; `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<(&std::ffi::CStr, u8)>> {
+        // SAFETY: the handle is open (closed only on drop). `readdir` returns null at the
+        // end (errno left 0) or on error (errno set); otherwise an entry valid until the
+        // next call on this handle, which the mutable borrow of `self` rules out.
+        unsafe {
+            *libc::__errno_location() = 0;
+            let entry = libc::readdir64(self.0.as_ptr());
+            if entry.is_null() {
+                return match *libc::__errno_location() {
+                    0 => Ok(None),
+                    e => Err(std::io::Error::from_raw_os_error(e)),
+                };
+            }
+            let name = std::ffi::CStr::from_ptr((*entry).d_name.as_ptr());
+            Ok(Some((name, (*entry).d_type)))
+        }
+    }
+}
+
+/// `lstat` of `name` in the directory open as `fd`, or `None` if it is gone or unreadable.
+fn lstat_at(fd: libc::c_int, name: &std::ffi::CStr) -> Option<libc::stat64> {
+    let mut st = std::mem::MaybeUninit::<libc::stat64>::uninit();
+    // SAFETY: `name` is a C string; `st` is written when the call succeeds. A stale
+    // `fd` would only make the call fail.
+    unsafe {
+        (libc::fstatat64(fd, name.as_ptr(), st.as_mut_ptr(), libc::AT_SYMLINK_NOFOLLOW) == 0).then(|| st.assume_init())
+    }
+}
+
+impl Drop for Listing {
+    fn drop(&mut self) {
+        // SAFETY: opened by `opendir`, closed once.
+        unsafe { libc::closedir(self.0.as_ptr()) };
+    }
 }
 
 /// What a listing found outside the layout: directories to walk for lead files, and links
