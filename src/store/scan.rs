@@ -702,6 +702,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_listing_stats_and_types_files_as_std_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let month = dir.path().join("2026/11");
+        fs::create_dir_all(&month).unwrap();
+        fs::write(month.join("20261124-aaaaaaaaa.yaml"), "x").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", month.join("20261124-bbbbbbbbb.yaml")).unwrap();
+        fs::create_dir(month.join("stray")).unwrap();
+        let mut files = Vec::new();
+        let mut others = Vec::new();
+        list_yaml(&month, dir.path(), &mut files, true, |name, kind| others.push((name.to_owned(), kind))).unwrap();
+        files.sort_by(|a, b| a.name().cmp(b.name()));
+        assert_eq!(files.len(), 2);
+        for f in &files {
+            let meta = fs::symlink_metadata(f.path()).unwrap();
+            assert_eq!(f.stat, Some(super::super::index::Stat::of(&meta)), "{:?}", f.path());
+            assert_eq!(f.symlink, meta.file_type().is_symlink());
+        }
+        assert!(files[1].symlink);
+        assert_eq!(others.len(), 1);
+        assert_eq!(others[0].0, "stray");
+        assert!(others[0].1.is_some_and(|k| k.is_dir()));
+        assert!(list_yaml(&dir.path().join("gone"), dir.path(), &mut files, true, |_, _| ()).is_err());
+    }
+
+    #[test]
     fn an_unchanged_open_lead_comes_from_the_index_brief() {
         let (_dir, ws, path) = crate::store::test_workspace_with_lead("notes: kept in the file\n");
         let rules = crate::rules::Rules::parse(&crate::rules::default_rules("America/Chicago")).unwrap();
